@@ -1,0 +1,3 @@
+"""The conversation layer of citizen-helpdesk."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,225 @@
+"""The ``helpdesk`` command: chat, ask, kb (check/build/stats), eval, bench."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from bot.config import ConfigError, Settings, load_settings
+from knowledge.loader import ArticleError, check_knowledge_base, load_knowledge_base
+from retrieval.embedders import ModelMissingError, make_embedder
+from retrieval.index import (IndexMissingError, IndexStaleError, build_index, check_fresh,
+                             count_chunks, read_meta, save_index)
+
+# Errors a user can fix; each is printed as one line with what to run, never a traceback.
+USER_ERRORS = (ConfigError, ArticleError, ModelMissingError, IndexMissingError, IndexStaleError)
+
+
+class HelpdeskGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=HelpdeskGroup)
+@click.version_option(package_name="citizen-helpdesk")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Citizen helpdesk for Azerbaijan's electronic state services.
+
+    Example: helpdesk ask "vergi borcumu nece yoxlayim?"
+    """
+    ctx.ensure_object(dict)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    if "settings" not in ctx.obj:
+        ctx.obj["settings"] = load_settings()
+    return ctx.obj["settings"]
+
+
+def _helpdesk(ctx: click.Context):
+    from bot.dialogue import Helpdesk
+
+    if "helpdesk" not in ctx.obj:
+        ctx.obj["helpdesk"] = Helpdesk.from_settings(_settings(ctx))
+    return ctx.obj["helpdesk"]
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON contract of DESIGN.md.")
+@click.option("--lang", type=click.Choice(["az", "ru", "en"]), help="Answer in this language.")
+@click.pass_context
+def ask(ctx: click.Context, text: str | None, as_json: bool, lang: str | None) -> None:
+    """Answer one question, or one question per line of standard input.
+
+    With no TEXT, every line of standard input is a question (empty lines too) and one answer
+    is printed per line; the model loads once.
+
+    Example: echo "как проверить пенсионный счёт?" | helpdesk ask --json
+    """
+    helpdesk = _helpdesk(ctx)
+    questions = [text] if text is not None else (line.rstrip("\r\n") for line in sys.stdin)
+    for question in questions:
+        reply = helpdesk.reply(question, lang_hint=lang)
+        if as_json:
+            click.echo(json.dumps(reply.to_json_dict(), ensure_ascii=False))
+        else:
+            _print_reply(reply)
+
+
+def _print_reply(reply) -> None:
+    click.secho(f"[{reply.action} · {reply.intent} · {reply.lang} · "
+                f"confidence {reply.confidence:.2f} · {reply.latency_ms:.0f} ms]", fg="cyan")
+    click.echo(reply.answer)
+    for link in reply.links:
+        click.secho(f"🔗 {link['title']}: {link['url']}", fg="blue")
+    if reply.candidates:
+        shown = ", ".join(f"{c['topic']} {c['score']:.2f}" for c in reply.candidates[:3])
+        click.secho(f"candidates: {shown}", dim=True)
+
+
+@main.command()
+@click.option("--lang", type=click.Choice(["az", "ru", "en"]), help="Answer in this language.")
+@click.pass_context
+def chat(ctx: click.Context, lang: str | None) -> None:
+    """Talk to the helpdesk in the terminal (an empty line or Ctrl-D ends it).
+
+    Example: helpdesk chat --lang ru
+    """
+    helpdesk = _helpdesk(ctx)
+    click.echo("Citizen helpdesk — ask in Azerbaijani, Russian or English. "
+               "Empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            question = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            click.echo()
+            break
+        if not question.strip():
+            break
+        _print_reply(helpdesk.reply(question, lang_hint=lang))
+        click.echo()
+
+
+@main.group()
+def kb() -> None:
+    """Check, build and describe the knowledge base.
+
+    Example: helpdesk kb check
+    """
+
+
+@kb.command("check")
+@click.pass_context
+def kb_check(ctx: click.Context) -> None:
+    """Load every article (refusing broken ones) and list warnings.
+
+    Exits 2 on an error an editor must fix; warnings alone exit 0.
+
+    Example: helpdesk kb check
+    """
+    settings = _settings(ctx)
+    knowledge = load_knowledge_base(settings.articles_dir, settings.coverage_file,
+                                    tuple(settings.official_domains))
+    warnings = check_knowledge_base(knowledge, settings.kb_max_age_days)
+    for warning in warnings:
+        click.secho(f"warning: {warning}", fg="yellow")
+    click.echo(f"{len(knowledge.articles)} articles OK, {len(warnings)} warnings")
+
+
+@kb.command("build")
+@click.option("--if-stale", is_flag=True, help="Build only when the index is missing or out of date.")
+@click.pass_context
+def kb_build(ctx: click.Context, if_stale: bool) -> None:
+    """Embed the articles and save the search index (BM25 + faiss) in the data folder.
+
+    Example: helpdesk kb build --if-stale
+    """
+    settings = _settings(ctx)
+    knowledge = load_knowledge_base(settings.articles_dir, settings.coverage_file,
+                                    tuple(settings.official_domains))
+    embedder = make_embedder(settings.embedder)
+    if if_stale:
+        try:
+            check_fresh(read_meta(settings.index_dir), knowledge, embedder.name, embedder.dim)
+            click.echo(f"index is up to date ({settings.index_dir})")
+            return
+        except (IndexMissingError, IndexStaleError) as exc:
+            click.echo(f"rebuilding: {exc}")
+    total = count_chunks(knowledge)
+    with click.progressbar(length=total, label=f"embedding {total} passages",
+                           file=sys.stderr) as bar:
+        index = build_index(knowledge, embedder, progress=bar.update)
+    save_index(index, settings.index_dir)
+    click.echo(f"built {settings.index_dir}: {len(knowledge.articles)} articles, "
+               f"{index.meta.chunks} passages, {embedder.name}, {index.meta.build_seconds:.1f} s")
+
+
+@kb.command("stats")
+@click.pass_context
+def kb_stats(ctx: click.Context) -> None:
+    """Articles per sector, coverage, review dates and the index state.
+
+    Example: helpdesk kb stats
+    """
+    settings = _settings(ctx)
+    knowledge = load_knowledge_base(settings.articles_dir, settings.coverage_file,
+                                    tuple(settings.official_domains))
+    per_sector = Counter(a.sector for a in knowledge.articles)
+    click.echo(f"articles: {len(knowledge.articles)}  topics covered: "
+               f"{len(knowledge.by_topic)}/{len(knowledge.coverage.topics)}")
+    for sector in knowledge.coverage.sectors:
+        click.echo(f"  {sector:<10} {per_sector.get(sector, 0)}")
+    oldest = min(a.reviewed for a in knowledge.articles)
+    click.echo(f"oldest review: {oldest.isoformat()}  KB hash: {knowledge.content_hash}")
+    try:
+        meta = read_meta(settings.index_dir)
+        state = "up to date" if meta.kb_hash == knowledge.content_hash else "STALE"
+        built = dt.datetime.fromtimestamp(meta.built_at).isoformat(timespec="seconds")
+        click.echo(f"index: {state}, {meta.chunks} passages, {meta.embedder}, built {built}")
+    except IndexMissingError:
+        click.echo("index: missing (run `helpdesk kb build`)")
+
+
+@main.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def eval_command(ctx: click.Context, file: Path, as_json: bool) -> None:
+    """Measure answers on a labelled JSON Lines file: hybrid, BM25 alone and dense alone.
+
+    Example: helpdesk eval ../shared/eval/dev.jsonl
+    """
+    from bot.evaluation import evaluate, format_report, read_items
+
+    report = evaluate(_helpdesk(ctx), read_items(file))
+    click.echo(json.dumps(report, ensure_ascii=False, indent=1) if as_json else format_report(report))
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--repeat", default=1, show_default=True, help="Passes over the questions.")
+@click.pass_context
+def bench(ctx: click.Context, file: Path, repeat: int) -> None:
+    """Time `ask` over the questions of an evaluation file and the index build.
+
+    Example: helpdesk bench ../shared/eval/dev.jsonl --repeat 3
+    """
+    from bot.bench import run_benchmark
+
+    settings = _settings(ctx)
+    click.echo(run_benchmark(settings, file, repeat))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

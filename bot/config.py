@@ -1,0 +1,77 @@
+"""All configuration in one pydantic-settings class (environment prefix ``HELPDESK_``, ``.env``).
+
+Nothing reads the environment at import time: call :func:`load_settings` where it is needed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from knowledge.loader import DEFAULT_ARTICLES_DIR, DEFAULT_COVERAGE, DEFAULT_OFFICIAL_DOMAINS
+
+
+class ConfigError(RuntimeError):
+    """A wrong or missing setting, named by its environment variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HELPDESK_", env_file=".env",
+                                      env_file_encoding="utf-8", env_ignore_empty=True,
+                                      extra="ignore")
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    operators_chat_id: int | None = None
+    admin_ids: list[int] = Field(default_factory=list)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+
+    data_dir: Path = Path("data")
+    articles_dir: Path = DEFAULT_ARTICLES_DIR
+    coverage_file: Path = DEFAULT_COVERAGE
+    official_domains: list[str] = Field(default_factory=lambda: list(DEFAULT_OFFICIAL_DOMAINS))
+    kb_max_age_days: int = Field(default=365, ge=1)
+    embedder: str = "e5"
+
+    # Retrieval fusion (see retrieval/search.py); chosen with scripts/tune_thresholds.py.
+    fusion: str = "score"
+    dense_weight: float = Field(default=0.4, ge=0, le=1)
+    dense_floor: float = 0.80
+    dense_ceiling: float = 0.92
+    bm25_half: float = Field(default=12.0, gt=0)
+
+    # Policy thresholds (see bot/policy.py); chosen on the dev set with scripts/tune_thresholds.py.
+    answer_threshold: float = Field(default=0.50, ge=0, le=1)
+    clarify_threshold: float = Field(default=0.40, ge=0, le=1)
+    clarify_margin: float = Field(default=0.0, ge=0, le=1)
+
+    @field_validator("embedder")
+    @classmethod
+    def _known_embedder(cls, value: str) -> str:
+        if value in ("e5", "fake") or value.startswith(("sentence-transformers:", "fake:")):
+            return value
+        raise ValueError("use 'e5', 'sentence-transformers:<path or name>' or 'fake'")
+
+    @field_validator("fusion")
+    @classmethod
+    def _known_fusion(cls, value: str) -> str:
+        if value not in ("score", "rrf"):
+            raise ValueError("use 'score' or 'rrf'")
+        return value
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment and ``.env``; a bad value is one line naming its variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "HELPDESK_" + str(first["loc"][0]).upper() if first.get("loc") else "HELPDESK_*"
+        raise ConfigError(f"{name}: {first['msg']}") from None

@@ -1,0 +1,132 @@
+"""The Telegram-free heart of the helpdesk: one question in, one :class:`Reply` out.
+
+The same :class:`Helpdesk` serves the Telegram bot, the terminal chat, ``helpdesk ask``, the
+evaluation and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict, dataclass, field
+
+from bot.config import Settings
+from bot.policy import PolicyConfig, decide
+from bot.texts import t
+from intents.language import detect_language
+from intents.rules import KeywordIntents
+from knowledge.loader import LANGS, Article, KnowledgeBase, load_knowledge_base
+from retrieval.embedders import Embedder, make_embedder
+from retrieval.index import load_index
+from retrieval.normalize import clean, tokens
+from retrieval.search import FusionConfig, HybridSearcher, Mode, SearchResult
+
+# Retrieval reads this much of a message; a 10,000-character paste is still answered, from its start.
+MAX_QUERY_CHARS = 1000
+
+
+@dataclass
+class Reply:
+    text: str
+    lang: str
+    action: str
+    intent: str
+    topic: str | None
+    confidence: float
+    answer: str
+    links: list[dict] = field(default_factory=list)
+    candidates: list[dict] = field(default_factory=list)
+    latency_ms: float = 0.0
+    lang_fallback: bool = False
+
+    def to_json_dict(self) -> dict:
+        """The ``helpdesk ask --json`` contract of DESIGN.md (and nothing else)."""
+        data = asdict(self)
+        data.pop("lang_fallback")
+        return data
+
+
+def render_card(article: Article, lang: str) -> str:
+    """A service card in plain text: title, steps, then documents, fee, time, where, agency."""
+    lang = lang if lang in LANGS else "az"
+    section = article.sections[lang]
+    lines = [section.title, "", section.body, ""]
+    documents = article.documents.get(lang) or []
+    if documents:
+        lines.append(f"{t('documents', lang)}: " + "; ".join(documents))
+    if article.fee:
+        lines.append(f"{t('fee', lang)}: {article.fee[lang]}")
+    if article.duration:
+        lines.append(f"{t('duration', lang)}: {article.duration[lang]}")
+    lines.append(f"{t('where', lang)}: {t('channel_' + article.channel, lang)}")
+    lines.append(f"{t('agency', lang)}: {article.agency[lang]}")
+    return "\n".join(lines).strip()
+
+
+def article_links(article: Article, lang: str) -> list[dict]:
+    lang = lang if lang in LANGS else "az"
+    return [{"title": link.title[lang], "url": link.url} for link in article.links]
+
+
+class Helpdesk:
+    def __init__(self, kb: KnowledgeBase, searcher: HybridSearcher,
+                 policy: PolicyConfig | None = None, intents: KeywordIntents | None = None) -> None:
+        self.kb = kb
+        self.searcher = searcher
+        self.policy = policy or PolicyConfig()
+        self.intents = intents or KeywordIntents()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> "Helpdesk":
+        """Load the articles, the embedder and the saved index; each failure says what to run."""
+        kb = load_knowledge_base(settings.articles_dir, settings.coverage_file,
+                                 tuple(settings.official_domains))
+        embedder = embedder or make_embedder(settings.embedder)
+        index = load_index(settings.index_dir, kb, embedder)
+        fusion = FusionConfig(fusion=settings.fusion, dense_weight=settings.dense_weight,
+                              dense_floor=settings.dense_floor, dense_ceiling=settings.dense_ceiling,
+                              bm25_half=settings.bm25_half)
+        policy = PolicyConfig(answer_threshold=settings.answer_threshold,
+                              clarify_threshold=settings.clarify_threshold,
+                              clarify_margin=settings.clarify_margin)
+        return cls(kb, HybridSearcher(kb, index, embedder, fusion), policy)
+
+    def reply(self, text: str, lang_hint: str | None = None, mode: Mode = "hybrid") -> Reply:
+        started = time.perf_counter()
+        text = text if isinstance(text, str) else ""
+        query = clean(text)[:MAX_QUERY_CHARS]
+        guess = detect_language(query, default=lang_hint if lang_hint in LANGS else "az")
+        # A citizen's chosen language wins over a guess from a two-word message.
+        lang = lang_hint if lang_hint in LANGS else guess.lang
+        if not tokens(query):
+            reply = Reply(text, lang, "smalltalk", "empty", None, 0.0, t("empty", lang))
+        else:
+            reply = self._answer(text, query, lang, guess.lang, mode)
+        reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        return reply
+
+    async def areply(self, text: str, lang_hint: str | None = None) -> Reply:
+        """The same, off the event loop: encoding is CPU-bound."""
+        return await asyncio.to_thread(self.reply, text, lang_hint)
+
+    def _answer(self, text: str, query: str, lang: str, query_lang: str, mode: Mode) -> Reply:
+        intent = self.intents.predict(query)
+        result: SearchResult = (self.searcher.search(query, k=5, mode=mode, lang=query_lang)
+                                if intent.intent not in ("greeting", "thanks", "goodbye", "help")
+                                else SearchResult())
+        decision = decide(intent, result, self.policy)
+        candidates = [{"topic": h.topic, "score": h.score} for h in result.hits]
+        base = dict(text=text, lang=lang, intent=intent.intent, confidence=result.confidence,
+                    candidates=candidates)
+        if decision.action == "smalltalk":
+            return Reply(action="smalltalk", topic=None, answer=t(intent.intent, lang), **base)
+        if decision.action == "answer":
+            article = self.kb.by_topic[decision.topics[0]]
+            return Reply(action="answer", topic=article.topic, answer=render_card(article, lang),
+                         links=article_links(article, lang), **base)
+        if decision.action == "clarify":
+            titles = [self.kb.by_topic[topic].title[lang] for topic in decision.topics]
+            answer = t("clarify", lang) + "\n" + "\n".join(f"• {title}" for title in titles)
+            return Reply(action="clarify", topic=None, answer=answer, **base)
+        key = "operator_request" if decision.reason == "operator_request" else "handoff"
+        return Reply(action="handoff", topic=None, answer=t(key, lang), **base)

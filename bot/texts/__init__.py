@@ -1,0 +1,90 @@
+"""User-facing strings in Azerbaijani, Russian and English.
+
+Kept apart from the code so that wording can change without touching logic; every key exists in
+every language (tests/test_texts.py checks it).
+"""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "az": {
+        "greeting": "Salam! Mən dövlət elektron xidmətləri üzrə köməkçiyəm. Sualınızı yazın, "
+                    "məsələn: «vergi borcumu necə yoxlayım?»",
+        "thanks": "Dəyərli rəyinizə görə təşəkkür edirik! Başqa sualınız olsa, yazın.",
+        "goodbye": "Sağ olun! Yenə sualınız olsa, buradayıq.",
+        "help": "Vergilər, pensiya və sosial ödənişlər, şəxsiyyət vəsiqəsi və pasport, ASAN İmza, "
+                "əmlak, cərimələr, biznes qeydiyyatı və digər e-xidmətlər barədə suallara cavab "
+                "verirəm. Sualınızı sadə sözlərlə yazın. Əməkdaşla danışmaq üçün «operator» yazın. "
+                "Təcili hallarda: 112 (fövqəladə), 101 (yanğın), 102 (polis), 103 (təcili yardım) — "
+                "bu bot təcili xidmət deyil.",
+        "empty": "Mesajınızda mətn tapmadım. Sualınızı sözlərlə yazın, məsələn: «pasport necə alım?»",
+        "handoff": "Bu sualı əməkdaşımıza ötürə bilərəm. Əməkdaş sizə burada cavab yazacaq.",
+        "operator_request": "Yaxşı, sizi əməkdaşla əlaqələndirirəm. Əməkdaş sizə burada cavab yazacaq.",
+        "clarify": "Sualınızı dəqiq başa düşmək istəyirəm. Bunlardan hansı sizə lazımdır?",
+        "fallback_lang": "(Bu məlumat hələlik yalnız Azərbaycan dilindədir.)",
+        "documents": "Sənədlər",
+        "fee": "Ödəniş",
+        "duration": "Müddət",
+        "agency": "Qurum",
+        "where": "Harada",
+        "channel_online": "onlayn",
+        "channel_asan": "ASAN Xidmət mərkəzində",
+        "channel_both": "onlayn və ya ASAN Xidmət mərkəzində",
+        "too_long": "Mesajınız çox uzundur; onun yalnız əvvəlini oxudum.",
+    },
+    "ru": {
+        "greeting": "Здравствуйте! Я помощник по электронным государственным услугам. Напишите "
+                    "вопрос, например: «как проверить налоговый долг?»",
+        "thanks": "Спасибо за отзыв! Если появятся вопросы — пишите.",
+        "goodbye": "Всего доброго! Если появятся вопросы — мы здесь.",
+        "help": "Отвечаю на вопросы о налогах, пенсиях и социальных выплатах, удостоверении "
+                "личности и паспорте, ASAN İmza, недвижимости, штрафах, регистрации бизнеса и "
+                "других электронных услугах. Напишите вопрос простыми словами. Чтобы поговорить "
+                "с сотрудником, напишите «оператор». В экстренных случаях: 112 (экстренная служба), "
+                "101 (пожарная), 102 (полиция), 103 (скорая) — бот не экстренная служба.",
+        "empty": "В сообщении нет текста. Напишите вопрос словами, например: «как получить паспорт?»",
+        "handoff": "Я могу передать этот вопрос сотруднику. Он ответит вам здесь.",
+        "operator_request": "Хорошо, соединяю вас с сотрудником. Он ответит вам здесь.",
+        "clarify": "Хочу точно понять вопрос. Что из этого вам нужно?",
+        "fallback_lang": "(Этот материал пока есть только на азербайджанском.)",
+        "documents": "Документы",
+        "fee": "Стоимость",
+        "duration": "Срок",
+        "agency": "Ведомство",
+        "where": "Где",
+        "channel_online": "онлайн",
+        "channel_asan": "в центре ASAN Xidmət",
+        "channel_both": "онлайн или в центре ASAN Xidmət",
+        "too_long": "Сообщение очень длинное; я прочитал только его начало.",
+    },
+    "en": {
+        "greeting": "Hello! I help with Azerbaijan's electronic state services. Ask your question, "
+                    "for example: \"how do I check my tax debt?\"",
+        "thanks": "Thank you for the feedback! Write any time you have another question.",
+        "goodbye": "Goodbye! We are here whenever you have another question.",
+        "help": "I answer questions about taxes, pensions and social payments, ID cards and "
+                "passports, ASAN İmza, property, fines, business registration and other e-services. "
+                "Ask in plain words. To talk to a person, write \"operator\". In an emergency call "
+                "112 (emergency), 101 (fire), 102 (police), 103 (ambulance) — this bot is not an "
+                "emergency service.",
+        "empty": "I found no text in your message. Please type your question, e.g. \"how do I get a passport?\"",
+        "handoff": "I can pass this question to a member of our staff. They will answer you here.",
+        "operator_request": "All right, I am connecting you with a member of staff. They will answer you here.",
+        "clarify": "I want to get your question right. Which of these do you need?",
+        "fallback_lang": "(This article is available in Azerbaijani only for now.)",
+        "documents": "Documents",
+        "fee": "Fee",
+        "duration": "Time",
+        "agency": "Agency",
+        "where": "Where",
+        "channel_online": "online",
+        "channel_asan": "at an ASAN Xidmət centre",
+        "channel_both": "online or at an ASAN Xidmət centre",
+        "too_long": "Your message is very long; I read only its beginning.",
+    },
+}
+
+
+def t(key: str, lang: str) -> str:
+    """The string ``key`` in ``lang``, falling back to Azerbaijani."""
+    return TEXTS.get(lang, TEXTS["az"]).get(key) or TEXTS["az"][key]

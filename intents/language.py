@@ -1,0 +1,63 @@
+"""Which language a message is in: az, ru or en.
+
+Azerbaijani typed without its letters is the normal case, so the decision does not lean on ə/ş/ı
+alone: it counts function words and suffixes of each language over the folded tokens. Cyrillic
+text is Russian unless it has the letters only Azerbaijani Cyrillic uses (ә, ғ, һ, ҹ, ө, ү, ј).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from retrieval.normalize import clean, is_az_cyrillic, tokens
+
+AZ_LETTERS = frozenset("əğışçöüƏĞIİŞÇÖÜ") - frozenset("I")
+# Folded forms of frequent Azerbaijani words (what "nece", "necə" and "neçə" all become).
+AZ_WORDS = frozenset("""
+ve bu o ne nece niye neye harada harda haradan hardan hara hansi kim kime ucun ile ya yoxsa amma
+ama men mene menim sen senin biz bizim siz sizin onun olar olur olmaz olub var yox yoxdur yoxdu
+edim edir etmek etmeliyem isteyirem isteyirik lazim lazimdir lazimdi zehmet olmasa salam sagol
+sag olun tesekkur xahis edirem necedir hara haqqinda barede gore qeder sonra evvel indi bele
+hemin butun her hec cox az bir iki uc gun ay il pul borc vergi senedi sened mumkun mumkundur
+mi mu dir dur elemek eleye bilerem bilerik bilersiz bilersiniz harda gedim alim edek verin
+xudahafiz hele heleki baxmaq yoxlamaq almaq vermek etdim etmisem gelib gedib uzre
+""".split())
+AZ_SUFFIXES = ("maq", "mek", "lar", "ler", "nin", "nun", "dan", "den", "da", "de", "yam", "yem",
+               "iram", "irem", "ucun", "mis", "mus", "ib", "ub", "im", "in", "miz", "niz",
+               "dir", "dur", "sin", "siz", "lik", "liq", "luq", "cak", "cek", "acaq", "ecek")
+EN_WORDS = frozenset("""
+the a an is are was were be been do does did can could should would will my me i you your we our
+to of in on at for with from how what where when which who why it this that there please and or
+not no yes get apply need have has check online number card how's what's i'm don't
+hello hi thanks thank bye good morning evening see later help
+""".split())
+RU_HINT = re.compile(r"[а-яё]", re.IGNORECASE)
+
+
+class LanguageGuess(NamedTuple):
+    lang: str          # az | ru | en
+    confident: bool    # False for very short or ambiguous text ("ok", "👍")
+
+
+def detect_language(text: str, default: str = "az") -> LanguageGuess:
+    text = clean(text)
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return LanguageGuess(default, False)
+    cyrillic = sum(1 for ch in letters if "\u0400" <= ch <= "\u04ff")
+    if cyrillic > len(letters) / 2:
+        if is_az_cyrillic(text):
+            return LanguageGuess("az", True)
+        return LanguageGuess("ru", len(letters) >= 4)
+    if any(ch in AZ_LETTERS for ch in text):
+        return LanguageGuess("az", True)
+    words = tokens(text)
+    az = sum(1.0 for w in words if w in AZ_WORDS)
+    az += sum(0.5 for w in words if w not in AZ_WORDS and w not in EN_WORDS
+              and len(w) > 4 and w.endswith(AZ_SUFFIXES))
+    en = sum(1.0 for w in words if w in EN_WORDS)
+    if az == en:
+        return LanguageGuess(default, False)
+    lang = "az" if az > en else "en"
+    return LanguageGuess(lang, abs(az - en) >= 1 and len(words) >= 2)

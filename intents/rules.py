@@ -1,0 +1,72 @@
+"""Keyword rules for the conversational intents (greeting, thanks, goodbye, help, operator).
+
+A first, transparent layer: short messages that are only a greeting or a thank-you, and explicit
+requests for a person. Everything else is a ``question`` for retrieval to answer. Patterns run on
+the folded text, so "təşəkkür", "tesekkur" and "tashakkur" are one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from retrieval.normalize import fold, tokens
+
+INTENTS = ("greeting", "thanks", "goodbye", "help", "operator_request", "question",
+           "complaint", "out_of_scope")
+SMALLTALK = frozenset({"greeting", "thanks", "goodbye", "help"})
+
+
+class IntentPrediction(NamedTuple):
+    intent: str
+    confidence: float
+    sector: str | None = None
+
+
+def _rx(*alternatives: str) -> re.Pattern:
+    return re.compile(r"(?:^|\b)(?:" + "|".join(alternatives) + r")", re.IGNORECASE)
+
+
+_PATTERNS: dict[str, re.Pattern] = {
+    "operator_request": _rx(
+        r"operator", r"оператор", r"canli", r"real (?:insan|adam|emekdas|isci)", r"emekdas",
+        r"insanla", r"adamla danis", r"menecer", r"сотрудник", r"живо\w* (?:человек|оператор)",
+        r"с человеком", r"сотрудни", r"сп[еe]циалист", r"консультант", r"human", r"real person",
+        r"a person", r"someone from", r"live agent", r"support team", r"talk to (?:a|someone)",
+        r"put me through", r"переключ", r"соедин"),
+    "thanks": _rx(r"tesekkur", r"tesekur", r"sagol", r"sag ol", r"minnetdar", r"спасибо",
+                  r"благодар", r"thank", r"thx", r"merci"),
+    "goodbye": _rx(r"xudahafiz", r"helelik", r"gorusen?edek", r"sag qal", r"до свидания",
+                   r"пока\b", r"до встречи", r"bye", r"goodbye", r"see you", r"good night"),
+    "greeting": _rx(r"salam", r"sabahiniz xeyir", r"axsamin(?:iz)? xeyir", r"gunortaniz xeyir",
+                    r"здравств", r"привет", r"добр\w* (?:утро|день|вечер)", r"hello", r"\bhi\b",
+                    r"hey", r"good (?:morning|afternoon|evening)", r"greetings"),
+    "help": _rx(r"ne ede bilersen", r"hansi movzu", r"hansi suallar", r"neye komek",
+                r"nece istifade", r"что ты умеешь", r"какие вопросы", r"чем (?:ты )?можешь помочь",
+                r"what can you do", r"what do you (?:do|know)", r"how (?:do i|to) use (?:you|this bot)",
+                r"^/?help$", r"^/?komek$", r"^/?помощь$"),
+}
+# A greeting or thanks inside a real question ("salam, vergi borcumu necə yoxlayım?") is a
+# question: smalltalk only when the message is short.
+_SMALLTALK_MAX_TOKENS = 7
+
+
+class KeywordIntents:
+    """Rule-based intent detection; ``predict`` never raises."""
+
+    name = "rules-v1"
+
+    def predict(self, text: str) -> IntentPrediction:
+        folded = fold(text)
+        words = tokens(text)
+        if not words:
+            return IntentPrediction("out_of_scope", 0.0)
+        if _PATTERNS["operator_request"].search(folded):
+            return IntentPrediction("operator_request", 0.9)
+        if _PATTERNS["help"].search(folded):
+            return IntentPrediction("help", 0.8)
+        if len(words) <= _SMALLTALK_MAX_TOKENS:
+            for intent in ("thanks", "goodbye", "greeting"):
+                if _PATTERNS[intent].search(folded):
+                    return IntentPrediction(intent, 0.8)
+        return IntentPrediction("question", 0.5)

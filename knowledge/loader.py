@@ -1,0 +1,296 @@
+"""Load and validate the knowledge base: one Markdown article per file.
+
+A file is YAML front matter between ``---`` lines, then ``## az``, ``## ru``, ``## en`` sections,
+each opening with a ``### title``. Anything wrong is an :class:`ArticleError` naming the file and
+line, so an editor can fix it without reading code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import yaml
+
+LANGS = ("az", "ru", "en")
+CHANNELS = ("online", "asan", "both")
+KNOWLEDGE_DIR = Path(__file__).resolve().parent
+DEFAULT_ARTICLES_DIR = KNOWLEDGE_DIR / "articles"
+DEFAULT_COVERAGE = KNOWLEDGE_DIR / "coverage.yaml"
+DEFAULT_OFFICIAL_DOMAINS = (
+    "gov.az", "e-gov.az", "e-sosial.az", "asanimza.az", "sima.az", "e-qanun.az", "president.az",
+    "mygov.az", "azintelecom.az",
+)
+
+_SECTION = re.compile(r"^##\s+(\w+)\s*$")
+_REQUIRED = ("id", "topic", "sector", "title", "links", "agency", "channel", "source",
+             "reviewed", "keywords")
+
+
+class ArticleError(ValueError):
+    """A knowledge-base file that cannot be used, with where and why."""
+
+    def __init__(self, path: Path | str, line: int, message: str) -> None:
+        self.path, self.line, self.message = str(path), line, message
+        super().__init__(f"{self.path}:{line}: {message}")
+
+
+@dataclass(frozen=True)
+class Link:
+    title: dict[str, str]
+    url: str
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    topic: str
+    sector: str
+    path: str
+    title: dict[str, str]
+    links: tuple[Link, ...]
+    agency: dict[str, str]
+    channel: str
+    documents: dict[str, list[str]]
+    sections: dict[str, Section]
+    keywords: dict[str, list[str]]
+    questions: dict[str, list[str]]
+    source: str
+    reviewed: dt.date
+    fee: dict[str, str] | None = None
+    duration: dict[str, str] | None = None
+    legal_basis: str | None = None
+    content_hash: str = ""
+
+    def search_text(self, lang: str | None = None) -> str:
+        """Everything retrieval may match: title, keywords, example questions and body."""
+        langs = LANGS if lang is None else (lang,)
+        parts: list[str] = []
+        for code in langs:
+            # The title and keywords count twice: they name the topic, the body describes it.
+            parts += [self.title[code]] * 2 + self.keywords.get(code, []) * 2
+            parts += self.questions.get(code, [])
+            parts += [self.sections[code].body]
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    sectors: dict[str, str]
+    topics: dict[str, dict]  # id -> {sector, portal, about}
+
+
+@dataclass
+class KnowledgeBase:
+    articles: list[Article]
+    coverage: Coverage
+    content_hash: str = ""
+    by_topic: dict[str, Article] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_topic = {a.topic: a for a in self.articles}
+        digest = hashlib.sha256()
+        for article in sorted(self.articles, key=lambda a: a.id):
+            digest.update(article.content_hash.encode())
+        self.content_hash = digest.hexdigest()[:16]
+
+
+def load_coverage(path: Path = DEFAULT_COVERAGE) -> Coverage:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ArticleError(path, 0, "coverage file not found") from exc
+    except yaml.YAMLError as exc:
+        line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else 0
+        raise ArticleError(path, line, f"broken YAML: {exc}") from exc
+    topics = {t["id"]: t for t in data.get("topics", [])}
+    return Coverage(sectors=dict(data.get("sectors", {})), topics=topics)
+
+
+def is_official_url(url: str, domains: tuple[str, ...] | list[str]) -> bool:
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").lower()
+    if parsed.scheme != "https" or not host:
+        return False
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _line_of(lines: list[str], key: str, default: int) -> int:
+    pattern = re.compile(rf"^\s*-?\s*{re.escape(key)}\s*:")
+    for number, line in enumerate(lines, start=1):
+        if pattern.match(line):
+            return number
+    return default
+
+
+def _split_front_matter(path: Path, text: str) -> tuple[str, list[str], int]:
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise ArticleError(path, 1, "the file must start with '---' and YAML front matter")
+    for end in range(1, len(lines)):
+        if lines[end].strip() == "---":
+            return "\n".join(lines[1:end]), lines, end + 1
+    raise ArticleError(path, 1, "the front matter has no closing '---' line")
+
+
+def _lang_map(path: Path, line: int, value, name: str, kind: type) -> dict:
+    if not isinstance(value, dict) or set(LANGS) - set(value):
+        missing = sorted(set(LANGS) - set(value)) if isinstance(value, dict) else list(LANGS)
+        raise ArticleError(path, line, f"'{name}' needs az, ru and en (missing: {', '.join(missing)})")
+    for code in LANGS:
+        item = value[code]
+        if kind is str and not (isinstance(item, str) and item.strip()):
+            raise ArticleError(path, line, f"'{name}.{code}' must be non-empty text")
+        if kind is list and not (isinstance(item, list)
+                                 and all(isinstance(x, (str, int, float)) for x in item)):
+            raise ArticleError(path, line, f"'{name}.{code}' must be a list of texts")
+    if kind is list:  # YAML reads "108" as a number; keep it as the text the editor wrote
+        return {code: [str(x) for x in value[code]] for code in LANGS}
+    return {code: value[code] for code in LANGS}
+
+
+def _sections(path: Path, lines: list[str], body_start: int) -> dict[str, Section]:
+    found: dict[str, tuple[int, list[str]]] = {}
+    current = None
+    for number in range(body_start, len(lines)):
+        match = _SECTION.match(lines[number])
+        if match:
+            current = match.group(1)
+            if current not in LANGS:
+                raise ArticleError(path, number + 1, f"unknown language section '## {current}'")
+            if current in found:
+                raise ArticleError(path, number + 1, f"language section '## {current}' appears twice")
+            found[current] = (number + 1, [])
+        elif current:
+            found[current][1].append(lines[number])
+    sections = {}
+    for code in LANGS:
+        if code not in found:
+            raise ArticleError(path, len(lines), f"missing language section '## {code}'")
+        line, body_lines = found[code]
+        body = "\n".join(body_lines).strip()
+        if not body.startswith("### "):
+            raise ArticleError(path, line, f"section '## {code}' must start with a '### title' line")
+        title, _, rest = body.partition("\n")
+        if not rest.strip():
+            raise ArticleError(path, line, f"section '## {code}' has a title but no answer text")
+        sections[code] = Section(title=title[4:].strip(), body=rest.strip())
+    return sections
+
+
+def parse_article(path: Path, text: str, coverage: Coverage,
+                  domains: tuple[str, ...] | list[str] = DEFAULT_OFFICIAL_DOMAINS) -> Article:
+    front, lines, body_start = _split_front_matter(path, text)
+    try:
+        meta = yaml.safe_load(front)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1  # +1 for 1-based, +1 for the opening '---'
+        raise ArticleError(path, line, f"broken YAML in the front matter: {getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(meta, dict):
+        raise ArticleError(path, 2, "the front matter must be a YAML mapping of fields")
+    at = lambda key: _line_of(lines[:body_start], key, 1)  # noqa: E731 - tiny local helper
+    for key in _REQUIRED:
+        if key not in meta or meta[key] in (None, "", [], {}):
+            raise ArticleError(path, body_start, f"missing required field '{key}'")
+    topic, sector = str(meta["topic"]), str(meta["sector"])
+    if topic not in coverage.topics:
+        raise ArticleError(path, at("topic"), f"unknown topic '{topic}' (not in coverage.yaml)")
+    if sector not in coverage.sectors:
+        raise ArticleError(path, at("sector"), f"unknown sector '{sector}'")
+    if coverage.topics[topic].get("sector") != sector:
+        raise ArticleError(path, at("sector"),
+                           f"topic '{topic}' belongs to sector '{coverage.topics[topic].get('sector')}', not '{sector}'")
+    if meta["channel"] not in CHANNELS:
+        raise ArticleError(path, at("channel"), f"channel must be one of {', '.join(CHANNELS)}")
+    links = []
+    if not isinstance(meta["links"], list):
+        raise ArticleError(path, at("links"), "'links' must be a list of {title, url}")
+    for item in meta["links"]:
+        url = str(item.get("url", "")) if isinstance(item, dict) else ""
+        line = _line_of(lines[:body_start], "url", at("links"))
+        for number, text_line in enumerate(lines[:body_start], start=1):
+            if url and url in text_line:
+                line = number
+        if not is_official_url(url, domains):
+            raise ArticleError(path, line, f"link {url!r} is not https on an official domain "
+                                           f"({', '.join(domains)})")
+        links.append(Link(title=_lang_map(path, line, item.get("title"), "links.title", str), url=url))
+    reviewed = meta["reviewed"]
+    if not isinstance(reviewed, dt.date):
+        raise ArticleError(path, at("reviewed"), "'reviewed' must be a date like 2026-11-25")
+    optional = {}
+    for key in ("fee", "duration"):
+        if meta.get(key) is not None:
+            optional[key] = _lang_map(path, at(key), meta[key], key, str)
+    documents = _lang_map(path, at("documents"), meta.get("documents") or {c: [] for c in LANGS},
+                          "documents", list)
+    questions = meta.get("questions") or {c: [] for c in LANGS}
+    return Article(
+        id=str(meta["id"]), topic=topic, sector=sector, path=str(path),
+        title=_lang_map(path, at("title"), meta["title"], "title", str),
+        links=tuple(links),
+        agency=_lang_map(path, at("agency"), meta["agency"], "agency", str),
+        channel=meta["channel"], documents=documents,
+        sections=_sections(path, lines, body_start),
+        keywords=_lang_map(path, at("keywords"), meta["keywords"], "keywords", list),
+        questions=_lang_map(path, at("questions"), questions, "questions", list),
+        source=str(meta["source"]), reviewed=reviewed,
+        legal_basis=str(meta["legal_basis"]) if meta.get("legal_basis") else None,
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
+        **optional,
+    )
+
+
+def load_knowledge_base(articles_dir: Path = DEFAULT_ARTICLES_DIR,
+                        coverage_path: Path = DEFAULT_COVERAGE,
+                        domains: tuple[str, ...] | list[str] = DEFAULT_OFFICIAL_DOMAINS) -> KnowledgeBase:
+    """Every article under ``articles_dir``; the first bad file stops the load with its error."""
+    coverage = load_coverage(coverage_path)
+    articles_dir = Path(articles_dir)
+    if not articles_dir.is_dir():
+        raise ArticleError(articles_dir, 0, "knowledge base folder not found")
+    articles: list[Article] = []
+    seen: dict[str, str] = {}
+    for path in sorted(articles_dir.rglob("*.md")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ArticleError(path, 1, f"not UTF-8 text ({exc.reason})") from exc
+        article = parse_article(path, text, coverage, domains)
+        if article.id in seen:
+            raise ArticleError(path, _line_of(text.splitlines(), "id", 1),
+                               f"duplicate id '{article.id}' (also in {seen[article.id]})")
+        if article.id != path.stem:
+            raise ArticleError(path, _line_of(text.splitlines(), "id", 1),
+                               f"id '{article.id}' must match the file name '{path.stem}'")
+        seen[article.id] = str(path)
+        articles.append(article)
+    if not articles:
+        raise ArticleError(articles_dir, 0, "no articles (*.md) found")
+    return KnowledgeBase(articles=articles, coverage=coverage)
+
+
+def check_knowledge_base(kb: KnowledgeBase, max_age_days: int,
+                         today: dt.date | None = None) -> list[str]:
+    """Warnings an editor should act on; the loader has already refused what is broken."""
+    today = today or dt.date.today()
+    warnings = []
+    for article in kb.articles:
+        age = (today - article.reviewed).days
+        if age > max_age_days:
+            warnings.append(f"{article.path}:1: reviewed {age} days ago (limit {max_age_days}): "
+                            "check the facts and update 'reviewed'")
+    for topic in sorted(set(kb.coverage.topics) - set(kb.by_topic)):
+        warnings.append(f"coverage.yaml: topic '{topic}' has no article: run `helpdesk kb new {topic}`")
+    return warnings

@@ -1,0 +1,1 @@
+"""Finding the article that answers a question: normalization, BM25, dense vectors, fusion."""

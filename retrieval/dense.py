@@ -1,0 +1,84 @@
+"""faiss vectors of the article chunks, scored per article by the best chunk.
+
+Vectors are L2-normalized, so an inner-product index gives cosine similarity. A flat index is
+exact and, for a few thousand chunks, faster than building HNSW; past ``hnsw_above`` chunks an
+HNSW graph keeps the query time flat (measured in scripts/benchmark.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    doc: int
+    score: float
+    chunk: int
+
+
+class DenseIndex:
+    def __init__(self, dim: int, hnsw_above: int = 50_000) -> None:
+        if dim <= 0:
+            raise ValueError(f"DenseIndex needs a positive dimension, got {dim!r}")
+        self.dim = dim
+        self.hnsw_above = hnsw_above
+        self.index: faiss.Index | None = None
+        self.chunk_doc = np.zeros(0, dtype=np.int64)  # chunk row -> article number
+
+    @property
+    def size(self) -> int:
+        return 0 if self.index is None else int(self.index.ntotal)
+
+    def fit(self, vectors: np.ndarray, chunk_doc: list[int] | np.ndarray) -> "DenseIndex":
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[1] != self.dim:
+            raise ValueError(f"expected vectors of shape (n, {self.dim}), got {vectors.shape}")
+        if len(chunk_doc) != len(vectors):
+            raise ValueError("one article number per vector is needed")
+        if len(vectors) > self.hnsw_above:
+            index = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efSearch = 128
+        else:
+            index = faiss.IndexFlatIP(self.dim)
+        index.add(vectors)
+        self.index = index
+        self.chunk_doc = np.asarray(chunk_doc, dtype=np.int64)
+        return self
+
+    def search(self, query_vector: np.ndarray, k: int = 10, fan_out: int = 8) -> list[DenseHit]:
+        """Best ``k`` articles; each scored by its most similar chunk."""
+        if self.index is None:
+            raise RuntimeError("DenseIndex is empty: call fit() or load() first")
+        if self.size == 0:
+            return []
+        q = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, self.dim)
+        n_chunks = min(self.size, max(k * fan_out, 64))
+        scores, ids = self.index.search(q, n_chunks)
+        best: dict[int, DenseHit] = {}
+        for score, chunk in zip(scores[0], ids[0]):
+            if chunk < 0:
+                continue
+            doc = int(self.chunk_doc[chunk])
+            if doc not in best:  # results come best first
+                best[doc] = DenseHit(doc, float(score), int(chunk))
+        return sorted(best.values(), key=lambda h: -h.score)[:k]
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        faiss.write_index(self.index, str(directory / "dense.faiss"))
+        np.save(directory / "dense_chunk_doc.npy", self.chunk_doc)
+
+    @classmethod
+    def load(cls, directory: Path) -> "DenseIndex":
+        index = faiss.read_index(str(directory / "dense.faiss"))
+        dense = cls(index.d)
+        dense.index = index
+        dense.chunk_doc = np.load(directory / "dense_chunk_doc.npy")
+        if len(dense.chunk_doc) != index.ntotal:
+            raise ValueError("dense index and its chunk map disagree in length")
+        return dense

@@ -1,0 +1,166 @@
+"""Build, save and load the search index (BM25 + faiss) for a knowledge base.
+
+The saved index records the embedder's name and dimension and the knowledge base's content hash.
+Loading with another embedder, or against changed articles, is an :class:`IndexStaleError` that
+says to rebuild: a silently wrong answer is worse than a clear error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from knowledge.loader import LANGS, Article, KnowledgeBase
+from retrieval.dense import DenseIndex
+from retrieval.embedders import Embedder
+from retrieval.lexical import BM25Index
+
+INDEX_FORMAT = 1
+_PARAGRAPH = re.compile(r"\n\s*\n")
+
+
+class IndexMissingError(RuntimeError):
+    """No usable index on disk."""
+
+
+class IndexStaleError(RuntimeError):
+    """The index on disk was built from other articles or with another embedder."""
+
+
+@dataclass(frozen=True)
+class IndexMeta:
+    embedder: str
+    dim: int
+    kb_hash: str
+    article_ids: list[str]
+    topics: list[str]
+    chunks: int
+    built_at: float
+    build_seconds: float
+    format: int = INDEX_FORMAT
+
+
+def article_chunks(article: Article) -> list[str]:
+    """Short passages to embed: each title, example question, keyword list and body paragraph.
+
+    Short chunks keep e5 fast (its cost grows with length) and let a question match the one
+    phrasing closest to it instead of an average of the whole article.
+    """
+    chunks: list[str] = []
+    for lang in LANGS:
+        title = article.title[lang]
+        chunks.append(title)
+        chunks.extend(article.questions.get(lang, []))
+        if article.keywords.get(lang):
+            chunks.append(f"{title}: {', '.join(article.keywords[lang])}")
+        for paragraph in _PARAGRAPH.split(article.sections[lang].body):
+            if paragraph.strip():
+                chunks.append(f"{title}\n{paragraph.strip()}")
+    return chunks
+
+
+@dataclass
+class SearchIndex:
+    meta: IndexMeta
+    lexical: BM25Index
+    dense: DenseIndex
+
+
+def build_index(kb: KnowledgeBase, embedder: Embedder, batch_size: int = 32,
+                progress: Callable[[int], None] | None = None) -> SearchIndex:
+    started = time.perf_counter()
+    chunks: list[str] = []
+    chunk_doc: list[int] = []
+    for number, article in enumerate(kb.articles):
+        for chunk in article_chunks(article):
+            chunks.append(chunk)
+            chunk_doc.append(number)
+    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    for start in range(0, len(chunks), batch_size):
+        batch = chunks[start:start + batch_size]
+        vectors[start:start + len(batch)] = embedder.encode_passages(batch)
+        if progress:
+            progress(len(batch))
+    dense = DenseIndex(embedder.dim).fit(vectors, chunk_doc)
+    lexical = BM25Index().fit([a.search_text() for a in kb.articles])
+    meta = IndexMeta(
+        embedder=embedder.name, dim=embedder.dim, kb_hash=kb.content_hash,
+        article_ids=[a.id for a in kb.articles], topics=[a.topic for a in kb.articles],
+        chunks=len(chunks), built_at=time.time(),
+        build_seconds=round(time.perf_counter() - started, 3))
+    return SearchIndex(meta=meta, lexical=lexical, dense=dense)
+
+
+def count_chunks(kb: KnowledgeBase) -> int:
+    return sum(len(article_chunks(a)) for a in kb.articles)
+
+
+def save_index(index: SearchIndex, directory: Path) -> None:
+    """Write to a temporary sibling folder, then swap it in: readers never see half an index."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".index-", dir=directory.parent))
+    try:
+        index.lexical.save(tmp)
+        index.dense.save(tmp)
+        (tmp / "meta.json").write_text(json.dumps(index.meta.__dict__, indent=1), encoding="utf-8")
+        old = directory.with_name(directory.name + ".old")
+        if old.exists():
+            shutil.rmtree(old)
+        if directory.exists():
+            os.replace(directory, old)
+        os.replace(tmp, directory)
+        if old.exists():
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def read_meta(directory: Path) -> IndexMeta:
+    path = Path(directory) / "meta.json"
+    if not path.is_file():
+        raise IndexMissingError(f"no search index in {directory}: run `helpdesk kb build`")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return IndexMeta(**data)
+    except (ValueError, TypeError) as exc:
+        raise IndexMissingError(f"the search index in {directory} is damaged ({exc}): "
+                                "run `helpdesk kb build`") from exc
+
+
+def check_fresh(meta: IndexMeta, kb: KnowledgeBase, embedder_name: str, embedder_dim: int) -> None:
+    if meta.format != INDEX_FORMAT:
+        raise IndexStaleError(f"the index has format {meta.format}, this version reads "
+                              f"{INDEX_FORMAT}: run `helpdesk kb build`")
+    if meta.embedder != embedder_name or meta.dim != embedder_dim:
+        raise IndexStaleError(
+            f"the index was built with {meta.embedder} ({meta.dim} dims) but the embedder is "
+            f"{embedder_name} ({embedder_dim} dims): run `helpdesk kb build`")
+    if meta.kb_hash != kb.content_hash:
+        raise IndexStaleError("the knowledge base changed since the index was built: "
+                              "run `helpdesk kb build`")
+
+
+def load_index(directory: Path, kb: KnowledgeBase, embedder: Embedder) -> SearchIndex:
+    directory = Path(directory)
+    meta = read_meta(directory)
+    check_fresh(meta, kb, embedder.name, embedder.dim)
+    try:
+        lexical = BM25Index.load(directory)
+        dense = DenseIndex.load(directory)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise IndexMissingError(f"the search index in {directory} is damaged ({exc}): "
+                                "run `helpdesk kb build`") from exc
+    if lexical.size != len(kb.articles) or dense.dim != embedder.dim:
+        raise IndexStaleError("the index does not match the knowledge base: run `helpdesk kb build`")
+    return SearchIndex(meta=meta, lexical=lexical, dense=dense)

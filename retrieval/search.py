@@ -1,0 +1,155 @@
+"""Hybrid search: BM25 and dense lists fused per article, with a confidence the policy thresholds.
+
+Score fusion (the default) maps each half onto [0, 1] with fixed, config-held calibrations —
+dense cosine between ``dense_floor`` and ``dense_ceiling``, BM25 through ``s / (s + bm25_half)``
+— and mixes them with ``dense_weight``. Fixed maps (not per-query min–max) keep the score
+comparable across questions, so it doubles as the confidence. Reciprocal-rank fusion is there
+too, for comparison (``fusion="rrf"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from knowledge.loader import KnowledgeBase
+from retrieval.embedders import Embedder
+from retrieval.index import SearchIndex
+from retrieval.normalize import tokens
+from retrieval.restore import AzRestorer
+
+Mode = Literal["hybrid", "bm25", "dense"]
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    fusion: Literal["score", "rrf"] = "score"
+    dense_weight: float = 0.4
+    dense_floor: float = 0.80
+    dense_ceiling: float = 0.92
+    bm25_half: float = 12.0
+    rrf_k: int = 60
+    depth: int = 30
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.dense_weight <= 1:
+            raise ValueError(f"dense_weight must be within [0, 1], got {self.dense_weight!r}")
+        if self.dense_ceiling <= self.dense_floor:
+            raise ValueError("dense_ceiling must be above dense_floor")
+        if self.bm25_half <= 0 or self.rrf_k <= 0 or self.depth <= 0:
+            raise ValueError("bm25_half, rrf_k and depth must be positive")
+
+
+@dataclass(frozen=True)
+class Hit:
+    topic: str
+    article_id: str
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def top(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+    @property
+    def confidence(self) -> float:
+        return self.hits[0].score if self.hits else 0.0
+
+    @property
+    def margin(self) -> float:
+        """How far the best topic stands above the runner-up."""
+        if len(self.hits) < 2:
+            return self.confidence
+        return self.hits[0].score - self.hits[1].score
+
+
+class HybridSearcher:
+    def __init__(self, kb: KnowledgeBase, index: SearchIndex, embedder: Embedder,
+                 config: FusionConfig | None = None) -> None:
+        if index.meta.article_ids != [a.id for a in kb.articles]:
+            raise ValueError("the index was built for other articles: rebuild it")
+        self.kb, self.index, self.embedder = kb, index, embedder
+        self.config = config or FusionConfig()
+        self.restorer = AzRestorer.from_texts(
+            part for a in kb.articles
+            for part in [a.title["az"], a.sections["az"].body, *a.questions["az"], *a.keywords["az"]])
+
+    def dense_text(self, text: str, lang: str | None) -> str:
+        """What the embedder sees: Azerbaijani typed without its letters gets them back."""
+        return self.restorer.restore(text) if lang == "az" else text
+
+    def encode(self, text: str, lang: str | None = None) -> np.ndarray:
+        return self.embedder.encode_queries([self.dense_text(text, lang)])[0]
+
+    def search(self, text: str, k: int = 5, mode: Mode = "hybrid", lang: str | None = None,
+               query_vector: np.ndarray | None = None) -> SearchResult:
+        """Best ``k`` topics for the question (one entry per topic, best first).
+
+        ``lang`` is the question's language; for ``az`` the dense half restores missing letters.
+        """
+        lexical, dense = self.raw_scores(text, mode, lang, query_vector)
+        return self.combine(lexical, dense, mode, k)
+
+    def raw_scores(self, text: str, mode: Mode = "hybrid", lang: str | None = None,
+                   query_vector: np.ndarray | None = None) -> tuple[dict[int, float], dict[int, float]]:
+        """BM25 and dense scores per article number (the best ``depth`` of each)."""
+        depth = self.config.depth
+        lexical: dict[int, float] = {}
+        dense: dict[int, float] = {}
+        if not tokens(text):
+            return lexical, dense
+        if mode in ("hybrid", "bm25"):
+            lexical = {h.doc: h.score for h in self.index.lexical.search(text, depth)}
+        if mode in ("hybrid", "dense"):
+            vector = self.encode(text, lang) if query_vector is None else query_vector
+            dense = {h.doc: h.score for h in self.index.dense.search(vector, depth)}
+        return lexical, dense
+
+    def combine(self, lexical: dict[int, float], dense: dict[int, float], mode: Mode = "hybrid",
+                k: int = 5) -> SearchResult:
+        """Fuse the two score lists into the best ``k`` topics."""
+        fused = self._fuse(lexical, dense, mode)
+        hits: list[Hit] = []
+        seen_topics: set[str] = set()
+        for doc, score in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0])):
+            article = self.kb.articles[doc]
+            if article.topic in seen_topics:
+                continue
+            seen_topics.add(article.topic)
+            hits.append(Hit(article.topic, article.id, round(float(score), 4),
+                            round(dense.get(doc, 0.0), 4), round(lexical.get(doc, 0.0), 4)))
+            if len(hits) == k:
+                break
+        return SearchResult(hits)
+
+    def _dense_norm(self, cosine: float) -> float:
+        cfg = self.config
+        return float(np.clip((cosine - cfg.dense_floor) / (cfg.dense_ceiling - cfg.dense_floor), 0, 1))
+
+    def _lex_norm(self, score: float) -> float:
+        return score / (score + self.config.bm25_half)
+
+    def _fuse(self, lexical: dict[int, float], dense: dict[int, float], mode: Mode) -> dict[int, float]:
+        cfg = self.config
+        if mode == "bm25":
+            return {d: self._lex_norm(s) for d, s in lexical.items()}
+        if mode == "dense":
+            return {d: self._dense_norm(s) for d, s in dense.items()}
+        docs = set(lexical) | set(dense)
+        if cfg.fusion == "rrf":
+            rank_l = {d: r for r, d in enumerate(sorted(lexical, key=lambda d: -lexical[d]), 1)}
+            rank_d = {d: r for r, d in enumerate(sorted(dense, key=lambda d: -dense[d]), 1)}
+            best = 2 / (cfg.rrf_k + 1)  # rank 1 in both lists → confidence 1
+            return {d: (1 / (cfg.rrf_k + rank_l.get(d, 10**6)) +
+                        1 / (cfg.rrf_k + rank_d.get(d, 10**6))) / best for d in docs}
+        w = cfg.dense_weight
+        return {d: w * self._dense_norm(dense.get(d, 0.0)) + (1 - w) * self._lex_norm(lexical.get(d, 0.0))
+                for d in docs}

@@ -1,0 +1,134 @@
+"""Shared fixtures: a tiny knowledge base on disk, the fake and the real embedders."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from knowledge.loader import load_knowledge_base
+
+TINY_COVERAGE = textwrap.dedent("""\
+    sectors:
+      taxes: Taxes
+      identity: Identity documents
+    topics:
+      - {id: tax-debt-check, sector: taxes, portal: https://e-taxes.gov.az, about: "Checking tax debt."}
+      - {id: tax-payment-online, sector: taxes, portal: https://e-taxes.gov.az, about: "Paying tax online."}
+      - {id: id-card, sector: identity, portal: https://asan.gov.az, about: "Identity card."}
+      - {id: passport, sector: identity, portal: https://asan.gov.az, about: "Passport."}
+    """)
+
+TINY_ARTICLES = {
+    "tax-debt-check": ("taxes", {
+        "az": ("Vergi borcunu necə yoxlamaq olar?", "vergi borcu, faiz",
+               "Vergi borcunu e-taxes.gov.az şəxsi kabinetində yoxlayın."),
+        "ru": ("Как проверить налоговый долг?", "налоговый долг, пени",
+               "Долг по налогам виден в личном кабинете e-taxes.gov.az."),
+        "en": ("How do I check my tax debt?", "tax debt, arrears",
+               "Your tax debt is shown in the e-taxes.gov.az personal cabinet."),
+    }),
+    "tax-payment-online": ("taxes", {
+        "az": ("Vergini onlayn necə ödəmək olar?", "vergi ödənişi, kart",
+               "Vergini bank kartı ilə onlayn ödəyin."),
+        "ru": ("Как оплатить налог онлайн?", "оплата налога, карта",
+               "Оплатите налог банковской картой онлайн."),
+        "en": ("How do I pay tax online?", "tax payment, card",
+               "Pay the tax online with a bank card."),
+    }),
+    "id-card": ("identity", {
+        "az": ("Şəxsiyyət vəsiqəsini necə almaq olar?", "şəxsiyyət vəsiqəsi, itirmək",
+               "Şəxsiyyət vəsiqəsi ASAN Xidmət mərkəzində verilir."),
+        "ru": ("Как получить удостоверение личности?", "удостоверение личности, потеря",
+               "Удостоверение личности выдают в центре ASAN Xidmət."),
+        "en": ("How do I get an identity card?", "identity card, lost ID",
+               "Identity cards are issued at ASAN Xidmət centres."),
+    }),
+    "passport": ("identity", {
+        "az": ("Xarici pasportu necə almaq olar?", "ümumvətəndaş pasportu, səyahət",
+               "Xaricə səyahət üçün pasport ASAN Xidmətdə verilir."),
+        "ru": ("Как получить загранпаспорт?", "загранпаспорт, поездка",
+               "Загранпаспорт для поездок оформляют в ASAN Xidmət."),
+        "en": ("How do I get a passport?", "travel passport, abroad",
+               "A passport for travel abroad is issued at ASAN Xidmət."),
+    }),
+}
+
+
+def article_text(topic_id: str, sector_id: str, langs: dict, **front: str) -> str:
+    """A valid article file; ``front`` replaces whole front-matter lines by key."""
+    topic, sector = topic_id, sector_id
+    lines = {
+        "id": f"id: {topic}",
+        "topic": f"topic: {topic}",
+        "sector": f"sector: {sector}",
+        "title": "title: {" + ", ".join(f'{c}: "{v[0]}"' for c, v in langs.items()) + "}",
+        "links": "links:\n  - {title: {az: Portal, ru: Портал, en: Portal}, url: https://e-gov.az}",
+        "agency": "agency: {az: Qurum, ru: Ведомство, en: Agency}",
+        "channel": "channel: online",
+        "documents": "documents: {az: [Sənəd], ru: [Документ], en: [Document]}",
+        "source": "source: test fixture",
+        "reviewed": "reviewed: 2026-11-25",
+        "keywords": "keywords: {" + ", ".join(f"{c}: [{v[1]}]" for c, v in langs.items()) + "}",
+        "questions": "questions: {" + ", ".join(f'{c}: ["{v[0]}"]' for c, v in langs.items()) + "}",
+    }
+    lines.update(front)
+    body = "".join(f"## {c}\n### {v[0]}\n{v[2]}\n\n" for c, v in langs.items())
+    head = "\n".join(line for line in lines.values() if line)
+    return f"---\n{head}\n---\n{body}"
+
+
+def write_tiny_kb(root: Path) -> tuple[Path, Path]:
+    articles = root / "articles"
+    for topic, (sector, langs) in TINY_ARTICLES.items():
+        folder = articles / sector
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{topic}.md").write_text(article_text(topic, sector, langs), encoding="utf-8")
+    coverage = root / "coverage.yaml"
+    coverage.write_text(TINY_COVERAGE, encoding="utf-8")
+    return articles, coverage
+
+
+@pytest.fixture
+def tiny_kb_paths(tmp_path: Path) -> tuple[Path, Path]:
+    return write_tiny_kb(tmp_path / "kb")
+
+
+@pytest.fixture
+def tiny_kb(tiny_kb_paths):
+    articles, coverage = tiny_kb_paths
+    return load_knowledge_base(articles, coverage)
+
+
+@pytest.fixture
+def tiny_settings(tmp_path: Path, tiny_kb_paths, monkeypatch) -> Settings:
+    """Settings for the tiny KB with the fake embedder, also exported for CLI tests."""
+    articles, coverage = tiny_kb_paths
+    env = {"HELPDESK_DATA_DIR": str(tmp_path / "data"), "HELPDESK_ARTICLES_DIR": str(articles),
+           "HELPDESK_COVERAGE_FILE": str(coverage), "HELPDESK_EMBEDDER": "fake"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's folder
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def e5_embedder():
+    from retrieval.embedders import E5Embedder
+
+    return E5Embedder()
+
+
+@pytest.fixture(scope="session")
+def bundled_helpdesk(tmp_path_factory, e5_embedder):
+    """The real pipeline: bundled articles, real e5, real faiss index built once per session."""
+    from bot.dialogue import Helpdesk
+    from retrieval.index import build_index, save_index
+
+    data_dir = tmp_path_factory.mktemp("bundled-data")
+    settings = Settings(data_dir=data_dir, _env_file=None)
+    kb = load_knowledge_base(settings.articles_dir, settings.coverage_file)
+    save_index(build_index(kb, e5_embedder), settings.index_dir)
+    return Helpdesk.from_settings(settings, embedder=e5_embedder)

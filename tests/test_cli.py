@@ -1,0 +1,129 @@
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+
+CONTRACT_KEYS = {"text", "lang", "action", "intent", "topic", "confidence", "answer", "links",
+                 "candidates", "latency_ms"}
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def all_commands(group: click.Group, prefix=()):
+    for name, command in group.commands.items():
+        yield prefix + (name,)
+        if isinstance(command, click.Group):
+            yield from all_commands(command, prefix + (name,))
+
+
+@pytest.mark.parametrize("path", [()] + list(all_commands(main)))
+def test_every_command_has_help_with_an_example(path):
+    result = run(*path, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.output and "helpdesk" in result.output.split("Example:")[1]
+
+
+def test_build_then_ask_json_contract_line_by_line(tiny_settings):
+    build = run("kb", "build")
+    assert build.exit_code == 0 and "built" in build.output
+    lines = ["vergi borcu", "", "x" * 10_000, "🙂🙂", "\x00\x1b[31m\u202e", "Salam", "оператор"]
+    result = run("ask", "--json", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0
+    replies = [json.loads(line) for line in result.output.splitlines()]
+    assert len(replies) == len(lines)
+    for text, reply in zip(lines, replies):
+        assert set(reply) == CONTRACT_KEYS
+        assert reply["text"] == text
+        assert reply["action"] in ("answer", "clarify", "handoff", "smalltalk")
+        assert reply["topic"] is None or reply["action"] == "answer"
+    assert replies[0]["candidates"][0]["topic"] == "tax-debt-check"
+    assert replies[1]["action"] == replies[3]["action"] == "smalltalk"
+    assert replies[5]["intent"] == "greeting" and replies[6]["action"] == "handoff"
+
+
+def test_ask_text_argument_prints_card(tiny_settings):
+    run("kb", "build")
+    result = run("ask", "How do I get a passport?")
+    assert result.exit_code == 0 and "candidates: passport" in result.output
+
+
+def test_build_if_stale_skips_a_fresh_index(tiny_settings):
+    assert "built" in run("kb", "build", "--if-stale").output
+    assert "up to date" in run("kb", "build", "--if-stale").output
+
+
+def test_missing_index_is_one_line_with_what_to_run(tiny_settings):
+    result = run("ask", "vergi")
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0
+    assert "run `helpdesk kb build`" in result.output
+
+
+def test_stale_index_says_rebuild(tiny_settings, tiny_kb_paths):
+    run("kb", "build")
+    articles, _ = tiny_kb_paths
+    path = articles / "taxes" / "tax-debt-check.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nMore text.\n", encoding="utf-8")
+    result = run("ask", "vergi")
+    assert result.exit_code == 2 and "changed since the index was built" in result.output
+
+
+def test_broken_article_is_one_line_with_file_and_line(tiny_settings, tiny_kb_paths):
+    articles, _ = tiny_kb_paths
+    path = articles / "taxes" / "tax-debt-check.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("topic: tax-debt-check", "topic: nope"),
+                    encoding="utf-8")
+    for args in (("kb", "check"), ("kb", "build"), ("ask", "x")):
+        result = run(*args)
+        assert result.exit_code == 2
+        assert f"{path}:3: unknown topic 'nope'" in result.output
+        assert result.output.strip().count("\n") == 0
+
+
+def test_missing_model_is_one_line(tiny_settings, monkeypatch, tmp_path):
+    monkeypatch.setenv("HELPDESK_EMBEDDER", f"sentence-transformers:{tmp_path / 'no-model'}")
+    result = run("kb", "build")
+    assert result.exit_code == 2 and "not available offline" in result.output
+
+
+def test_bad_setting_is_one_line(tiny_settings, monkeypatch):
+    monkeypatch.setenv("HELPDESK_DENSE_WEIGHT", "7")
+    result = run("kb", "stats")
+    assert result.exit_code == 2 and result.output.startswith("error: HELPDESK_DENSE_WEIGHT")
+
+
+def test_kb_check_and_stats(tiny_settings):
+    check = run("kb", "check")
+    assert check.exit_code == 0 and "4 articles OK, 0 warnings" in check.output
+    stats = run("kb", "stats")
+    assert "topics covered: 4/4" in stats.output and "index: missing" in stats.output
+    run("kb", "build")
+    assert "index: up to date" in run("kb", "stats").output
+
+
+def test_eval_reports_three_modes(tiny_settings, tmp_path):
+    run("kb", "build")
+    file = tmp_path / "eval.jsonl"
+    file.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in [
+        {"id": "1", "text": "vergi borcu", "lang": "az", "expect": {"action": "answer", "topic": "tax-debt-check"}},
+        {"id": "2", "text": "Salam", "lang": "az", "expect": {"action": "smalltalk", "intent": "greeting"}},
+    ]), encoding="utf-8")
+    result = run("eval", str(file), "--json")
+    report = json.loads(result.output)
+    assert set(report["modes"]) == {"hybrid", "bm25", "dense"}
+    assert report["modes"]["bm25"]["all"]["recall_at_3"] == 1.0
+    assert report["modes"]["hybrid"]["all"]["smalltalk_accuracy"] == 1.0
+    table = run("eval", str(file)).output
+    assert "| hybrid | all |" in table and "| dense | az |" in table
+
+
+def test_chat_session(tiny_settings):
+    run("kb", "build")
+    result = run("chat", input="How do I get a passport?\nSalam\n\n")
+    assert result.exit_code == 0
+    assert "you> " in result.output and "greeting" in result.output

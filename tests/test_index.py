@@ -1,0 +1,71 @@
+import pytest
+
+from conftest import TINY_ARTICLES, article_text
+from knowledge.loader import load_knowledge_base
+from retrieval.embedders import HashingEmbedder
+from retrieval.index import (IndexMissingError, IndexStaleError, article_chunks, build_index,
+                             count_chunks, load_index, read_meta, save_index)
+
+
+def test_chunks_are_short_and_cover_every_language(tiny_kb):
+    article = tiny_kb.by_topic["id-card"]
+    chunks = article_chunks(article)
+    for lang in ("az", "ru", "en"):
+        assert article.title[lang] in chunks
+    assert all(len(c) < 600 for c in chunks)
+    assert count_chunks(tiny_kb) == sum(len(article_chunks(a)) for a in tiny_kb.articles)
+
+
+def test_build_save_load_round_trip(tiny_kb, tmp_path):
+    embedder = HashingEmbedder(64)
+    progress = []
+    index = build_index(tiny_kb, embedder, batch_size=5, progress=progress.append)
+    assert sum(progress) == index.meta.chunks == index.dense.size
+    save_index(index, tmp_path / "index")
+    meta = read_meta(tmp_path / "index")
+    assert (meta.embedder, meta.dim, meta.kb_hash) == (embedder.name, 64, tiny_kb.content_hash)
+    loaded = load_index(tmp_path / "index", tiny_kb, embedder)
+    q = embedder.encode_queries(["vergi borcu"])[0]
+    assert loaded.dense.search(q, 2) == index.dense.search(q, 2)
+    assert loaded.lexical.scores("vergi").tolist() == index.lexical.scores("vergi").tolist()
+
+
+def test_missing_index_says_what_to_run(tiny_kb, tmp_path):
+    with pytest.raises(IndexMissingError, match="run `helpdesk kb build`"):
+        load_index(tmp_path / "nothing", tiny_kb, HashingEmbedder(64))
+
+
+def test_changed_articles_make_the_index_stale(tiny_kb_paths, tmp_path):
+    kb = load_knowledge_base(*tiny_kb_paths)
+    save_index(build_index(kb, HashingEmbedder(64)), tmp_path / "index")
+    articles, coverage = tiny_kb_paths
+    sector, langs = TINY_ARTICLES["passport"]
+    edited = dict(langs, en=("How do I renew a passport?", "passport", "Renew it at ASAN."))
+    (articles / sector / "passport.md").write_text(article_text("passport", sector, edited), encoding="utf-8")
+    changed = load_knowledge_base(articles, coverage)
+    with pytest.raises(IndexStaleError, match="knowledge base changed.*helpdesk kb build"):
+        load_index(tmp_path / "index", changed, HashingEmbedder(64))
+
+
+def test_other_embedder_makes_the_index_stale(tiny_kb, tmp_path):
+    save_index(build_index(tiny_kb, HashingEmbedder(64)), tmp_path / "index")
+    with pytest.raises(IndexStaleError, match="built with fake:hashing-64"):
+        load_index(tmp_path / "index", tiny_kb, HashingEmbedder(32))
+
+
+def test_damaged_index_is_a_clear_error(tiny_kb, tmp_path):
+    save_index(build_index(tiny_kb, HashingEmbedder(64)), tmp_path / "index")
+    (tmp_path / "index" / "dense.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexMissingError, match="damaged"):
+        load_index(tmp_path / "index", tiny_kb, HashingEmbedder(64))
+    (tmp_path / "index" / "meta.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(IndexMissingError, match="damaged"):
+        read_meta(tmp_path / "index")
+
+
+def test_save_replaces_an_old_index_whole(tiny_kb, tmp_path):
+    data = tmp_path / "data"
+    save_index(build_index(tiny_kb, HashingEmbedder(64)), data / "index")
+    save_index(build_index(tiny_kb, HashingEmbedder(32)), data / "index")
+    assert read_meta(data / "index").dim == 32
+    assert sorted(p.name for p in data.iterdir()) == ["index"]  # no temp or .old left

@@ -1,0 +1,41 @@
+from retrieval.normalize import az_cyrillic_to_latin, az_lower, clean, fold, tokens
+
+
+def test_fold_meets_written_azerbaijani():
+    assert fold("Şəxsiyyət vəsiqəsi") == fold("shexsiyyet vesiqesi") == "sexsiyyet vesiqesi"
+    assert fold("Vergi borcumu necə yoxlayım?") == fold("vergi borcumu nece yoxlayim?")
+    assert fold("ÇIXARIŞ") == "cixaris"
+    assert fold("ağac") == fold("aghac") == "agac"
+
+
+def test_azerbaijani_lowercase_keeps_dotless_i():
+    assert az_lower("İSTƏYİRƏM") == "istəyirəm"
+    assert az_lower("IĞDIR") == "ığdır"
+    # Python's own lower() would give "i̇" (i + combining dot) for İ.
+    assert "\u0307" not in fold("İstanbul")
+
+
+def test_russian_yo_folds_and_short_i_stays():
+    assert fold("Счёт") == "счет"
+    assert fold("Пенсионный") == "пенсионный"  # й is a letter of its own, not и + mark
+
+
+def test_azerbaijani_cyrillic_is_transliterated():
+    assert fold("Верҝи борҹуму нечә јохлајым") == "vergi borcumu nece yoxlayim"
+    assert fold("Шәхсијјәт вәсигәси") == "sexsiyyet vesiqesi"
+    assert az_cyrillic_to_latin("ҹәрimә") == "cərimə"
+
+
+def test_controls_and_direction_overrides_are_removed():
+    text = "ver\u202egi\u200b bor\x00cu\u2066\tnece"
+    assert clean(text) == "vergi borcu nece"
+    assert tokens(text) == ["vergi", "borcu", "nece"]
+
+
+def test_nfkc_and_whitespace():
+    assert clean("ｖｅｒｇｉ\u00a0  borcu\n") == "vergi borcu"
+
+
+def test_tokens_of_emoji_and_punctuation_are_empty():
+    assert tokens("👍🙂 ... !!!") == []
+    assert tokens("") == []

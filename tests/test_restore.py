@@ -1,0 +1,25 @@
+from retrieval.restore import AzRestorer
+
+
+def test_restores_letters_from_known_forms():
+    restorer = AzRestorer.from_texts(["Vergi borcunu necə yoxlayım?", "Şəxsiyyət vəsiqəsi"], lexicon=None)
+    assert restorer.restore("vergi borcunu nece yoxlayim") == "vergi borcunu necə yoxlayım"
+    assert restorer.restore("shexsiyyet vesiqesi") == "şəxsiyyət vəsiqəsi"
+
+
+def test_unknown_and_already_written_words_stay():
+    restorer = AzRestorer.from_texts(["necə"], lexicon=None)
+    assert restorer.restore("nece xyz") == "necə xyz"
+    assert restorer.restore("neçə") == "neçə"  # has letters: the citizen meant it
+
+
+def test_most_frequent_written_form_wins():
+    restorer = AzRestorer.from_texts(["üçün üçün", "ucun"], lexicon=None)
+    assert restorer.restore("ucun") == "üçün"
+
+
+def test_bundled_lexicon_is_used(tmp_path):
+    lexicon = tmp_path / "words.txt"
+    lexicon.write_text("köçürmək\nnövbəyə\n", encoding="utf-8")
+    restorer = AzRestorer.from_texts([], lexicon=lexicon)
+    assert restorer.restore("kocurmek novbeye") == "köçürmək növbəyə"
