@@ -19,8 +19,9 @@ RUN python -m venv /app/.venv \
     && mkdir -p /app/data && chown helpdesk /app/data
 
 USER helpdesk
-# Same as `make index`: the search index is built into the image.
-RUN /app/.venv/bin/helpdesk kb build --if-stale
+# Same as `make index`: the intent model and the search index are built into the image.
+RUN /app/.venv/bin/helpdesk intents train --if-stale \
+    && /app/.venv/bin/helpdesk kb build --if-stale
 
 ENV PATH=/app/.venv/bin:$PATH
 # Terminal chat for now (docker run -it); the Telegram bot (`helpdesk serve`) comes with issue #4.

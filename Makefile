@@ -23,6 +23,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 index: install
+	$(BIN)/helpdesk intents train --if-stale
 	$(BIN)/helpdesk kb build --if-stale
 
 run: index

@@ -11,13 +11,15 @@ from pathlib import Path
 import click
 
 from bot.config import ConfigError, Settings, load_settings
+from intents.classifier import IntentModelError
 from knowledge.loader import ArticleError, check_knowledge_base, load_knowledge_base
 from retrieval.embedders import ModelMissingError, make_embedder
 from retrieval.index import (IndexMissingError, IndexStaleError, build_index, check_fresh,
                              count_chunks, read_meta, save_index)
 
 # Errors a user can fix; each is printed as one line with what to run, never a traceback.
-USER_ERRORS = (ConfigError, ArticleError, ModelMissingError, IndexMissingError, IndexStaleError)
+USER_ERRORS = (ConfigError, ArticleError, ModelMissingError, IndexMissingError, IndexStaleError,
+               IntentModelError)
 
 
 class HelpdeskGroup(click.Group):
@@ -189,6 +191,67 @@ def kb_stats(ctx: click.Context) -> None:
         click.echo(f"index: {state}, {meta.chunks} passages, {meta.embedder}, built {built}")
     except IndexMissingError:
         click.echo("index: missing (run `helpdesk kb build`)")
+
+
+@main.command()
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+@click.pass_context
+def serve(ctx: click.Context, log_level: str) -> None:
+    """Run the Telegram bot: long polling, or a webhook when HELPDESK_WEBHOOK_URL is set.
+
+    Needs HELPDESK_BOT_TOKEN; HELPDESK_TELEGRAM_API_URL points it at another Bot API server.
+
+    Example: HELPDESK_BOT_TOKEN=123456:ABC... helpdesk serve
+    """
+    import logging
+
+    from bot.telegram.app import serve as run
+
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # aiohttp's access log would print the request path, which holds the token.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    run(_settings(ctx))
+
+
+@main.group()
+def intents() -> None:
+    """Train and inspect the intent classifier.
+
+    Example: helpdesk intents train
+    """
+
+
+@intents.command("train")
+@click.option("--if-stale", is_flag=True, help="Train only when the saved model is missing or outdated.")
+@click.option("--c", "c", default=8.0, show_default=True, help="Inverse regularization of the model.")
+@click.pass_context
+def intents_train(ctx: click.Context, if_stale: bool, c: float) -> None:
+    """Fit the intent and sector classifier on intents/data and the articles; save it.
+
+    Example: helpdesk intents train
+    """
+    from intents.classifier import (DATA_DIR, IntentClassifier, kb_training_material,
+                                    load_training_data, train_classifier)
+
+    settings = _settings(ctx)
+    knowledge = load_knowledge_base(settings.articles_dir, settings.coverage_file,
+                                    tuple(settings.official_domains))
+    target = settings.intents_dir
+    if if_stale:
+        try:
+            saved = IntentClassifier.load(target)
+            wanted = load_training_data(DATA_DIR, kb_training_material(knowledge)[0]).digest
+            if saved.meta.get("data_digest") == wanted:
+                click.echo(f"intent model is up to date ({target})")
+                return
+            click.echo("retraining: the training data changed")
+        except IntentModelError as exc:
+            click.echo(f"training: {exc}")
+    classifier = train_classifier(knowledge, c=c)
+    classifier.save(target)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(classifier.meta["examples"].items()))
+    click.echo(f"saved {target}: {classifier.name}; examples: {counts}")
 
 
 @main.command("eval")

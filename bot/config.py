@@ -5,6 +5,7 @@ Nothing reads the environment at import time: call :func:`load_settings` where i
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -28,6 +29,11 @@ class Settings(BaseSettings):
     admin_ids: list[int] = Field(default_factory=list)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    rate_limit_per_minute: float = Field(default=20, gt=0)
+    rate_limit_burst: int = Field(default=8, ge=1)
+    retention_days: int = Field(default=90, ge=1)
 
     data_dir: Path = Path("data")
     articles_dir: Path = DEFAULT_ARTICLES_DIR
@@ -38,7 +44,9 @@ class Settings(BaseSettings):
 
     # Retrieval fusion (see retrieval/search.py); chosen with scripts/tune_thresholds.py.
     fusion: str = "score"
-    dense_weight: float = Field(default=0.4, ge=0, le=1)
+    dense_weight: float = Field(default=0.5, ge=0, le=1)
+    dense_weight_folded: float = Field(default=0.3, ge=0, le=1)
+    sector_weight: float = Field(default=0.1, ge=0, le=1)
     dense_floor: float = 0.80
     dense_ceiling: float = 0.92
     bm25_half: float = Field(default=12.0, gt=0)
@@ -47,6 +55,8 @@ class Settings(BaseSettings):
     answer_threshold: float = Field(default=0.50, ge=0, le=1)
     clarify_threshold: float = Field(default=0.40, ge=0, le=1)
     clarify_margin: float = Field(default=0.0, ge=0, le=1)
+    intent_threshold: float = Field(default=0.5, ge=0, le=1)
+    out_of_scope_threshold: float = Field(default=0.5, ge=0, le=1)
 
     @field_validator("embedder")
     @classmethod
@@ -54,6 +64,14 @@ class Settings(BaseSettings):
         if value in ("e5", "fake") or value.startswith(("sentence-transformers:", "fake:")):
             return value
         raise ValueError("use 'e5', 'sentence-transformers:<path or name>' or 'fake'")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret_charset(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in the secret token.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
 
     @field_validator("fusion")
     @classmethod
@@ -65,6 +83,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def intents_dir(self) -> Path:
+        return self.data_dir / "intents"
 
 
 def load_settings(**overrides) -> Settings:

@@ -14,7 +14,8 @@ from bot.config import Settings
 from bot.policy import PolicyConfig, decide
 from bot.texts import t
 from intents.language import detect_language
-from intents.rules import KeywordIntents
+from intents.classifier import IntentClassifier
+from intents.rules import SMALLTALK, IntentPrediction, KeywordIntents
 from knowledge.loader import LANGS, Article, KnowledgeBase, load_knowledge_base
 from retrieval.embedders import Embedder, make_embedder
 from retrieval.index import load_index
@@ -38,11 +39,14 @@ class Reply:
     candidates: list[dict] = field(default_factory=list)
     latency_ms: float = 0.0
     lang_fallback: bool = False
+    choices: list[str] = field(default_factory=list)  # the topics a clarify offers
+    reason: str = ""                                  # why the policy chose the action
 
     def to_json_dict(self) -> dict:
         """The ``helpdesk ask --json`` contract of DESIGN.md (and nothing else)."""
         data = asdict(self)
-        data.pop("lang_fallback")
+        for extra in ("lang_fallback", "choices", "reason"):
+            data.pop(extra)
         return data
 
 
@@ -68,13 +72,43 @@ def article_links(article: Article, lang: str) -> list[dict]:
     return [{"title": link.title[lang], "url": link.url} for link in article.links]
 
 
+class IntentReader:
+    """The trained classifier, with the keyword rules kept for what must never be missed.
+
+    An explicit request for a person ("operator", "оператор") is honoured whatever the model
+    thinks; without a trained model the rules alone decide.
+    """
+
+    def __init__(self, classifier: IntentClassifier | None = None) -> None:
+        self.classifier = classifier
+        self.rules = KeywordIntents()
+        self.name = classifier.name if classifier else self.rules.name
+
+    def analyze(self, text: str) -> tuple[IntentPrediction, dict[str, float]]:
+        """Intent and sector probabilities; an explicit request for a person always wins."""
+        by_rule = self.rules.predict(text)
+        if self.classifier is None:
+            return by_rule, {}
+        prediction, sectors = self.classifier.analyze(text)
+        return (by_rule if by_rule.intent == "operator_request" else prediction), sectors
+
+    def predict(self, text: str) -> IntentPrediction:
+        return self.analyze(text)[0]
+
+    def sector_probabilities(self, text: str) -> dict[str, float]:
+        return self.analyze(text)[1]
+
+
+COMPLAINTS_TOPIC = "complaints-appeals"
+
+
 class Helpdesk:
     def __init__(self, kb: KnowledgeBase, searcher: HybridSearcher,
-                 policy: PolicyConfig | None = None, intents: KeywordIntents | None = None) -> None:
+                 policy: PolicyConfig | None = None, intents=None) -> None:
         self.kb = kb
         self.searcher = searcher
         self.policy = policy or PolicyConfig()
-        self.intents = intents or KeywordIntents()
+        self.intents = intents or IntentReader()
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> "Helpdesk":
@@ -84,12 +118,17 @@ class Helpdesk:
         embedder = embedder or make_embedder(settings.embedder)
         index = load_index(settings.index_dir, kb, embedder)
         fusion = FusionConfig(fusion=settings.fusion, dense_weight=settings.dense_weight,
+                              dense_weight_folded=settings.dense_weight_folded,
+                              sector_weight=settings.sector_weight,
                               dense_floor=settings.dense_floor, dense_ceiling=settings.dense_ceiling,
                               bm25_half=settings.bm25_half)
         policy = PolicyConfig(answer_threshold=settings.answer_threshold,
                               clarify_threshold=settings.clarify_threshold,
-                              clarify_margin=settings.clarify_margin)
-        return cls(kb, HybridSearcher(kb, index, embedder, fusion), policy)
+                              clarify_margin=settings.clarify_margin,
+                              intent_threshold=settings.intent_threshold,
+                              out_of_scope_threshold=settings.out_of_scope_threshold)
+        classifier = IntentClassifier.load(settings.intents_dir)
+        return cls(kb, HybridSearcher(kb, index, embedder, fusion), policy, IntentReader(classifier))
 
     def reply(self, text: str, lang_hint: str | None = None, mode: Mode = "hybrid") -> Reply:
         started = time.perf_counter()
@@ -98,10 +137,15 @@ class Helpdesk:
         guess = detect_language(query, default=lang_hint if lang_hint in LANGS else "az")
         # A citizen's chosen language wins over a guess from a two-word message.
         lang = lang_hint if lang_hint in LANGS else guess.lang
+        # Several words and no sign of any of our languages: answer in Azerbaijani and say so.
+        fallback = lang_hint not in LANGS and not guess.confident and len(tokens(query)) >= 3
         if not tokens(query):
             reply = Reply(text, lang, "smalltalk", "empty", None, 0.0, t("empty", lang))
         else:
             reply = self._answer(text, query, lang, guess.lang, mode)
+        if fallback:
+            reply.lang_fallback = True
+            reply.answer = f"{t('fallback_unknown_lang', lang)}\n\n{reply.answer}"
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         return reply
 
@@ -110,14 +154,16 @@ class Helpdesk:
         return await asyncio.to_thread(self.reply, text, lang_hint)
 
     def _answer(self, text: str, query: str, lang: str, query_lang: str, mode: Mode) -> Reply:
-        intent = self.intents.predict(query)
-        result: SearchResult = (self.searcher.search(query, k=5, mode=mode, lang=query_lang)
-                                if intent.intent not in ("greeting", "thanks", "goodbye", "help")
-                                else SearchResult())
+        intent, sectors = self.intents.analyze(query)
+        skip_search = intent.intent in SMALLTALK and intent.confidence >= self.policy.intent_threshold
+        result: SearchResult = (SearchResult() if skip_search
+                                else self.searcher.search(
+                                    query, k=5, mode=mode, lang=query_lang,
+                                    sector_probs=sectors))
         decision = decide(intent, result, self.policy)
         candidates = [{"topic": h.topic, "score": h.score} for h in result.hits]
         base = dict(text=text, lang=lang, intent=intent.intent, confidence=result.confidence,
-                    candidates=candidates)
+                    candidates=candidates, reason=decision.reason)
         if decision.action == "smalltalk":
             return Reply(action="smalltalk", topic=None, answer=t(intent.intent, lang), **base)
         if decision.action == "answer":
@@ -127,6 +173,13 @@ class Helpdesk:
         if decision.action == "clarify":
             titles = [self.kb.by_topic[topic].title[lang] for topic in decision.topics]
             answer = t("clarify", lang) + "\n" + "\n".join(f"• {title}" for title in titles)
-            return Reply(action="clarify", topic=None, answer=answer, **base)
-        key = "operator_request" if decision.reason == "operator_request" else "handoff"
+            return Reply(action="clarify", topic=None, answer=answer, choices=list(decision.topics),
+                         **base)
+        if decision.reason == "complaint" and COMPLAINTS_TOPIC in self.kb.by_topic:
+            # A person takes the complaint; the citizen also learns how to file it formally.
+            article = self.kb.by_topic[COMPLAINTS_TOPIC]
+            return Reply(action="handoff", topic=None, answer=t("complaint", lang),
+                         links=article_links(article, lang), **base)
+        key = {"operator_request": "operator_request", "out_of_scope": "out_of_scope"}.get(
+            decision.reason, "handoff")
         return Reply(action="handoff", topic=None, answer=t(key, lang), **base)

@@ -15,6 +15,26 @@ import numpy as np
 from intents.language import AZ_LETTERS
 
 MODES = ("hybrid", "bm25", "dense")
+HANDOFF_INTENTS = frozenset({"operator_request", "out_of_scope", "complaint"})
+
+
+def expected_intent(item: dict) -> str | None:
+    """The intent an item implies: smalltalk names it, answerable is a question, handoff is any
+    of the intents that lead to a person (returned as "handoff-intent")."""
+    expect = item["expect"]
+    if expect["action"] == "smalltalk":
+        return expect.get("intent")
+    if expect["action"] in ("answer", "clarify"):
+        return "question"
+    if expect["action"] == "handoff":
+        return "handoff-intent"
+    return None
+
+
+def intent_matches(expected: str | None, predicted: str) -> bool:
+    if expected == "handoff-intent":
+        return predicted in HANDOFF_INTENTS or predicted == "question"
+    return expected == predicted
 
 
 def read_items(path: Path) -> list[dict]:
@@ -70,6 +90,10 @@ def score(items: list[dict], replies: list[dict]) -> dict[str, dict]:
                 c["smalltalk_ok"] += (reply["action"] == "smalltalk"
                                       and reply["intent"] == expect.get("intent", reply["intent"]))
             c["action_ok"] += reply["action"] == expect["action"]
+            wanted = expected_intent(item)
+            if wanted is not None:
+                c["intent_items"] += 1
+                c["intent_ok"] += intent_matches(wanted, reply["intent"])
     report = {}
     for group, c in tally.items():
         lat = np.array(latencies[group])
@@ -84,6 +108,7 @@ def score(items: list[dict], replies: list[dict]) -> dict[str, dict]:
             "smalltalk_accuracy": _ratio(c["smalltalk_ok"], c["smalltalk"]),
             "action_accuracy": _ratio(c["action_ok"], c["items"]),
             "language_accuracy": _ratio(c["lang_ok"], c["items"]),
+            "intent_accuracy": _ratio(c["intent_ok"], c["intent_items"]),
             "latency_p50_ms": round(float(np.percentile(lat, 50)), 1),
             "latency_p95_ms": round(float(np.percentile(lat, 95)), 1),
         }
@@ -96,6 +121,7 @@ def evaluate(helpdesk, items: list[dict], modes: tuple[str, ...] = MODES) -> dic
         replies = [helpdesk.reply(item["text"], mode=mode).to_json_dict() for item in items]
         report["modes"][mode] = score(items, replies)
         if mode == "hybrid":
+            report["confusion"] = confusion(items, replies)
             for item, reply in zip(items, replies):
                 if reply["action"] != item["expect"]["action"] or (
                         item["expect"].get("topic") and reply["topic"] != item["expect"]["topic"]):
@@ -106,9 +132,24 @@ def evaluate(helpdesk, items: list[dict], modes: tuple[str, ...] = MODES) -> dic
     return report
 
 
+def confusion(items: list[dict], replies: list[dict]) -> dict[str, dict[str, int]]:
+    """What went wrong, counted: expected → predicted for language, intent and action."""
+    out: dict[str, Counter] = {"language": Counter(), "intent": Counter(), "action": Counter()}
+    for item, reply in zip(items, replies):
+        if reply["lang"] != item.get("lang"):
+            out["language"][f"{item.get('lang')} → {reply['lang']}"] += 1
+        wanted = expected_intent(item)
+        if wanted is not None and not intent_matches(wanted, reply["intent"]):
+            out["intent"][f"{wanted} → {reply['intent']}"] += 1
+        if reply["action"] != item["expect"]["action"]:
+            out["action"][f"{item['expect']['action']} → {reply['action']}"] += 1
+    return {kind: dict(counter.most_common()) for kind, counter in out.items()}
+
+
 _COLUMNS = (("answer_top1", "top-1"), ("recall_at_3", "R@3"), ("rank_top1", "rank-1"),
             ("handoff_recall", "handoff R"), ("handoff_precision", "handoff P"),
-            ("smalltalk_accuracy", "smalltalk"), ("language_accuracy", "lang"),
+            ("smalltalk_accuracy", "smalltalk"), ("intent_accuracy", "intent"),
+            ("language_accuracy", "lang"),
             ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"))
 
 
@@ -127,6 +168,9 @@ def format_report(report: dict) -> str:
                 g = groups[group]
                 lines.append(f"| {mode} | {group} | {g['items']} | "
                              + " | ".join(cell(key, g[key]) for key, _ in _COLUMNS) + " |")
+    for kind, counts in report.get("confusion", {}).items():
+        shown = ", ".join(f"{pair} ×{n}" for pair, n in counts.items()) or "none"
+        lines.append(f"{kind} confusion (hybrid): {shown}")
     if report["misses"]:
         lines += ["", "hybrid misses:"]
         for miss in report["misses"]:

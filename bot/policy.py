@@ -17,6 +17,8 @@ class PolicyConfig:
     clarify_threshold: float = 0.40  # below this nothing is close enough: hand off
     clarify_margin: float = 0.0      # top two closer than this: ask which one
     clarify_options: int = 3
+    intent_threshold: float = 0.5        # a non-question intent below this is treated as a question
+    out_of_scope_threshold: float = 0.5  # out_of_scope needs this much to hand off unasked
 
     def __post_init__(self) -> None:
         if not 0 <= self.clarify_threshold <= self.answer_threshold <= 1:
@@ -32,12 +34,13 @@ class Decision(NamedTuple):
 
 
 def decide(intent: IntentPrediction, result: SearchResult, config: PolicyConfig) -> Decision:
-    if intent.intent in SMALLTALK:
+    sure = intent.confidence >= config.intent_threshold
+    if intent.intent in SMALLTALK and sure:
         return Decision("smalltalk", intent.intent)
-    if intent.intent == "operator_request":
-        return Decision("handoff", "operator_request")
-    if intent.intent in ("complaint", "out_of_scope"):
+    if intent.intent in ("operator_request", "complaint") and sure:
         return Decision("handoff", intent.intent)
+    if intent.intent == "out_of_scope" and intent.confidence >= config.out_of_scope_threshold:
+        return Decision("handoff", "out_of_scope")
     top = result.top
     if top is None or result.confidence < config.clarify_threshold:
         return Decision("handoff", "low_confidence")

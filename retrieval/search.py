@@ -18,7 +18,7 @@ from knowledge.loader import KnowledgeBase
 from retrieval.embedders import Embedder
 from retrieval.index import SearchIndex
 from retrieval.normalize import tokens
-from retrieval.restore import AzRestorer
+from retrieval.restore import AZ_SPECIAL, AzRestorer
 
 Mode = Literal["hybrid", "bm25", "dense"]
 
@@ -26,7 +26,12 @@ Mode = Literal["hybrid", "bm25", "dense"]
 @dataclass(frozen=True)
 class FusionConfig:
     fusion: Literal["score", "rrf"] = "score"
-    dense_weight: float = 0.4
+    dense_weight: float = 0.5
+    # e5 reads Azerbaijani typed without its letters poorly even after restoring them, so such
+    # questions lean on BM25 (which folds both sides) more.
+    dense_weight_folded: float = 0.3
+    # How much the intent model's sector guess lifts the articles of that sector.
+    sector_weight: float = 0.1
     dense_floor: float = 0.80
     dense_ceiling: float = 0.92
     bm25_half: float = 12.0
@@ -34,8 +39,9 @@ class FusionConfig:
     depth: int = 30
 
     def __post_init__(self) -> None:
-        if not 0 <= self.dense_weight <= 1:
-            raise ValueError(f"dense_weight must be within [0, 1], got {self.dense_weight!r}")
+        for name in ("dense_weight", "dense_weight_folded", "sector_weight"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be within [0, 1], got {getattr(self, name)!r}")
         if self.dense_ceiling <= self.dense_floor:
             raise ValueError("dense_ceiling must be above dense_floor")
         if self.bm25_half <= 0 or self.rrf_k <= 0 or self.depth <= 0:
@@ -71,6 +77,11 @@ class SearchResult:
         return self.hits[0].score - self.hits[1].score
 
 
+def is_folded_az(text: str, lang: str | None) -> bool:
+    """Azerbaijani typed without any of its own letters."""
+    return lang == "az" and not any(ch in AZ_SPECIAL for ch in text.lower())
+
+
 class HybridSearcher:
     def __init__(self, kb: KnowledgeBase, index: SearchIndex, embedder: Embedder,
                  config: FusionConfig | None = None) -> None:
@@ -90,13 +101,15 @@ class HybridSearcher:
         return self.embedder.encode_queries([self.dense_text(text, lang)])[0]
 
     def search(self, text: str, k: int = 5, mode: Mode = "hybrid", lang: str | None = None,
-               query_vector: np.ndarray | None = None) -> SearchResult:
+               query_vector: np.ndarray | None = None,
+               sector_probs: dict[str, float] | None = None) -> SearchResult:
         """Best ``k`` topics for the question (one entry per topic, best first).
 
         ``lang`` is the question's language; for ``az`` the dense half restores missing letters.
+        ``sector_probs`` (sector → probability) lifts the articles of the likely sectors.
         """
         lexical, dense = self.raw_scores(text, mode, lang, query_vector)
-        return self.combine(lexical, dense, mode, k)
+        return self.combine(lexical, dense, mode, k, is_folded_az(text, lang), sector_probs)
 
     def raw_scores(self, text: str, mode: Mode = "hybrid", lang: str | None = None,
                    query_vector: np.ndarray | None = None) -> tuple[dict[int, float], dict[int, float]]:
@@ -114,9 +127,14 @@ class HybridSearcher:
         return lexical, dense
 
     def combine(self, lexical: dict[int, float], dense: dict[int, float], mode: Mode = "hybrid",
-                k: int = 5) -> SearchResult:
+                k: int = 5, folded: bool = False,
+                sector_probs: dict[str, float] | None = None) -> SearchResult:
         """Fuse the two score lists into the best ``k`` topics."""
-        fused = self._fuse(lexical, dense, mode)
+        fused = self._fuse(lexical, dense, mode, folded)
+        if sector_probs and self.config.sector_weight:
+            w = self.config.sector_weight
+            fused = {d: (1 - w) * s + w * sector_probs.get(self.kb.articles[d].sector, 0.0)
+                     for d, s in fused.items()}
         hits: list[Hit] = []
         seen_topics: set[str] = set()
         for doc, score in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -137,7 +155,8 @@ class HybridSearcher:
     def _lex_norm(self, score: float) -> float:
         return score / (score + self.config.bm25_half)
 
-    def _fuse(self, lexical: dict[int, float], dense: dict[int, float], mode: Mode) -> dict[int, float]:
+    def _fuse(self, lexical: dict[int, float], dense: dict[int, float], mode: Mode,
+              folded: bool = False) -> dict[int, float]:
         cfg = self.config
         if mode == "bm25":
             return {d: self._lex_norm(s) for d, s in lexical.items()}
@@ -150,6 +169,6 @@ class HybridSearcher:
             best = 2 / (cfg.rrf_k + 1)  # rank 1 in both lists → confidence 1
             return {d: (1 / (cfg.rrf_k + rank_l.get(d, 10**6)) +
                         1 / (cfg.rrf_k + rank_d.get(d, 10**6))) / best for d in docs}
-        w = cfg.dense_weight
+        w = cfg.dense_weight_folded if folded else cfg.dense_weight
         return {d: w * self._dense_norm(dense.get(d, 0.0)) + (1 - w) * self._lex_norm(lexical.get(d, 0.0))
                 for d in docs}

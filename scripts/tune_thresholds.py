@@ -25,7 +25,7 @@ from bot.evaluation import read_items, score  # noqa: E402
 from bot.policy import PolicyConfig, decide  # noqa: E402
 from intents.language import detect_language  # noqa: E402
 from intents.rules import SMALLTALK  # noqa: E402
-from retrieval.search import FusionConfig, SearchResult  # noqa: E402
+from retrieval.search import FusionConfig, SearchResult, is_folded_az  # noqa: E402
 
 
 def collect(helpdesk: Helpdesk, items: list[dict]) -> list[tuple]:
@@ -34,16 +34,17 @@ def collect(helpdesk: Helpdesk, items: list[dict]) -> list[tuple]:
     rows = []
     for item in items:
         lang = detect_language(item["text"]).lang
-        intent = helpdesk.intents.predict(item["text"])
+        intent, sectors = helpdesk.intents.analyze(item["text"])
         lexical, dense = searcher.raw_scores(item["text"], "hybrid", lang)
-        rows.append((item, lang, intent, lexical, dense))
+        extra = (is_folded_az(item["text"], lang), sectors)
+        rows.append((item, lang, intent, lexical, dense, extra))
     return rows
 
 
 def replies_for(helpdesk: Helpdesk, rows: list[tuple], policy: PolicyConfig) -> list[dict]:
     replies = []
-    for item, lang, intent, lexical, dense in rows:
-        result = (helpdesk.searcher.combine(lexical, dense, "hybrid", 5)
+    for item, lang, intent, lexical, dense, (folded, sectors) in rows:
+        result = (helpdesk.searcher.combine(lexical, dense, "hybrid", 5, folded, sectors)
                   if intent.intent not in SMALLTALK else None)
         result = result or SearchResult()
         decision = decide(intent, result, policy)
@@ -66,41 +67,43 @@ def main() -> None:
     loose = PolicyConfig(answer_threshold=0.0, clarify_threshold=0.0, clarify_margin=0.0)
 
     fusion_rows = []
-    for w, floor, ceiling, half in itertools.product(
-            (0.3, 0.4, 0.5, 0.6, 0.7), (0.75, 0.78, 0.80), (0.90, 0.92, 0.95), (4.0, 8.0, 12.0, 20.0)):
-        helpdesk.searcher.config = FusionConfig(dense_weight=w, dense_floor=floor,
-                                                dense_ceiling=ceiling, bm25_half=half,
-                                                depth=len(helpdesk.kb.articles))
-        m = score(items, replies_for(helpdesk, rows, loose))["all"]
-        fusion_rows.append((m["rank_top1"], m["recall_at_3"], w, floor, ceiling, half))
-    fusion_rows.sort(reverse=True)
-    print("fusion: rank-1  R@3  dense_weight  dense_floor  dense_ceiling  bm25_half")
-    for r in fusion_rows[: args.top]:
-        print(f"        {r[0]:.3f}  {r[1]:.3f}  {r[2]:<12}  {r[3]:<11}  {r[4]:<13}  {r[5]}")
-    best = fusion_rows[0]
-    helpdesk.searcher.config = FusionConfig(dense_weight=best[2], dense_floor=best[3],
-                                            dense_ceiling=best[4], bm25_half=best[5],
-                                            depth=len(helpdesk.kb.articles))
+    depth = len(helpdesk.kb.articles)
+    grid = itertools.product((0.3, 0.4, 0.5, 0.6), (0.0, 0.1, 0.2, 0.3, 0.4), (0.78, 0.80),
+                             (0.92, 0.95), (8.0, 12.0, 20.0), (0.0, 0.1, 0.2, 0.3))
+    for w, w_folded, floor, ceiling, half, sector_w in grid:
+        cfg = FusionConfig(dense_weight=w, dense_weight_folded=w_folded, dense_floor=floor,
+                           dense_ceiling=ceiling, bm25_half=half, sector_weight=sector_w, depth=depth)
+        helpdesk.searcher.config = cfg
+        m = score(items, replies_for(helpdesk, rows, loose))
+        fusion_rows.append((m["all"]["rank_top1"], m["all"]["recall_at_3"],
+                            m.get("az-folded", m["all"])["rank_top1"], cfg))
+    fusion_rows.sort(key=lambda r: (r[0], r[1], r[2]), reverse=True)
+    print("fusion: rank-1  R@3    folded-rank-1  dense_w  dense_w_folded  floor  ceiling  bm25_half  sector_w")
+    for top1, r3, folded1, c in fusion_rows[: args.top]:
+        print(f"        {top1:.3f}  {r3:.3f}  {folded1:.3f}          {c.dense_weight:<7}  "
+              f"{c.dense_weight_folded:<14}  {c.dense_floor:<5}  {c.dense_ceiling:<7}  "
+              f"{c.bm25_half:<9}  {c.sector_weight}")
+    helpdesk.searcher.config = fusion_rows[0][3]
 
     policy_rows = []
-    for answer_t, clarify_t, margin in itertools.product(
+    for answer_t, clarify_t, margin, oos_t in itertools.product(
             (0.30, 0.35, 0.40, 0.45, 0.50, 0.55, 0.60), (0.20, 0.25, 0.30, 0.35, 0.40),
-            (0.0, 0.01, 0.02, 0.03, 0.05)):
+            (0.0, 0.01, 0.02, 0.03, 0.05), (0.4, 0.5, 0.6, 0.7)):
         if clarify_t > answer_t:
             continue
         policy = PolicyConfig(answer_threshold=answer_t, clarify_threshold=clarify_t,
-                              clarify_margin=margin)
+                              clarify_margin=margin, out_of_scope_threshold=oos_t)
         replies = replies_for(helpdesk, rows, policy)
         m = score(items, replies)["all"]
         handoff_rate = sum(r["action"] == "handoff" for r in replies) / len(replies)
         policy_rows.append((m["answer_top1"], m["handoff_recall"] or 0, m["handoff_precision"] or 0,
-                            handoff_rate, answer_t, clarify_t, margin))
+                            handoff_rate, answer_t, clarify_t, margin, oos_t))
     # Answer accuracy first, then catching handoffs, then precision of handoffs.
     policy_rows.sort(key=lambda r: (round(r[0] + 0.5 * r[1], 3), r[2], -r[6]), reverse=True)
-    print("\npolicy: answer-top1  handoff-R  handoff-P  handoff-rate  answer_t  clarify_t  margin")
+    print("\npolicy: answer-top1  handoff-R  handoff-P  handoff-rate  answer_t  clarify_t  margin  oos_t")
     for r in policy_rows[: args.top]:
         print(f"        {r[0]:.3f}        {r[1]:.3f}      {r[2]:.3f}      {r[3]:.3f}         "
-              f"{r[4]:<8}  {r[5]:<9}  {r[6]}")
+              f"{r[4]:<8}  {r[5]:<9}  {r[6]:<6}  {r[7]}")
 
 
 if __name__ == "__main__":

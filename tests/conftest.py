@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -102,10 +103,23 @@ def tiny_kb(tiny_kb_paths):
     return load_knowledge_base(articles, coverage)
 
 
+@pytest.fixture(scope="session")
+def tiny_intent_model(tmp_path_factory) -> Path:
+    """The intent classifier trained once on the bundled utterances and the tiny KB."""
+    from intents.classifier import train_classifier
+
+    root = tmp_path_factory.mktemp("tiny-intents")
+    kb = load_knowledge_base(*write_tiny_kb(root / "kb"))
+    train_classifier(kb).save(root / "model")
+    return root / "model"
+
+
 @pytest.fixture
-def tiny_settings(tmp_path: Path, tiny_kb_paths, monkeypatch) -> Settings:
-    """Settings for the tiny KB with the fake embedder, also exported for CLI tests."""
+def tiny_settings(tmp_path: Path, tiny_kb_paths, tiny_intent_model, monkeypatch) -> Settings:
+    """Settings for the tiny KB with the fake embedder and a trained intent model; the same
+    values are exported to the environment for CLI tests."""
     articles, coverage = tiny_kb_paths
+    shutil.copytree(tiny_intent_model, tmp_path / "data" / "intents")
     env = {"HELPDESK_DATA_DIR": str(tmp_path / "data"), "HELPDESK_ARTICLES_DIR": str(articles),
            "HELPDESK_COVERAGE_FILE": str(coverage), "HELPDESK_EMBEDDER": "fake"}
     for key, value in env.items():
@@ -125,10 +139,45 @@ def e5_embedder():
 def bundled_helpdesk(tmp_path_factory, e5_embedder):
     """The real pipeline: bundled articles, real e5, real faiss index built once per session."""
     from bot.dialogue import Helpdesk
+    from intents.classifier import train_classifier
     from retrieval.index import build_index, save_index
 
     data_dir = tmp_path_factory.mktemp("bundled-data")
     settings = Settings(data_dir=data_dir, _env_file=None)
     kb = load_knowledge_base(settings.articles_dir, settings.coverage_file)
     save_index(build_index(kb, e5_embedder), settings.index_dir)
+    train_classifier(kb).save(settings.intents_dir)
     return Helpdesk.from_settings(settings, embedder=e5_embedder)
+
+
+class RunningBot:
+    """The real Dispatcher polling a FakeTelegram server on 127.0.0.1."""
+
+    def __init__(self, fake, bot, dp, store, settings, task) -> None:
+        self.fake, self.bot, self.dp, self.store, self.settings, self.task = (
+            fake, bot, dp, store, settings, task)
+
+
+@pytest.fixture
+async def running_bot(tmp_path, bundled_helpdesk):
+    import asyncio
+
+    from bot.store import Store
+    from bot.telegram.app import build_dispatcher, make_bot
+    from fake_telegram import FakeTelegram
+
+    fake = await FakeTelegram().start()
+    settings = Settings(_env_file=None, bot_token=fake.token, telegram_api_url=fake.base_url,
+                        data_dir=tmp_path / "data", rate_limit_per_minute=600, rate_limit_burst=50)
+    store = Store(settings.data_dir / "helpdesk.sqlite3")
+    bot = make_bot(settings)
+    dp = build_dispatcher(bundled_helpdesk, store, settings)
+    task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+    running = RunningBot(fake, bot, dp, store, settings, task)
+    try:
+        yield running
+    finally:
+        await dp.stop_polling()
+        await asyncio.wait_for(task, 10)
+        store.close()
+        await fake.stop()

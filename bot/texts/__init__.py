@@ -21,7 +21,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "handoff": "Bu sualı əməkdaşımıza ötürə bilərəm. Əməkdaş sizə burada cavab yazacaq.",
         "operator_request": "Yaxşı, sizi əməkdaşla əlaqələndirirəm. Əməkdaş sizə burada cavab yazacaq.",
         "clarify": "Sualınızı dəqiq başa düşmək istəyirəm. Bunlardan hansı sizə lazımdır?",
-        "fallback_lang": "(Bu məlumat hələlik yalnız Azərbaycan dilindədir.)",
         "documents": "Sənədlər",
         "fee": "Ödəniş",
         "duration": "Müddət",
@@ -31,6 +30,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "channel_asan": "ASAN Xidmət mərkəzində",
         "channel_both": "onlayn və ya ASAN Xidmət mərkəzində",
         "too_long": "Mesajınız çox uzundur; onun yalnız əvvəlini oxudum.",
+        "complaint": "Şikayətinizi qeyd etdim və əməkdaşa ötürürəm; o sizə burada cavab yazacaq. "
+                     "Rəsmi şikayət üçün qurumun özünə yazılı müraciət edin (onlayn: my.gov.az, "
+                     "SİMA və ya ASAN İmza ilə); cavab 15 iş günü ərzində verilməlidir. Aşağıdakı "
+                     "keçiddə qaydası var.",
+        "out_of_scope": "Bu sual mənim bildiyim dövlət xidmətləri mövzularından kənardır. "
+                        "İstəsəniz, sualı əməkdaşımıza ötürə bilərəm.",
+        "fallback_unknown_lang": "(Dilinizi müəyyən edə bilmədim, ona görə Azərbaycan dilində "
+                                 "cavab verirəm. Rus və ya ingilis dilində də yaza bilərsiniz.)",
     },
     "ru": {
         "greeting": "Здравствуйте! Я помощник по электронным государственным услугам. Напишите "
@@ -46,7 +53,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "handoff": "Я могу передать этот вопрос сотруднику. Он ответит вам здесь.",
         "operator_request": "Хорошо, соединяю вас с сотрудником. Он ответит вам здесь.",
         "clarify": "Хочу точно понять вопрос. Что из этого вам нужно?",
-        "fallback_lang": "(Этот материал пока есть только на азербайджанском.)",
         "documents": "Документы",
         "fee": "Стоимость",
         "duration": "Срок",
@@ -56,6 +62,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "channel_asan": "в центре ASAN Xidmət",
         "channel_both": "онлайн или в центре ASAN Xidmət",
         "too_long": "Сообщение очень длинное; я прочитал только его начало.",
+        "complaint": "Я записал вашу жалобу и передаю её сотруднику — он ответит вам здесь. "
+                     "Официальную жалобу подают письменно в само ведомство (онлайн — на my.gov.az "
+                     "с SİMA или ASAN İmza); ответ положен в течение 15 рабочих дней. Порядок — "
+                     "по ссылке ниже.",
+        "out_of_scope": "Этот вопрос выходит за рамки тем о государственных услугах, которые я знаю. "
+                        "Если хотите, я передам его сотруднику.",
+        "fallback_unknown_lang": "(Не удалось определить язык, поэтому отвечаю на азербайджанском. "
+                                 "Можно писать и по-русски или по-английски.)",
     },
     "en": {
         "greeting": "Hello! I help with Azerbaijan's electronic state services. Ask your question, "
@@ -71,7 +85,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "handoff": "I can pass this question to a member of our staff. They will answer you here.",
         "operator_request": "All right, I am connecting you with a member of staff. They will answer you here.",
         "clarify": "I want to get your question right. Which of these do you need?",
-        "fallback_lang": "(This article is available in Azerbaijani only for now.)",
         "documents": "Documents",
         "fee": "Fee",
         "duration": "Time",
@@ -81,8 +94,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "channel_asan": "at an ASAN Xidmət centre",
         "channel_both": "online or at an ASAN Xidmət centre",
         "too_long": "Your message is very long; I read only its beginning.",
+        "complaint": "I have recorded your complaint and am passing it to a member of staff, who "
+                     "will answer you here. To file a formal complaint, write to the agency itself "
+                     "(online on my.gov.az, signed with SİMA or ASAN İmza); a reply is due within "
+                     "15 working days. The link below explains how.",
+        "out_of_scope": "This question is outside the state-service topics I know. If you like, "
+                        "I can pass it to a member of our staff.",
+        "fallback_unknown_lang": "(I could not tell your language, so I answer in Azerbaijani. "
+                                 "You can also write in Russian or English.)",
     },
 }
+
+
+from bot.texts.telegram import TELEGRAM_TEXTS  # noqa: E402 - merged below
+
+for _lang, _strings in TELEGRAM_TEXTS.items():
+    TEXTS[_lang].update(_strings)
 
 
 def t(key: str, lang: str) -> str:

@@ -1,0 +1,154 @@
+"""SQLite storage through sqlite-utils: users, messages, feedback (tickets and audit come later).
+
+* WAL journal: readers (reports) never block the bot's writes.
+* ``synchronous=NORMAL``: with WAL a commit survives a crash of the process; only a power loss
+  can drop the last transactions — acceptable for a helpdesk log, and several times faster
+  than FULL.
+* ``busy_timeout`` 5 s: a second process (a CLI report) waits instead of failing.
+* One writer at a time: every write goes through one lock, so the bot's tasks never interleave
+  a transaction.
+
+Text is redacted before it is written: nothing here ever holds a raw identifier.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from bot.redact import redact
+
+migrations = Migrations("citizen-helpdesk")
+
+
+@migrations()
+def m001_users_messages_feedback(db: sqlite_utils.Database) -> None:
+    db.execute("""
+        CREATE TABLE users (
+            user_id INTEGER PRIMARY KEY,
+            lang TEXT,
+            consent_at REAL,
+            created_at REAL NOT NULL,
+            last_seen_at REAL NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL,
+            chat_id INTEGER NOT NULL,
+            direction TEXT NOT NULL,          -- in | out
+            text TEXT NOT NULL,               -- redacted
+            lang TEXT,
+            action TEXT,
+            intent TEXT,
+            topic TEXT,
+            confidence REAL,
+            latency_ms REAL,
+            created_at REAL NOT NULL
+        )""")
+    db.execute("CREATE INDEX messages_user ON messages(user_id, created_at)")
+    db.execute("""
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL,
+            message_id INTEGER,
+            topic TEXT,
+            lang TEXT,
+            helpful INTEGER NOT NULL,         -- 1 = 👍, 0 = 👎
+            created_at REAL NOT NULL,
+            UNIQUE (user_id, message_id)
+        )""")
+
+
+class Store:
+    """The helpdesk's database; safe to share between asyncio tasks and threads."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # One connection shared under a lock; the event loop and worker threads may both use it.
+        self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
+        self.db.execute("PRAGMA busy_timeout = 5000")
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self._lock = threading.Lock()
+        with self._lock:
+            migrations.apply(self.db)
+        if self.path != ":memory:":
+            os.chmod(self.path, 0o600)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _write(self, sql: str, params: tuple | dict = ()) -> int | None:
+        with self._lock, self.db.conn:
+            cursor = self.db.execute(sql, params)
+            return cursor.lastrowid
+
+    # users -----------------------------------------------------------------------------------
+    def touch_user(self, user_id: int, lang: str | None = None) -> None:
+        now = time.time()
+        self._write("""INSERT INTO users (user_id, lang, created_at, last_seen_at) VALUES (?, ?, ?, ?)
+                       ON CONFLICT(user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at""",
+                    (user_id, lang, now, now))
+
+    def set_language(self, user_id: int, lang: str) -> None:
+        self.touch_user(user_id)
+        self._write("UPDATE users SET lang = ? WHERE user_id = ?", (lang, user_id))
+
+    def set_consent(self, user_id: int) -> None:
+        self.touch_user(user_id)
+        self._write("UPDATE users SET consent_at = ? WHERE user_id = ?", (time.time(), user_id))
+
+    def user(self, user_id: int) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM users WHERE user_id = ?", [user_id]))
+        return rows[0] if rows else None
+
+    def language(self, user_id: int) -> str | None:
+        user = self.user(user_id)
+        return user["lang"] if user else None
+
+    # messages --------------------------------------------------------------------------------
+    def log_message(self, user_id: int, chat_id: int, direction: str, text: str, *,
+                    lang: str | None = None, action: str | None = None, intent: str | None = None,
+                    topic: str | None = None, confidence: float | None = None,
+                    latency_ms: float | None = None) -> int:
+        if direction not in ("in", "out"):
+            raise ValueError(f"direction must be 'in' or 'out', got {direction!r}")
+        return self._write(
+            """INSERT INTO messages (user_id, chat_id, direction, text, lang, action, intent, topic,
+                                     confidence, latency_ms, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (user_id, chat_id, direction, redact(text or ""), lang, action, intent, topic,
+             confidence, latency_ms, time.time()))
+
+    def messages(self, user_id: int) -> list[dict]:
+        return list(self.db.query("SELECT * FROM messages WHERE user_id = ? ORDER BY id", [user_id]))
+
+    def purge_older_than(self, days: int) -> int:
+        """Delete transcripts older than the retention period; returns how many went."""
+        cutoff = time.time() - days * 86400
+        with self._lock, self.db.conn:
+            cursor = self.db.execute("DELETE FROM messages WHERE created_at < ?", [cutoff])
+            return cursor.rowcount
+
+    # feedback --------------------------------------------------------------------------------
+    def add_feedback(self, user_id: int, message_id: int | None, topic: str | None,
+                     lang: str | None, helpful: bool) -> bool:
+        """Record 👍/👎 once per answer; a second press changes the vote. True if stored."""
+        self._write("""INSERT INTO feedback (user_id, message_id, topic, lang, helpful, created_at)
+                       VALUES (?, ?, ?, ?, ?, ?)
+                       ON CONFLICT(user_id, message_id) DO UPDATE SET helpful = excluded.helpful""",
+                    (user_id, message_id, topic, lang, int(helpful), time.time()))
+        return True
+
+    def feedback(self) -> list[dict]:
+        return list(self.db.query("SELECT * FROM feedback ORDER BY id"))

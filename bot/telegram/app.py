@@ -1,0 +1,115 @@
+"""Wiring: the Bot, the Dispatcher with its routers and services, polling or webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from urllib.parse import urlparse
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommand
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.config import ConfigError, Settings
+from bot.dialogue import Helpdesk
+from bot.store import Store
+from bot.telegram import citizen, errors
+from bot.telegram.middlewares import RateLimitMiddleware, RetryAfterMiddleware
+
+log = logging.getLogger(__name__)
+TOKEN_FORMAT = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
+
+
+def check_token(settings: Settings) -> str:
+    """The token, or a one-line error naming the variable (the value itself is never shown)."""
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        raise ConfigError("HELPDESK_BOT_TOKEN: missing; get one from @BotFather and set it")
+    token = settings.bot_token.get_secret_value().strip()
+    if not TOKEN_FORMAT.match(token):
+        raise ConfigError("HELPDESK_BOT_TOKEN: malformed; it looks like 123456789:AA… (from @BotFather)")
+    return token
+
+
+def make_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
+    session.middleware(RetryAfterMiddleware())
+    return Bot(check_token(settings), session=session,
+               default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
+
+
+def build_dispatcher(helpdesk: Helpdesk, store: Store, settings: Settings) -> Dispatcher:
+    # SimpleEventIsolation: one update at a time per chat, so a citizen's replies keep their order.
+    dp = Dispatcher(events_isolation=SimpleEventIsolation(),
+                    helpdesk=helpdesk, store=store, settings=settings)
+    citizens = citizen.make_router()
+    citizens.message.outer_middleware(RateLimitMiddleware(settings.rate_limit_per_minute,
+                                                          settings.rate_limit_burst))
+    dp.include_router(errors.make_router())
+    dp.include_router(citizens)  # the catch-all text handler lives here, so it comes last
+    dp.startup.register(_on_startup)
+    return dp
+
+
+async def _on_startup(bot: Bot, store: Store, settings: Settings) -> None:
+    removed = store.purge_older_than(settings.retention_days)
+    log.info("started; purged %r messages older than %r days", removed, settings.retention_days)
+    try:
+        await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in (
+            ("start", "Start / Başla"), ("menu", "Topics / Mövzular"), ("lang", "Language / Dil"),
+            ("help", "Help / Kömək"), ("operator", "Talk to a person / Əməkdaş"),
+            ("privacy", "Privacy / Məxfilik"))])
+    except Exception as exc:  # commands are a nicety; the bot works without them
+        log.warning("could not set the command list: %r", exc)
+
+
+def build_webhook_app(dp: Dispatcher, bot: Bot, settings: Settings) -> web.Application:
+    """An aiohttp app that accepts updates only with the right secret token (401 otherwise)."""
+    if not settings.webhook_secret or not settings.webhook_secret.get_secret_value():
+        raise ConfigError("HELPDESK_WEBHOOK_SECRET: required with HELPDESK_WEBHOOK_URL")
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dp, bot=bot,
+                         secret_token=settings.webhook_secret.get_secret_value()).register(
+        app, path=urlparse(settings.webhook_url).path or "/")
+    setup_application(app, dp, bot=bot)
+    return app
+
+
+async def run_polling(bot: Bot, dp: Dispatcher) -> None:
+    await bot.delete_webhook(drop_pending_updates=False)
+    await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
+
+
+def run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
+    app = build_webhook_app(dp, bot, settings)
+
+    async def register(_: web.Application) -> None:
+        await bot.set_webhook(settings.webhook_url,
+                              secret_token=settings.webhook_secret.get_secret_value(),
+                              drop_pending_updates=False)
+
+    app.on_startup.append(register)
+    web.run_app(app, host=settings.webhook_host, port=settings.webhook_port, print=None)
+
+
+def serve(settings: Settings) -> None:
+    """``helpdesk serve``: load everything, then poll or listen until stopped (Ctrl-C, SIGTERM)."""
+    bot = make_bot(settings)  # first, so a bad token fails before minutes of loading
+    helpdesk = Helpdesk.from_settings(settings)
+    store = Store(settings.data_dir / "helpdesk.sqlite3")
+    dp = build_dispatcher(helpdesk, store, settings)
+    try:
+        if settings.webhook_url:
+            log.info("webhook mode on %s:%r", settings.webhook_host, settings.webhook_port)
+            run_webhook(bot, dp, settings)
+        else:
+            log.info("long polling %s", settings.telegram_api_url)
+            asyncio.run(run_polling(bot, dp))
+    finally:
+        store.close()

@@ -1,0 +1,218 @@
+"""The citizens' router: private chats with the bot.
+
+Services arrive by dependency injection from the Dispatcher (``helpdesk``, ``store``,
+``settings``); nothing here reads globals. Handlers are registered by :func:`make_router` so every
+Dispatcher (the bot, each test) gets routers of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, CommandStart
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.chat_action import ChatActionSender
+
+from bot.config import Settings
+from bot.dialogue import Helpdesk, Reply, article_links, render_card
+from bot.store import Store
+from bot.telegram.keyboards import (Feedback, LangChoice, SectorChoice, TalkToPerson, TopicChoice,
+                                    answer_keyboard, clarify_keyboard, language_keyboard,
+                                    sectors_keyboard, topics_keyboard)
+from bot.telegram.render import domain_is_official, find_domains, reply_html, split_message
+from bot.texts import t
+from intents.language import detect_language
+from knowledge.loader import LANGS
+from retrieval.normalize import tokens
+
+log = logging.getLogger(__name__)
+
+
+def user_lang(store: Store, user_id: int, fallback: str | None = None) -> str:
+    """The language the citizen chose, else the one of their last message, else Azerbaijani."""
+    chosen = store.language(user_id)
+    return chosen or (fallback if fallback in LANGS else "az")
+
+
+async def send_reply(message: Message, user_id: int, reply: Reply, store: Store, helpdesk: Helpdesk,
+                     prefix: str = "") -> None:
+    """Send a reply into ``message``'s chat (logged for ``user_id``), links and buttons last."""
+    stored_id = store.log_message(user_id, message.chat.id, "out", reply.answer, lang=reply.lang,
+                                  action=reply.action, intent=reply.intent, topic=reply.topic,
+                                  confidence=reply.confidence, latency_ms=reply.latency_ms)
+    if reply.action == "clarify":
+        markup = clarify_keyboard(helpdesk.kb, reply.choices, reply.lang)
+    else:
+        markup = answer_keyboard(reply, reply.lang, stored_id)
+    body = (f"<i>{prefix}</i>\n\n" if prefix else "") + reply_html(reply)
+    parts = split_message(body)
+    for part in parts[:-1]:
+        await message.answer(part)
+    await message.answer(parts[-1], reply_markup=markup)
+
+
+async def answer_text(message: Message, text: str, bot: Bot, helpdesk: Helpdesk, store: Store,
+                      settings: Settings, prefix: str = "") -> None:
+    user = message.from_user
+    store.touch_user(user.id)
+    chosen = store.language(user.id)
+    domains = find_domains(text)
+    if domains:
+        lang = chosen or detect_language(text).lang
+        verdicts = [t("link_official" if domain_is_official(d, settings.official_domains)
+                      else "link_unofficial", lang).format(domain=d) for d in domains[:3]]
+        await message.answer("\n".join(verdicts))
+        rest = text
+        for d in domains:
+            rest = rest.replace(d, " ")
+        if len(tokens(rest)) < 3:  # just a link: the verdict is the answer
+            store.log_message(user.id, message.chat.id, "in", text, lang=lang, action="link_check")
+            return
+    async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
+        reply = await helpdesk.areply(text, lang_hint=chosen)
+    store.log_message(user.id, message.chat.id, "in", text, lang=reply.lang, intent=reply.intent)
+    await send_reply(message, user.id, reply, store, helpdesk, prefix)
+
+
+# commands ------------------------------------------------------------------------------------
+async def on_start(message: Message, store: Store) -> None:
+    user = message.from_user
+    store.touch_user(user.id)
+    lang = user_lang(store, user.id, (user.language_code or "")[:2])
+    await message.answer(f"{t('start', lang)}\n\n<i>{t('privacy_short', lang)}</i>",
+                         reply_markup=language_keyboard())
+
+
+async def on_privacy(message: Message, store: Store) -> None:
+    await message.answer(t("privacy", user_lang(store, message.from_user.id)))
+
+
+async def on_help(message: Message, store: Store) -> None:
+    await message.answer(t("help", user_lang(store, message.from_user.id)))
+
+
+async def on_lang(message: Message, store: Store) -> None:
+    await message.answer(t("choose_lang", user_lang(store, message.from_user.id)),
+                         reply_markup=language_keyboard())
+
+
+async def on_menu(message: Message, store: Store, helpdesk: Helpdesk) -> None:
+    lang = user_lang(store, message.from_user.id)
+    await message.answer(t("menu", lang), reply_markup=sectors_keyboard(helpdesk.kb, lang))
+
+
+async def on_operator(message: Message, store: Store) -> None:
+    lang = user_lang(store, message.from_user.id)
+    store.log_message(message.from_user.id, message.chat.id, "in", "/operator", lang=lang,
+                      action="handoff", intent="operator_request")
+    await message.answer(t("operator_soon", lang))
+
+
+async def on_cancel(message: Message, store: Store) -> None:
+    await message.answer(t("cancelled", user_lang(store, message.from_user.id)))
+
+
+# messages ------------------------------------------------------------------------------------
+async def on_text(message: Message, bot: Bot, helpdesk: Helpdesk, store: Store, settings: Settings) -> None:
+    await answer_text(message, message.text, bot, helpdesk, store, settings)
+
+
+async def on_edited(message: Message, bot: Bot, helpdesk: Helpdesk, store: Store, settings: Settings) -> None:
+    lang = user_lang(store, message.from_user.id, detect_language(message.text).lang)
+    await answer_text(message, message.text, bot, helpdesk, store, settings, prefix=t("edited", lang))
+
+
+async def on_not_text(message: Message, store: Store) -> None:
+    """Voice, photo, sticker, document, location…: say what the bot can read."""
+    caption = message.caption or ""
+    lang = user_lang(store, message.from_user.id, detect_language(caption).lang if caption else None)
+    await message.answer(t("non_text", lang))
+
+
+# buttons -------------------------------------------------------------------------------------
+async def on_lang_choice(callback: CallbackQuery, callback_data: LangChoice, store: Store) -> None:
+    if callback_data.lang not in LANGS:
+        await on_stale_button(callback, store)
+        return
+    store.set_language(callback.from_user.id, callback_data.lang)
+    await callback.answer()
+    await callback.message.answer(t("lang_set", callback_data.lang))
+
+
+async def on_sector_choice(callback: CallbackQuery, callback_data: SectorChoice, store: Store,
+                           helpdesk: Helpdesk) -> None:
+    if callback_data.sector not in helpdesk.kb.coverage.sectors:
+        await on_stale_button(callback, store)
+        return
+    lang = user_lang(store, callback.from_user.id)
+    await callback.answer()
+    await callback.message.answer(t("menu_sector", lang),
+                                  reply_markup=topics_keyboard(helpdesk.kb, callback_data.sector, lang))
+
+
+async def on_topic_choice(callback: CallbackQuery, callback_data: TopicChoice, store: Store,
+                          helpdesk: Helpdesk) -> None:
+    article = helpdesk.kb.by_topic.get(callback_data.topic)
+    if article is None:
+        await on_stale_button(callback, store)
+        return
+    lang = user_lang(store, callback.from_user.id)
+    reply = Reply(text=f"[button] {article.topic}", lang=lang, action="answer", intent="question",
+                  topic=article.topic, confidence=1.0, answer=render_card(article, lang),
+                  links=article_links(article, lang), reason="chosen")
+    await callback.answer()
+    await send_reply(callback.message, callback.from_user.id, reply, store, helpdesk)
+
+
+async def on_feedback(callback: CallbackQuery, callback_data: Feedback, store: Store) -> None:
+    user_id = callback.from_user.id
+    rows = [m for m in store.messages(user_id)
+            if m["id"] == callback_data.message and m["direction"] == "out" and m["action"] == "answer"]
+    if not rows or callback_data.helpful not in (0, 1):  # forged or someone else's answer
+        await on_stale_button(callback, store)
+        return
+    answer = rows[0]
+    store.add_feedback(user_id, answer["id"], answer["topic"], answer["lang"], bool(callback_data.helpful))
+    await callback.answer(t("feedback_thanks", user_lang(store, user_id, answer["lang"])))
+
+
+async def on_talk_to_person(callback: CallbackQuery, store: Store) -> None:
+    lang = user_lang(store, callback.from_user.id)
+    store.log_message(callback.from_user.id, callback.message.chat.id, "in", "[button] operator",
+                      lang=lang, action="handoff", intent="operator_request")
+    await callback.answer()
+    await callback.message.answer(t("operator_soon", lang))
+
+
+async def on_stale_button(callback: CallbackQuery, store: Store) -> None:
+    """Forged, outdated or unknown callback data: a polite word, never an exception."""
+    await callback.answer(t("stale_button", user_lang(store, callback.from_user.id)), show_alert=False)
+
+
+def make_router() -> Router:
+    router = Router(name="citizen")
+    private = F.chat.type == ChatType.PRIVATE
+    router.message.filter(private)
+    router.edited_message.filter(private)
+    router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+
+    router.message.register(on_start, CommandStart())
+    router.message.register(on_privacy, Command("privacy"))
+    router.message.register(on_help, Command("help"))
+    router.message.register(on_lang, Command("lang"))
+    router.message.register(on_menu, Command("menu"))
+    router.message.register(on_operator, Command("operator"))
+    router.message.register(on_cancel, Command("cancel"))
+    router.message.register(on_text, F.text)
+    router.message.register(on_not_text)  # anything else a private chat can carry
+    router.edited_message.register(on_edited, F.text)
+
+    router.callback_query.register(on_lang_choice, LangChoice.filter())
+    router.callback_query.register(on_sector_choice, SectorChoice.filter())
+    router.callback_query.register(on_topic_choice, TopicChoice.filter())
+    router.callback_query.register(on_feedback, Feedback.filter())
+    router.callback_query.register(on_talk_to_person, TalkToPerson.filter())
+    router.callback_query.register(on_stale_button)  # last: whatever else arrives
+    return router

@@ -1,0 +1,35 @@
+"""One error router: anything a handler did not expect is logged and the citizen told politely."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.types import ErrorEvent
+
+from bot.texts import t
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(event: ErrorEvent, store=None) -> bool:
+    update = event.update
+    # The update's text may hold personal data: log its id and the error only.
+    log.error("update %r failed: %r", update.update_id, event.exception,
+              exc_info=(type(event.exception), event.exception, event.exception.__traceback__))
+    message = update.message or update.edited_message or (
+        update.callback_query.message if update.callback_query else None)
+    if message is not None and message.chat.type == "private":
+        user_id = (update.callback_query or message).from_user.id
+        lang = (store.language(user_id) if store else None) or "az"
+        try:
+            await message.answer(t("error", lang))
+        except Exception as exc:  # the apology itself failed: nothing more to do but log
+            log.error("could not tell update %r about the error: %r", update.update_id, exc)
+    return True
+
+
+def make_router() -> Router:
+    router = Router(name="errors")
+    router.errors.register(on_error)
+    return router

@@ -1,0 +1,86 @@
+"""Inline keyboards and their callback data (each under Telegram's 64-byte limit)."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.dialogue import Reply
+from bot.texts import t as ui
+from knowledge.loader import KnowledgeBase
+
+LANG_NAMES = {"az": "🇦🇿 Azərbaycanca", "ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
+
+
+class LangChoice(CallbackData, prefix="l"):
+    lang: str
+
+
+class TopicChoice(CallbackData, prefix="t"):
+    topic: str
+
+
+class SectorChoice(CallbackData, prefix="s"):
+    sector: str
+
+
+class Feedback(CallbackData, prefix="f"):
+    message: int   # our messages.id of the answer
+    helpful: int   # 1 or 0
+
+
+class TalkToPerson(CallbackData, prefix="o"):
+    pass
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for code, name in LANG_NAMES.items():
+        builder.button(text=name, callback_data=LangChoice(lang=code))
+    builder.adjust(3)
+    return builder.as_markup()
+
+
+def answer_keyboard(reply: Reply, lang: str, stored_id: int | None) -> InlineKeyboardMarkup:
+    """Official links as URL buttons, then 👍/👎 and "talk to a person"."""
+    builder = InlineKeyboardBuilder()
+    for link in reply.links:
+        builder.row(InlineKeyboardButton(text=f"🔗 {link['title']}"[:64], url=link["url"]))
+    if reply.action == "answer" and stored_id is not None:
+        builder.row(
+            InlineKeyboardButton(text="👍", callback_data=Feedback(message=stored_id, helpful=1).pack()),
+            InlineKeyboardButton(text="👎", callback_data=Feedback(message=stored_id, helpful=0).pack()))
+    if reply.action != "handoff":
+        builder.row(InlineKeyboardButton(text=ui("talk_to_person", lang),
+                                         callback_data=TalkToPerson().pack()))
+    return builder.as_markup()
+
+
+def clarify_keyboard(kb: KnowledgeBase, topics: list[str], lang: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for topic in topics:
+        if topic in kb.by_topic:
+            builder.row(InlineKeyboardButton(text=kb.by_topic[topic].title[lang][:64],
+                                             callback_data=TopicChoice(topic=topic).pack()))
+    builder.row(InlineKeyboardButton(text=ui("talk_to_person", lang), callback_data=TalkToPerson().pack()))
+    return builder.as_markup()
+
+
+def sectors_keyboard(kb: KnowledgeBase, lang: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    present = {a.sector for a in kb.articles}
+    for sector in kb.coverage.sectors:
+        if sector in present:
+            builder.button(text=ui(f"sector_{sector}", lang), callback_data=SectorChoice(sector=sector))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def topics_keyboard(kb: KnowledgeBase, sector: str, lang: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for article in kb.articles:
+        if article.sector == sector:
+            builder.row(InlineKeyboardButton(text=article.title[lang][:64],
+                                             callback_data=TopicChoice(topic=article.topic).pack()))
+    return builder.as_markup()

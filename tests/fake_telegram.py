@@ -1,0 +1,196 @@
+"""A Bot API server on 127.0.0.1 for end-to-end tests and benchmarks.
+
+Telegram's own servers cannot be reached here, so this stands in for them as faithfully as the
+tests need: the real HTTP protocol of the Bot API (``POST /bot<token>/<method>``, form or JSON
+parameters, ``{"ok": ..., "result": ...}`` answers, 429 with ``retry_after``), long polling with
+``getUpdates`` and offsets, and message objects that aiogram parses as it would Telegram's.
+Tests push updates in and read what the bot sent out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+BOT_USER = {"id": 42, "is_bot": True, "first_name": "Helpdesk", "username": "helpdesk_test_bot"}
+
+
+@dataclass
+class Sent:
+    method: str
+    params: dict
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def chat_id(self) -> int:
+        return int(self.params.get("chat_id", 0))
+
+    @property
+    def text(self) -> str:
+        return self.params.get("text", "")
+
+    @property
+    def markup(self) -> dict:
+        return self.params.get("reply_markup") or {}
+
+    def buttons(self) -> list[dict]:
+        return [b for row in self.markup.get("inline_keyboard", []) for b in row]
+
+
+class FakeTelegram:
+    def __init__(self, token: str = "123456:" + "A" * 35) -> None:
+        self.token = token
+        self.updates: list[dict] = []
+        self.sent: list[Sent] = []
+        self.calls: defaultdict[str, int] = defaultdict(int)
+        self.fail: dict[str, list[int]] = defaultdict(list)  # method -> retry_after values
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._new_update = asyncio.Condition()
+        self._new_sent = asyncio.Condition()
+        self.runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    # server --------------------------------------------------------------------------------
+    async def start(self) -> "FakeTelegram":
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        if self.runner:
+            await self.runner.cleanup()
+
+    async def _params(self, request: web.Request) -> dict:
+        if request.content_type == "application/json":
+            return await request.json()
+        form = await request.post()
+        params = {}
+        for key, value in form.items():
+            if isinstance(value, str) and value[:1] in "{[":
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    pass
+            params[key] = value
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"},
+                                     status=401)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls[method] += 1
+        if self.fail[method]:
+            retry_after = self.fail[method].pop(0)
+            return web.json_response({"ok": False, "error_code": 429,
+                                      "description": f"Too Many Requests: retry after {retry_after}",
+                                      "parameters": {"retry_after": retry_after}}, status=429)
+        handler = getattr(self, f"_m_{method}", None)
+        result = await handler(params) if handler else True
+        return web.json_response({"ok": True, "result": result})
+
+    # Bot API methods -----------------------------------------------------------------------
+    async def _m_getMe(self, params: dict) -> dict:
+        return BOT_USER
+
+    async def _m_getUpdates(self, params: dict) -> list[dict]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        if not self.updates and timeout:
+            async with self._new_update:
+                try:
+                    await asyncio.wait_for(self._new_update.wait(), timeout=min(timeout, 1.0))
+                except asyncio.TimeoutError:
+                    pass
+        return list(self.updates[:100])
+
+    async def _record(self, method: str, params: dict) -> dict:
+        sent = Sent(method, params)
+        self.sent.append(sent)
+        async with self._new_sent:
+            self._new_sent.notify_all()
+        chat_id = int(params.get("chat_id", 0))
+        return {"message_id": next(self._message_ids), "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                "from": BOT_USER, "text": params.get("text", "")}
+
+    async def _m_sendMessage(self, params: dict) -> dict:
+        return await self._record("sendMessage", params)
+
+    async def _m_editMessageText(self, params: dict) -> dict:
+        return await self._record("editMessageText", params)
+
+    async def _m_answerCallbackQuery(self, params: dict) -> bool:
+        await self._record("answerCallbackQuery", params)
+        return True
+
+    async def _m_getWebhookInfo(self, params: dict) -> dict:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+
+    # test helpers ----------------------------------------------------------------------------
+    async def push(self, update: dict) -> dict:
+        update = {"update_id": next(self._update_ids), **update}
+        self.updates.append(update)
+        async with self._new_update:
+            self._new_update.notify_all()
+        return update
+
+    def message_update(self, user_id: int, text: str | None = None, *, chat_id: int | None = None,
+                       chat_type: str = "private", edited: bool = False, **content) -> dict:
+        message = {"message_id": next(self._message_ids), "date": int(time.time()),
+                   "chat": {"id": chat_id or user_id, "type": chat_type},
+                   "from": {"id": user_id, "is_bot": False, "first_name": "Citizen",
+                            "language_code": "az"}}
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        if edited:
+            message["edit_date"] = int(time.time())
+        message.update(content)
+        return {"edited_message" if edited else "message": message}
+
+    async def send_text(self, user_id: int, text: str, **kwargs) -> dict:
+        return await self.push(self.message_update(user_id, text, **kwargs))
+
+    async def press(self, user_id: int, data: str, message_text: str = "") -> dict:
+        return await self.push({"callback_query": {
+            "id": str(next(self._message_ids)), "chat_instance": "1",
+            "from": {"id": user_id, "is_bot": False, "first_name": "Citizen"},
+            "message": {"message_id": next(self._message_ids), "date": int(time.time()),
+                        "chat": {"id": user_id, "type": "private"}, "from": BOT_USER,
+                        "text": message_text},
+            "data": data}})
+
+    def sent_to(self, chat_id: int, method: str = "sendMessage") -> list[Sent]:
+        return [s for s in self.sent if s.chat_id == chat_id and s.method == method]
+
+    async def wait_sent(self, chat_id: int, count: int = 1, method: str = "sendMessage",
+                        timeout: float = 30.0) -> list[Sent]:
+        """Wait until ``count`` calls of ``method`` reached ``chat_id``; return them all."""
+        async def ready() -> list[Sent]:
+            while len(self.sent_to(chat_id, method)) < count:
+                async with self._new_sent:
+                    await self._new_sent.wait()
+            return self.sent_to(chat_id, method)
+
+        return await asyncio.wait_for(ready(), timeout)
+
+    def callback_answers(self) -> list[Sent]:
+        return [s for s in self.sent if s.method == "answerCallbackQuery"]

@@ -1,0 +1,119 @@
+import json
+
+import pytest
+import yaml
+
+from intents.classifier import (CLASSIFIER_VERSION, IntentClassifier, IntentModelError,
+                                kb_training_material, load_training_data, strip_letters,
+                                train_classifier)
+
+TINY = {
+    "greeting": {"az": ["Salam", "Sabahınız xeyir", "salam aleykum", "Axşamınız xeyir"],
+                 "ru": ["Здравствуйте", "Привет", "Добрый день"], "en": ["Hello", "Hi there", "Good morning"]},
+    "thanks": {"az": ["Təşəkkür edirəm", "Çox sağ olun", "Minnətdaram"],
+               "ru": ["Спасибо", "Благодарю"], "en": ["Thank you", "Thanks a lot"]},
+    "question": {"az": ["Pasportu necə ala bilərəm?", "Vergi borcumu haradan yoxlayım?",
+                        "Şəxsiyyət vəsiqəsi üçün hansı sənədlər lazımdır?"],
+                 "ru": ["Как оплатить налог?", "Где получить паспорт?"],
+                 "en": ["How do I pay my tax?", "Where do I get a passport?"]},
+    "out_of_scope": {"az": ["Sabah hava necə olacaq?", "Futbolda kim qalib gəldi?"],
+                     "ru": ["Какая завтра погода?", "Расскажи анекдот"],
+                     "en": ["What's the weather tomorrow?", "Tell me a joke"]},
+}
+
+
+@pytest.fixture
+def tiny_data(tmp_path):
+    folder = tmp_path / "intents-data"
+    folder.mkdir()
+    for intent, examples in TINY.items():
+        (folder / f"{intent}.yaml").write_text(
+            yaml.safe_dump({"intent": intent, "examples": examples}, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def test_training_data_is_widened_with_letterless_copies(tiny_data):
+    data = load_training_data(tiny_data)
+    assert "Tesekkur edirem" in data.texts and "Təşəkkür edirəm" in data.texts
+    assert data.labels[data.texts.index("Tesekkur edirem")] == "thanks"
+    assert strip_letters("Şəxsiyyət") == "Sexsiyyet"
+    assert "Hello" in data.texts and data.texts.count("Hello") == 1  # English is not copied
+
+
+def test_trains_and_predicts_on_a_tiny_fixture(tiny_data):
+    model = IntentClassifier().fit(load_training_data(tiny_data))
+    assert model.predict("salam").intent == "greeting"
+    assert model.predict("cox sag olun").intent == "thanks"
+    assert model.predict("how can I pay tax online").intent == "question"
+    prediction = model.predict("hava necə olacaq sabah?")
+    assert prediction.intent == "out_of_scope" and 0 < prediction.confidence <= 1
+    assert model.predict("").intent == "out_of_scope"
+    assert abs(sum(model.probabilities("salam").values()) - 1) < 1e-6
+
+
+def test_saved_model_round_trips(tiny_data, tmp_path):
+    model = IntentClassifier(c=2.0).fit(load_training_data(tiny_data))
+    model.save(tmp_path / "model")
+    loaded = IntentClassifier.load(tmp_path / "model")
+    for text in ("Salam", "Спасибо", "Where do I get a passport?", "tell me a joke"):
+        assert loaded.predict(text) == model.predict(text)
+    assert loaded.meta["version"] == CLASSIFIER_VERSION and loaded.c == 2.0
+
+
+def test_version_mismatch_is_a_clear_error(tiny_data, tmp_path):
+    IntentClassifier().fit(load_training_data(tiny_data)).save(tmp_path / "model")
+    meta_path = tmp_path / "model" / "intents.json"
+    meta = json.loads(meta_path.read_text())
+    meta["version"] = CLASSIFIER_VERSION - 1
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(IntentModelError, match="saved by version .*run `helpdesk intents train`"):
+        IntentClassifier.load(tmp_path / "model")
+
+
+def test_missing_and_damaged_models(tiny_data, tmp_path):
+    with pytest.raises(IntentModelError, match="no intent model"):
+        IntentClassifier.load(tmp_path / "nothing")
+    IntentClassifier().fit(load_training_data(tiny_data)).save(tmp_path / "model")
+    (tmp_path / "model" / "intents.joblib").write_bytes(b"not a pickle")
+    with pytest.raises(IntentModelError, match="damaged"):
+        IntentClassifier.load(tmp_path / "model")
+
+
+def test_bad_training_files(tmp_path):
+    with pytest.raises(IntentModelError, match="no training data"):
+        load_training_data(tmp_path)
+    (tmp_path / "x.yaml").write_text("intent: gossip\nexamples: {en: [hi]}\n")
+    with pytest.raises(IntentModelError, match="unknown intent 'gossip'"):
+        load_training_data(tmp_path)
+    (tmp_path / "x.yaml").write_text("intent: [greeting\n")
+    with pytest.raises(IntentModelError, match="broken YAML"):
+        load_training_data(tmp_path)
+
+
+def test_sector_label_from_the_knowledge_base(tiny_kb, tiny_data):
+    model = train_classifier(tiny_kb, tiny_data)
+    assert model.predict("vergi borcumu haradan oyrenim").sector == "taxes"
+    assert model.predict("как получить загранпаспорт").sector == "identity"
+    questions, texts, labels = kb_training_material(tiny_kb)
+    assert len(texts) == len(labels) and set(labels) == {"taxes", "identity"}
+    assert any(text == "Как проверить налоговый долг?" for text, _ in questions["ru"])
+
+
+@pytest.fixture(scope="module")
+def bundled_model(tmp_path_factory):
+    from conftest import write_tiny_kb
+    from knowledge.loader import load_knowledge_base
+
+    kb = load_knowledge_base(*write_tiny_kb(tmp_path_factory.mktemp("kb")))
+    return train_classifier(kb)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("salam", "greeting"), ("Salam!", "greeting"), ("ok sag ol", "thanks"),
+    ("Здравствуйте", "greeting"), ("Спасибо, помогли", "thanks"), ("bye!", "goodbye"),
+    ("what topics do you know?", "help"), ("operatorla danisim", "operator_request"),
+    ("pasportumun muddeti bitib, yenisini nece alim?", "question"),
+    ("Как оплатить штраф за парковку?", "question"),
+])
+def test_bundled_model_on_tricky_messages(bundled_model, text, intent):
+    assert bundled_model.predict(text).intent == intent

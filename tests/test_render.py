@@ -1,0 +1,38 @@
+from bot.dialogue import Reply
+from bot.telegram.render import (SAFE_LIMIT, domain_is_official, find_domains, reply_html,
+                                 split_message)
+
+
+def make_reply(answer, action="answer"):
+    return Reply(text="q", lang="az", action=action, intent="question", topic="t", confidence=1,
+                 answer=answer)
+
+
+def test_answer_title_bold_and_html_escaped():
+    html = reply_html(make_reply("Title <x>\nBody & <script>"))
+    assert html == "<b>Title &lt;x&gt;</b>\nBody &amp; &lt;script&gt;"
+    assert reply_html(make_reply("<i>", action="handoff")) == "&lt;i&gt;"
+
+
+def test_split_keeps_parts_under_limit_and_tags_balanced():
+    text = "<b>Title</b>\n" + "\n\n".join("&amp; paragraph " * 40 for _ in range(20))
+    parts = split_message(text, limit=1000)
+    assert len(parts) > 1 and all(len(p) <= 1000 + 4 for p in parts)
+    assert "".join(parts).count("&amp;") == text.count("&amp;")
+    for part in parts:
+        assert part.count("<b>") == part.count("</b>")
+
+
+def test_split_unbroken_text():
+    parts = split_message("x" * (SAFE_LIMIT * 2 + 5))
+    assert [len(p) for p in parts] == [SAFE_LIMIT, SAFE_LIMIT, 5]
+    assert split_message("short") == ["short"]
+
+
+def test_find_domains_and_official_check():
+    text = "bax https://e-taxes.gov.az.secure-pay.com/login və www.e-gov.az, həm də my.gov.az."
+    domains = find_domains(text)
+    assert domains == ["e-taxes.gov.az.secure-pay.com", "e-gov.az", "my.gov.az"]
+    official = ("gov.az", "e-gov.az")
+    assert [domain_is_official(d, official) for d in domains] == [False, True, True]
+    assert find_domains("vergi borcu") == []

@@ -1,0 +1,72 @@
+import os
+import stat
+import time
+
+import pytest
+
+from bot.store import Store, migrations
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "data" / "helpdesk.sqlite3")
+    yield s
+    s.close()
+
+
+def test_migrations_create_tables_with_wal(store):
+    tables = set(store.db.table_names())
+    assert {"users", "messages", "feedback", "_sqlite_migrations"} <= tables
+    assert list(store.db.query("PRAGMA journal_mode"))[0]["journal_mode"] == "wal"
+    assert [m.name for m in migrations.pending(store.db)] == []
+
+
+def test_reopening_applies_nothing_twice(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    Store(path).touch_user(1)
+    again = Store(path)
+    assert again.user(1) is not None and len(migrations.applied(again.db)) == 1
+
+
+def test_file_is_owner_only(store):
+    mode = stat.S_IMODE(os.stat(store.path).st_mode)
+    assert mode == 0o600
+
+
+def test_messages_are_redacted_before_storage(store):
+    store.log_message(7, 7, "in", "FIN kodum 5ZXK4PT, telefon +994 50 123 45 67, mail a.b@mail.az")
+    [row] = store.messages(7)
+    assert "5ZXK4PT" not in row["text"] and "123 45 67" not in row["text"] and "a.b@mail.az" not in row["text"]
+    assert "[FIN]" in row["text"] and "[PHONE]" in row["text"] and "[EMAIL]" in row["text"]
+
+
+def test_language_and_consent(store):
+    assert store.language(9) is None
+    store.set_language(9, "ru")
+    store.set_consent(9)
+    user = store.user(9)
+    assert user["lang"] == "ru" and user["consent_at"] > 0
+    store.touch_user(9)
+    assert store.language(9) == "ru"  # touching keeps the chosen language
+
+
+def test_feedback_once_per_answer(store):
+    answer = store.log_message(3, 3, "out", "card", action="answer", topic="passport", lang="az")
+    store.add_feedback(3, answer, "passport", "az", True)
+    store.add_feedback(3, answer, "passport", "az", False)
+    [row] = store.feedback()
+    assert row["helpful"] == 0 and row["topic"] == "passport"
+
+
+def test_purge_removes_only_old_transcripts(store):
+    store.log_message(1, 1, "in", "old")
+    store.db.execute("UPDATE messages SET created_at = ?", [time.time() - 100 * 86400])
+    store.db.conn.commit()
+    store.log_message(1, 1, "in", "new")
+    assert store.purge_older_than(90) == 1
+    assert [m["text"] for m in store.messages(1)] == ["new"]
+
+
+def test_direction_checked(store):
+    with pytest.raises(ValueError):
+        store.log_message(1, 1, "sideways", "x")
