@@ -24,5 +24,5 @@ RUN /app/.venv/bin/helpdesk intents train --if-stale \
     && /app/.venv/bin/helpdesk kb build --if-stale
 
 ENV PATH=/app/.venv/bin:$PATH
-# Terminal chat for now (docker run -it); the Telegram bot (`helpdesk serve`) comes with issue #4.
-CMD ["helpdesk", "chat"]
+# The Telegram bot (needs HELPDESK_BOT_TOKEN); `docker run -it IMAGE helpdesk chat` for the terminal.
+CMD ["helpdesk", "serve"]

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: float = Field(default=20, gt=0)
     rate_limit_burst: int = Field(default=8, ge=1)
     retention_days: int = Field(default=90, ge=1)
+    answer_cache_size: int = Field(default=4096, ge=0)
 
     data_dir: Path = Path("data")
     articles_dir: Path = DEFAULT_ARTICLES_DIR

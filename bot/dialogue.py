@@ -7,7 +7,10 @@ evaluation and the benchmarks.
 from __future__ import annotations
 
 import asyncio
+import copy
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 
 from bot.config import Settings
@@ -104,11 +107,17 @@ COMPLAINTS_TOPIC = "complaints-appeals"
 
 class Helpdesk:
     def __init__(self, kb: KnowledgeBase, searcher: HybridSearcher,
-                 policy: PolicyConfig | None = None, intents=None) -> None:
+                 policy: PolicyConfig | None = None, intents=None, cache_size: int = 4096) -> None:
         self.kb = kb
         self.searcher = searcher
         self.policy = policy or PolicyConfig()
         self.intents = intents or IntentReader()
+        # Citizens ask the same questions again and again: remember recent replies (LRU) so a
+        # repeated question skips the model. The key is the cleaned text, so "Salam" and
+        # "salam\u200b" share an entry; a new Helpdesk (a reload) starts empty.
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple, Reply] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> "Helpdesk":
@@ -128,7 +137,8 @@ class Helpdesk:
                               intent_threshold=settings.intent_threshold,
                               out_of_scope_threshold=settings.out_of_scope_threshold)
         classifier = IntentClassifier.load(settings.intents_dir)
-        return cls(kb, HybridSearcher(kb, index, embedder, fusion), policy, IntentReader(classifier))
+        return cls(kb, HybridSearcher(kb, index, embedder, fusion), policy, IntentReader(classifier),
+                   cache_size=settings.answer_cache_size)
 
     def reply(self, text: str, lang_hint: str | None = None, mode: Mode = "hybrid") -> Reply:
         started = time.perf_counter()
@@ -139,15 +149,37 @@ class Helpdesk:
         lang = lang_hint if lang_hint in LANGS else guess.lang
         # Several words and no sign of any of our languages: answer in Azerbaijani and say so.
         fallback = lang_hint not in LANGS and not guess.confident and len(tokens(query)) >= 3
-        if not tokens(query):
+        key = (query, lang_hint if lang_hint in LANGS else None, mode, self.policy)
+        cached = self._cached(key)
+        if cached is not None:
+            reply = cached
+            reply.text = text
+        elif not tokens(query):
             reply = Reply(text, lang, "smalltalk", "empty", None, 0.0, t("empty", lang))
         else:
             reply = self._answer(text, query, lang, guess.lang, mode)
+            self._remember(key, reply)
         if fallback:
             reply.lang_fallback = True
             reply.answer = f"{t('fallback_unknown_lang', lang)}\n\n{reply.answer}"
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         return reply
+
+    def _cached(self, key: tuple) -> Reply | None:
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is None:
+                return None
+            self._cache.move_to_end(key)
+        return copy.deepcopy(hit)
+
+    def _remember(self, key: tuple, reply: Reply) -> None:
+        if self.cache_size <= 0:
+            return
+        with self._cache_lock:
+            self._cache[key] = copy.deepcopy(reply)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
 
     async def areply(self, text: str, lang_hint: str | None = None) -> Reply:
         """The same, off the event loop: encoding is CPU-bound."""

@@ -164,7 +164,7 @@ async def running_bot(tmp_path, bundled_helpdesk):
 
     from bot.store import Store
     from bot.telegram.app import build_dispatcher, make_bot
-    from fake_telegram import FakeTelegram
+    from bot.telegram.fake_server import FakeTelegram
 
     fake = await FakeTelegram().start()
     settings = Settings(_env_file=None, bot_token=fake.token, telegram_api_url=fake.base_url,

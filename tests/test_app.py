@@ -5,7 +5,7 @@ from aiohttp.test_utils import TestServer
 from bot.config import ConfigError, Settings
 from bot.store import Store
 from bot.telegram.app import build_dispatcher, build_webhook_app, check_token, make_bot
-from fake_telegram import FakeTelegram
+from bot.telegram.fake_server import FakeTelegram
 
 GOOD_TOKEN = "123456:" + "A" * 35
 

@@ -103,3 +103,26 @@ def test_real_pipeline_answers(bundled_helpdesk, text, topic):
 def test_real_pipeline_hands_off_nonsense(bundled_helpdesk):
     reply = bundled_helpdesk.reply("Who won the football match yesterday evening?")
     assert reply.action == "handoff" and reply.topic is None
+
+
+def test_repeated_question_is_served_from_the_cache(tiny_helpdesk):
+    embedder = tiny_helpdesk.searcher.embedder
+    first = tiny_helpdesk.reply("Как проверить налоговый долг?")
+    calls = embedder.calls
+    again = tiny_helpdesk.reply("Как проверить налоговый долг?\u200b")
+    assert embedder.calls == calls  # no new encoding
+    assert again.answer == first.answer and again.text.endswith("\u200b")
+    again.answer = "mutated"
+    assert tiny_helpdesk.reply("Как проверить налоговый долг?").answer == first.answer
+
+
+def test_cache_is_bounded_and_can_be_off(tiny_helpdesk):
+    tiny_helpdesk.cache_size = 2
+    for text in ("vergi", "pasport", "identity card"):
+        tiny_helpdesk.reply(text)
+    assert len(tiny_helpdesk._cache) == 2
+    tiny_helpdesk.cache_size = 0
+    calls = tiny_helpdesk.searcher.embedder.calls
+    tiny_helpdesk.reply("unseen words here")
+    tiny_helpdesk.reply("unseen words here")
+    assert tiny_helpdesk.searcher.embedder.calls == calls + 2

@@ -1,4 +1,4 @@
-"""A Bot API server on 127.0.0.1 for end-to-end tests and benchmarks.
+"""A Bot API server on 127.0.0.1 for end-to-end tests and benchmarks (never used by the bot).
 
 Telegram's own servers cannot be reached here, so this stands in for them as faithfully as the
 tests need: the real HTTP protocol of the Bot API (``POST /bot<token>/<method>``, form or JSON

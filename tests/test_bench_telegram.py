@@ -1,0 +1,27 @@
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+import bench_telegram  # noqa: E402
+from bot.dialogue import Helpdesk  # noqa: E402
+from retrieval.embedders import HashingEmbedder  # noqa: E402
+from retrieval.index import build_index, save_index  # noqa: E402
+
+
+def test_expected_replies_counts_link_verdicts():
+    assert bench_telegram.expected_replies("vergi borcu") == 1
+    assert bench_telegram.expected_replies("https://e-gov.az") == 1
+    assert bench_telegram.expected_replies("e-taxes.gov.az saytında vergi borcu necə yoxlanır") == 2
+
+
+async def test_benchmark_runs_end_to_end_and_loses_nothing(tiny_settings, tiny_kb):
+    embedder = HashingEmbedder(64)
+    save_index(build_index(tiny_kb, embedder), tiny_settings.index_dir)
+    helpdesk = Helpdesk.from_settings(tiny_settings, embedder=embedder)
+    report = await bench_telegram.benchmark(tiny_settings, ["vergi borcu", "Salam", "passport"],
+                                            citizens=4, per_citizen=3, helpdesk=helpdesk)
+    for run in ("cold", "warm"):
+        assert report[run]["messages"] == 12
+        assert report[run]["lost"] == 0 and report[run]["duplicated"] == 0
+        assert report[run]["messages_per_s"] > 0 and report[run]["p95_ms"] >= report[run]["p50_ms"]
