@@ -215,6 +215,71 @@ def serve(ctx: click.Context, log_level: str) -> None:
 
 
 @main.group()
+def report() -> None:
+    """Reports from the helpdesk's database.
+
+    Example: helpdesk report tickets --state open
+    """
+
+
+def _store(ctx: click.Context):
+    from bot.store import Store
+
+    return Store(_settings(ctx).data_dir / "helpdesk.sqlite3")
+
+
+def _minutes(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds / 60:.0f} min"
+
+
+@report.command("tickets")
+@click.option("--state", type=click.Choice(["open", "claimed", "closed", "all"]), default="all",
+              show_default=True)
+@click.pass_context
+def report_tickets(ctx: click.Context, state: str) -> None:
+    """Open, claimed and closed tickets with how long citizens waited.
+
+    Example: helpdesk report tickets --state open
+    """
+    import time
+
+    from bot.tickets import Tickets
+
+    store = _store(ctx)
+    states = ("open", "claimed", "closed") if state == "all" else (state,)
+    rows = Tickets(store).all(states)
+    now = time.time()
+    click.echo("| # | state | lang | sector | reason | operator | opened | waited for a person | rating |")
+    click.echo("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        waited = (r["claimed_at"] or (now if r["state"] == "open" else r["closed_at"] or now)) - r["opened_at"] \
+            if r["opened_at"] else None
+        opened = dt.datetime.fromtimestamp(r["opened_at"]).strftime("%Y-%m-%d %H:%M") if r["opened_at"] else "–"
+        click.echo(f"| {r['id']} | {r['state']} | {r['lang']} | {r['sector'] or '–'} | {r['reason']} | "
+                   f"{r['operator_name'] or '–'} | {opened} | {_minutes(waited)} | {r['rating'] or '–'} |")
+    counts = Counter(r["state"] for r in rows)
+    click.echo(f"\n{len(rows)} tickets: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    store.close()
+
+
+@report.command("drafts")
+@click.pass_context
+def report_drafts(ctx: click.Context) -> None:
+    """Knowledge-base drafts operators made with /kb from their replies.
+
+    Example: helpdesk report drafts
+    """
+    from bot.tickets import Tickets
+
+    store = _store(ctx)
+    drafts = Tickets(store).drafts()
+    for d in drafts:
+        click.echo(f"## draft {d['id']} (ticket #{d['ticket_id']}, {d['lang']})\nQ: {d['question']}\nA: {d['answer']}\n")
+    click.echo(f"{len(drafts)} drafts")
+    store.close()
+
+
+@main.group()
 def intents() -> None:
     """Train and inspect the intent classifier.
 

@@ -5,6 +5,7 @@ Nothing reads the environment at import time: call :func:`load_settings` where i
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -35,6 +36,16 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=8, ge=1)
     retention_days: int = Field(default=90, ge=1)
     answer_cache_size: int = Field(default=4096, ge=0)
+
+    # Operators (see bot/handoff.py and bot/hours.py).
+    work_start: dt.time = dt.time(9, 0)
+    work_end: dt.time = dt.time(18, 0)
+    work_weekdays: str = "0-4"                 # 0 = Monday … 6 = Sunday
+    timezone: str = "Asia/Baku"
+    holidays: list[dt.date] = Field(default_factory=list)  # movable ones: Ramazan, Qurban, transfers
+    handoff_timeout_minutes: float = Field(default=15, gt=0)
+    minutes_per_ticket: float = Field(default=5, gt=0)      # wait estimate until there is history
+    relay_attempts: int = Field(default=8, ge=1)
 
     data_dir: Path = Path("data")
     articles_dir: Path = DEFAULT_ARTICLES_DIR
@@ -84,6 +95,12 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    def working_hours(self):
+        from bot.hours import WorkingHours, parse_weekdays
+
+        return WorkingHours(self.work_start, self.work_end, parse_weekdays(self.work_weekdays),
+                            set(self.holidays), self.timezone)
 
     @property
     def intents_dir(self) -> Path:

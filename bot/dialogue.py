@@ -166,6 +166,8 @@ class Helpdesk:
         return reply
 
     def _cached(self, key: tuple) -> Reply | None:
+        if self.cache_size <= 0:
+            return None
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is None:

@@ -66,6 +66,74 @@ def m001_users_messages_feedback(db: sqlite_utils.Database) -> None:
         )""")
 
 
+@migrations()
+def m002_tickets_relay_audit(db: sqlite_utils.Database) -> None:
+    db.execute("""
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL,
+            chat_id INTEGER NOT NULL,
+            first_name TEXT,
+            lang TEXT NOT NULL,
+            sector TEXT,
+            reason TEXT NOT NULL,            -- operator_request | low_confidence | complaint | ...
+            question TEXT NOT NULL,          -- redacted
+            candidates TEXT NOT NULL,        -- JSON: [{topic, score}]
+            confidence REAL,
+            state TEXT NOT NULL,             -- consent | open | claimed | closed | declined
+            operator_id INTEGER,
+            operator_name TEXT,
+            thread_id INTEGER,               -- forum topic; NULL in reply-based mode
+            card_message_id INTEGER,
+            rating INTEGER,
+            reminded_at REAL,
+            created_at REAL NOT NULL,
+            opened_at REAL,
+            claimed_at REAL,
+            closed_at REAL
+        )""")
+    db.execute("CREATE INDEX tickets_user ON tickets(user_id, state)")
+    db.execute("CREATE INDEX tickets_thread ON tickets(thread_id)")
+    db.execute("""
+        CREATE TABLE relay (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+            direction TEXT NOT NULL,         -- to_operators | to_citizen
+            from_chat_id INTEGER NOT NULL,
+            message_id INTEGER NOT NULL,
+            sender_id INTEGER,
+            text TEXT,                       -- redacted copy, for /kb and the record
+            state TEXT NOT NULL,             -- pending | sent | failed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            copied_message_id INTEGER,
+            created_at REAL NOT NULL,
+            sent_at REAL,
+            UNIQUE (from_chat_id, message_id)
+        )""")
+    db.execute("CREATE INDEX relay_pending ON relay(state, created_at)")
+    db.execute("CREATE TABLE processed_updates (update_id INTEGER PRIMARY KEY, handled_at REAL NOT NULL)")
+    db.execute("""
+        CREATE TABLE kb_drafts (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL,
+            operator_id INTEGER NOT NULL,
+            lang TEXT,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            created_at REAL NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            actor_id INTEGER,
+            action TEXT NOT NULL,
+            ticket_id INTEGER,
+            detail TEXT,
+            created_at REAL NOT NULL
+        )""")
+
+
 class Store:
     """The helpdesk's database; safe to share between asyncio tasks and threads."""
 
@@ -132,6 +200,22 @@ class Store:
 
     def messages(self, user_id: int) -> list[dict]:
         return list(self.db.query("SELECT * FROM messages WHERE user_id = ? ORDER BY id", [user_id]))
+
+    def first_time(self, update_id: int) -> bool:
+        """Record an update; False if it was seen before (Telegram may deliver one twice)."""
+        with self._lock, self.db.conn:
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO processed_updates (update_id, handled_at) VALUES (?, ?)",
+                [update_id, time.time()])
+            return cursor.rowcount == 1
+
+    def audit(self, actor_id: int | None, action: str, ticket_id: int | None = None,
+              detail: str = "") -> None:
+        self._write("INSERT INTO audit (actor_id, action, ticket_id, detail, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)", (actor_id, action, ticket_id, redact(detail), time.time()))
+
+    def audit_log(self) -> list[dict]:
+        return list(self.db.query("SELECT * FROM audit ORDER BY id"))
 
     def purge_older_than(self, days: int) -> int:
         """Delete transcripts older than the retention period; returns how many went."""

@@ -36,19 +36,26 @@ from bot.telegram.render import find_domains  # noqa: E402
 from retrieval.normalize import tokens  # noqa: E402
 
 
-def expected_replies(text: str) -> int:
-    """How many messages the bot sends for one text: a link verdict, then the answer."""
+def expected_replies(text: str, action: str = "answer") -> int:
+    """How many messages the bot sends for one text: a link verdict, the answer, and for a
+    handoff the consent question."""
+    answered = 1 + (action == "handoff")
     domains = find_domains(text)
     if not domains:
-        return 1
+        return answered
     rest = text
     for domain in domains:
         rest = rest.replace(domain, " ")
-    return 1 + (len(tokens(rest)) >= 3)
+    return 1 + (answered if len(tokens(rest)) >= 3 else 0)
+
+
+def expectations(helpdesk: Helpdesk, questions: list[str]) -> dict[str, int]:
+    """Messages expected per distinct question, from the same helpdesk's decisions."""
+    return {q: expected_replies(q, helpdesk.reply(q).action) for q in set(questions)}
 
 
 async def run_pass(fake: FakeTelegram, questions: list[str], citizens: int, per_citizen: int,
-                   first_user: int, timeout: float) -> dict:
+                   first_user: int, timeout: float, expected_for: dict[str, int]) -> dict:
     latencies: list[float] = []
     expected_total = 0
 
@@ -58,8 +65,8 @@ async def run_pass(fake: FakeTelegram, questions: list[str], citizens: int, per_
         expected = 0
         for j in range(per_citizen):
             text = questions[(number * per_citizen + j) % len(questions)]
-            expected += expected_replies(text)
-            expected_total += expected_replies(text)
+            expected += expected_for[text]
+            expected_total += expected_for[text]
             started = time.perf_counter()
             await fake.send_text(user, text)
             try:
@@ -96,10 +103,12 @@ async def _wait_for_bot(fake: FakeTelegram, process, timeout: float = 300.0) -> 
         await asyncio.sleep(0.2)
 
 
-async def benchmark_served(data_dir: Path, questions: list[str], citizens: int, per_citizen: int,
+async def benchmark_served(settings: Settings, questions: list[str], citizens: int, per_citizen: int,
                            timeout: float = 120.0) -> dict:
     """The real `helpdesk serve` process against the loopback server run here: one pass with the
     reply cache off (cold), one with it on (warm)."""
+    data_dir = settings.data_dir
+    expected_for = expectations(Helpdesk.from_settings(settings), questions)
     report: dict = {"citizens": citizens, "messages_each": per_citizen}
     for name, cache_size, first_user in (("cold", 0, 10_000_000), ("warm", 4096, 20_000_000)):
         fake = await FakeTelegram().start()
@@ -118,8 +127,9 @@ async def benchmark_served(data_dir: Path, questions: list[str], citizens: int, 
             try:
                 await _wait_for_bot(fake, process)
                 if name == "warm":  # fill the cache as frequent questions would
-                    await run_pass(fake, questions, 1, len(questions), 30_000_000, timeout)
-                report[name] = await run_pass(fake, questions, citizens, per_citizen, first_user, timeout)
+                    await run_pass(fake, questions, 1, len(questions), 30_000_000, timeout, expected_for)
+                report[name] = await run_pass(fake, questions, citizens, per_citizen, first_user, timeout,
+                                              expected_for)
                 report[name]["bot_peak_memory_mb"] = _rss_mb(process.pid)
             finally:
                 process.terminate()
@@ -147,6 +157,7 @@ async def benchmark(settings: Settings, questions: list[str], citizens: int, per
             **settings.model_dump(), "bot_token": fake.token, "telegram_api_url": fake.base_url,
             "rate_limit_per_minute": 10_000, "rate_limit_burst": 10_000})
         helpdesk = helpdesk or Helpdesk.from_settings(settings)
+        expected_for = expectations(helpdesk, questions)
         store = Store(Path(tmp) / "bench.sqlite3")
         bot = make_bot(settings)
         dp = build_dispatcher(helpdesk, store, settings)
@@ -154,9 +165,9 @@ async def benchmark(settings: Settings, questions: list[str], citizens: int, per
         cache_size = helpdesk.cache_size
         try:
             helpdesk.cache_size = 0  # cold: every message goes through the models
-            cold = await run_pass(fake, questions, citizens, per_citizen, 10_000_000, timeout)
+            cold = await run_pass(fake, questions, citizens, per_citizen, 10_000_000, timeout, expected_for)
             helpdesk.cache_size = cache_size or 4096
-            warm = await run_pass(fake, questions, citizens, per_citizen, 20_000_000, timeout)
+            warm = await run_pass(fake, questions, citizens, per_citizen, 20_000_000, timeout, expected_for)
         finally:
             await dp.stop_polling()
             await asyncio.wait_for(polling, 10)
@@ -175,7 +186,7 @@ def main() -> None:
     questions = [json.loads(line)["text"] for line in args.file.read_text(encoding="utf-8").splitlines()
                  if line.strip()]
     settings = load_settings()
-    report = asyncio.run(benchmark_served(settings.data_dir, questions, args.citizens, args.messages))
+    report = asyncio.run(benchmark_served(settings, questions, args.citizens, args.messages))
     print(json.dumps(report, indent=1))
 
 

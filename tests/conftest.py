@@ -142,6 +142,13 @@ def bundled_helpdesk(tmp_path_factory, e5_embedder):
     from intents.classifier import train_classifier
     from retrieval.index import build_index, save_index
 
+    import os
+
+    # A developer may point HELPDESK_TEST_DATA_DIR at a folder with a built index and intent
+    # model to skip the minute of building; a stale one is refused by the loader as always.
+    reuse = os.environ.get("HELPDESK_TEST_DATA_DIR")
+    if reuse:
+        return Helpdesk.from_settings(Settings(data_dir=Path(reuse), _env_file=None), embedder=e5_embedder)
     data_dir = tmp_path_factory.mktemp("bundled-data")
     settings = Settings(data_dir=data_dir, _env_file=None)
     kb = load_knowledge_base(settings.articles_dir, settings.coverage_file)
@@ -150,34 +157,77 @@ def bundled_helpdesk(tmp_path_factory, e5_embedder):
     return Helpdesk.from_settings(settings, embedder=e5_embedder)
 
 
-class RunningBot:
-    """The real Dispatcher polling a FakeTelegram server on 127.0.0.1."""
+OPERATORS_CHAT = -100500
 
-    def __init__(self, fake, bot, dp, store, settings, task) -> None:
-        self.fake, self.bot, self.dp, self.store, self.settings, self.task = (
-            fake, bot, dp, store, settings, task)
+
+class BotHarness:
+    """The real Dispatcher polling a FakeTelegram server on 127.0.0.1, restartable on one store."""
+
+    def __init__(self, fake, helpdesk, data_dir, **overrides) -> None:
+        import datetime as dt
+
+        self.fake, self.helpdesk = fake, helpdesk
+        values = dict(bot_token=fake.token, telegram_api_url=fake.base_url, data_dir=data_dir,
+                      rate_limit_per_minute=600, rate_limit_burst=50,
+                      operators_chat_id=OPERATORS_CHAT, work_weekdays="0-6",
+                      work_start=dt.time(0, 0), work_end=dt.time(23, 59, 59))
+        values.update(overrides)
+        self.settings = Settings(_env_file=None, **values)
+        self.store = self.bot = self.dp = self.task = None
+
+    async def start(self) -> "BotHarness":
+        import asyncio
+
+        from bot.store import Store
+        from bot.telegram.app import build_dispatcher, make_bot
+
+        self.store = Store(self.settings.data_dir / "helpdesk.sqlite3")
+        self.bot = make_bot(self.settings)
+        self.dp = build_dispatcher(self.helpdesk, self.store, self.settings, background_every=0.2)
+        self.task = asyncio.create_task(self.dp.start_polling(self.bot, handle_signals=False,
+                                                              polling_timeout=1))
+        for _ in range(100):  # ready once it polls
+            if self.fake.calls["getUpdates"]:
+                break
+            await asyncio.sleep(0.05)
+        return self
+
+    async def stop(self) -> None:
+        import asyncio
+
+        if self.task is None:
+            return
+        await self.dp.stop_polling()
+        await asyncio.wait_for(self.task, 10)
+        self.store.close()
+        self.task = None
+
+    @property
+    def handoff(self):
+        return self.dp.workflow_data["handoff"]
 
 
 @pytest.fixture
-async def running_bot(tmp_path, bundled_helpdesk):
-    import asyncio
-
-    from bot.store import Store
-    from bot.telegram.app import build_dispatcher, make_bot
+async def bot_harness(tmp_path, bundled_helpdesk):
+    """Make (and clean up) harnesses: ``await bot_harness(**settings)``."""
     from bot.telegram.fake_server import FakeTelegram
 
     fake = await FakeTelegram().start()
-    settings = Settings(_env_file=None, bot_token=fake.token, telegram_api_url=fake.base_url,
-                        data_dir=tmp_path / "data", rate_limit_per_minute=600, rate_limit_burst=50)
-    store = Store(settings.data_dir / "helpdesk.sqlite3")
-    bot = make_bot(settings)
-    dp = build_dispatcher(bundled_helpdesk, store, settings)
-    task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
-    running = RunningBot(fake, bot, dp, store, settings, task)
+    made = []
+
+    async def make(**overrides) -> BotHarness:
+        harness = await BotHarness(fake, bundled_helpdesk, tmp_path / "data", **overrides).start()
+        made.append(harness)
+        return harness
+
     try:
-        yield running
+        yield make
     finally:
-        await dp.stop_polling()
-        await asyncio.wait_for(task, 10)
-        store.close()
+        for harness in made:
+            await harness.stop()
         await fake.stop()
+
+
+@pytest.fixture
+async def running_bot(bot_harness):
+    return await bot_harness()

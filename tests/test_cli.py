@@ -127,3 +127,28 @@ def test_chat_session(tiny_settings):
     result = run("chat", input="How do I get a passport?\nSalam\n\n")
     assert result.exit_code == 0
     assert "you> " in result.output and "greeting" in result.output
+
+
+def test_report_tickets_and_drafts(tiny_settings):
+    from bot.store import Store
+    from bot.tickets import Tickets
+
+    store = Store(tiny_settings.data_dir / "helpdesk.sqlite3")
+    tickets = Tickets(store)
+    waiting = tickets.request(1, 1, "A", "az", "taxes", "low_confidence", "vergi?", [], 0.3)
+    tickets.open(waiting, 1)
+    done = tickets.request(2, 2, "B", "ru", None, "operator_request", "оператор", [], None)
+    tickets.open(done, 2)
+    tickets.claim(done, 77, "Operator A")
+    tickets.queue_relay(done, "to_citizen", -100, 5, 77, "Ответ оператора")
+    tickets.add_draft(tickets.get(done), 77, "Ответ оператора")
+    tickets.close(done)
+    store.close()
+    everything = run("report", "tickets")
+    assert everything.exit_code == 0
+    assert f"| {waiting} | open | az | taxes | low_confidence | – |" in everything.output
+    assert f"| {done} | closed | ru |" in everything.output and "Operator A" in everything.output
+    assert "2 tickets: closed 1, open 1" in everything.output
+    assert f"| {done} |" not in run("report", "tickets", "--state", "open").output
+    drafts = run("report", "drafts")
+    assert "A: Ответ оператора" in drafts.output and "1 drafts" in drafts.output

@@ -20,8 +20,9 @@ from aiohttp import web
 from bot.config import ConfigError, Settings
 from bot.dialogue import Helpdesk
 from bot.store import Store
-from bot.telegram import citizen, errors
-from bot.telegram.middlewares import RateLimitMiddleware, RetryAfterMiddleware
+from bot.handoff import Handoff
+from bot.telegram import citizen, errors, operator
+from bot.telegram.middlewares import DedupMiddleware, RateLimitMiddleware, RetryAfterMiddleware
 
 log = logging.getLogger(__name__)
 TOKEN_FORMAT = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
@@ -44,20 +45,42 @@ def make_bot(settings: Settings) -> Bot:
                default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
 
 
-def build_dispatcher(helpdesk: Helpdesk, store: Store, settings: Settings) -> Dispatcher:
+def build_dispatcher(helpdesk: Helpdesk, store: Store, settings: Settings,
+                     background_every: float = 5.0) -> Dispatcher:
+    handoff = Handoff(store, settings, helpdesk)
     # SimpleEventIsolation: one update at a time per chat, so a citizen's replies keep their order.
-    dp = Dispatcher(events_isolation=SimpleEventIsolation(),
-                    helpdesk=helpdesk, store=store, settings=settings)
+    dp = Dispatcher(events_isolation=SimpleEventIsolation(), helpdesk=helpdesk, store=store,
+                    settings=settings, handoff=handoff, background_every=background_every)
+    # Telegram may deliver an update twice (a retry after a timeout): its effect happens once.
+    dp.update.outer_middleware(DedupMiddleware(store))
     citizens = citizen.make_router()
     citizens.message.outer_middleware(RateLimitMiddleware(settings.rate_limit_per_minute,
                                                           settings.rate_limit_burst))
     dp.include_router(errors.make_router())
+    if settings.operators_chat_id is not None:
+        dp.include_router(operator.make_router(settings.operators_chat_id))
     dp.include_router(citizens)  # the catch-all text handler lives here, so it comes last
     dp.startup.register(_on_startup)
+    dp.shutdown.register(_on_shutdown)
     return dp
 
 
-async def _on_startup(bot: Bot, store: Store, settings: Settings) -> None:
+async def _on_shutdown(dispatcher: Dispatcher) -> None:
+    task = dispatcher.workflow_data.pop("handoff_task", None)
+    if task is not None:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+
+
+async def _on_startup(bot: Bot, dispatcher: Dispatcher, store: Store, settings: Settings,
+                      handoff: Handoff, background_every: float) -> None:
+    await handoff.check_group(bot)
+    # Resend relays a previous run left pending, remind waiting citizens — and keep doing it.
+    dispatcher.workflow_data["handoff_task"] = asyncio.create_task(
+        handoff.run_background(bot, background_every))
     removed = store.purge_older_than(settings.retention_days)
     log.info("started; purged %r messages older than %r days", removed, settings.retention_days)
     try:

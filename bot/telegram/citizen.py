@@ -11,16 +11,19 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import BaseFilter, Command, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.chat_action import ChatActionSender
 
 from bot.config import Settings
 from bot.dialogue import Helpdesk, Reply, article_links, render_card
 from bot.store import Store
-from bot.telegram.keyboards import (Feedback, LangChoice, SectorChoice, TalkToPerson, TopicChoice,
-                                    answer_keyboard, clarify_keyboard, language_keyboard,
-                                    sectors_keyboard, topics_keyboard)
+from bot.handoff import Handoff
+from bot.telegram.keyboards import (Consent, Feedback, LangChoice, Rating, Reopen, SectorChoice,
+                                    TalkToPerson, TopicChoice, answer_keyboard, clarify_keyboard,
+                                    consent_keyboard, language_keyboard, sectors_keyboard,
+                                    topics_keyboard)
+from bot.tickets import TicketError
 from bot.telegram.render import domain_is_official, find_domains, reply_html, split_message
 from bot.texts import t
 from intents.language import detect_language
@@ -36,8 +39,29 @@ def user_lang(store: Store, user_id: int, fallback: str | None = None) -> str:
     return chosen or (fallback if fallback in LANGS else "az")
 
 
+async def send_html(message: Message, body: str, markup=None) -> None:
+    parts = split_message(body)
+    for part in parts[:-1]:
+        await message.answer(part)
+    await message.answer(parts[-1], reply_markup=markup)
+
+
+async def ask_consent(message: Message, user_id: int, handoff: Handoff, lang: str, reason: str,
+                      question: str, candidates: list[dict], confidence: float | None,
+                      first_name: str | None = None) -> None:
+    """Before anything goes to a person, the citizen says yes."""
+    sector = None
+    if candidates:
+        article = handoff.helpdesk.kb.by_topic.get(candidates[0]["topic"])
+        sector = article.sector if article else None
+    name = first_name or (message.chat.first_name if message.chat else None)
+    ticket_id = handoff.tickets.request(user_id, message.chat.id, name, lang, sector, reason,
+                                        question, candidates, confidence)
+    await message.answer(t("consent_question", lang), reply_markup=consent_keyboard(ticket_id, lang))
+
+
 async def send_reply(message: Message, user_id: int, reply: Reply, store: Store, helpdesk: Helpdesk,
-                     prefix: str = "") -> None:
+                     prefix: str = "", handoff: Handoff | None = None) -> None:
     """Send a reply into ``message``'s chat (logged for ``user_id``), links and buttons last."""
     stored_id = store.log_message(user_id, message.chat.id, "out", reply.answer, lang=reply.lang,
                                   action=reply.action, intent=reply.intent, topic=reply.topic,
@@ -46,15 +70,14 @@ async def send_reply(message: Message, user_id: int, reply: Reply, store: Store,
         markup = clarify_keyboard(helpdesk.kb, reply.choices, reply.lang)
     else:
         markup = answer_keyboard(reply, reply.lang, stored_id)
-    body = (f"<i>{prefix}</i>\n\n" if prefix else "") + reply_html(reply)
-    parts = split_message(body)
-    for part in parts[:-1]:
-        await message.answer(part)
-    await message.answer(parts[-1], reply_markup=markup)
+    await send_html(message, (f"<i>{prefix}</i>\n\n" if prefix else "") + reply_html(reply), markup)
+    if reply.action == "handoff" and handoff is not None:
+        await ask_consent(message, user_id, handoff, reply.lang, reply.reason or "handoff",
+                          reply.text, reply.candidates, reply.confidence)
 
 
 async def answer_text(message: Message, text: str, bot: Bot, helpdesk: Helpdesk, store: Store,
-                      settings: Settings, prefix: str = "") -> None:
+                      settings: Settings, prefix: str = "", handoff: Handoff | None = None) -> None:
     user = message.from_user
     store.touch_user(user.id)
     chosen = store.language(user.id)
@@ -73,7 +96,7 @@ async def answer_text(message: Message, text: str, bot: Bot, helpdesk: Helpdesk,
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
         reply = await helpdesk.areply(text, lang_hint=chosen)
     store.log_message(user.id, message.chat.id, "in", text, lang=reply.lang, intent=reply.intent)
-    await send_reply(message, user.id, reply, store, helpdesk, prefix)
+    await send_reply(message, user.id, reply, store, helpdesk, prefix, handoff)
 
 
 # commands ------------------------------------------------------------------------------------
@@ -103,11 +126,20 @@ async def on_menu(message: Message, store: Store, helpdesk: Helpdesk) -> None:
     await message.answer(t("menu", lang), reply_markup=sectors_keyboard(helpdesk.kb, lang))
 
 
-async def on_operator(message: Message, store: Store) -> None:
+def last_question(store: Store, user_id: int) -> str:
+    asked = [m["text"] for m in store.messages(user_id) if m["direction"] == "in" and not m["text"].startswith("/")]
+    return asked[-1] if asked else ""
+
+
+async def on_operator(message: Message, store: Store, handoff: Handoff) -> None:
     lang = user_lang(store, message.from_user.id)
+    if handoff.tickets.active_for(message.from_user.id):
+        await message.answer(t("operator_soon", lang))
+        return
     store.log_message(message.from_user.id, message.chat.id, "in", "/operator", lang=lang,
                       action="handoff", intent="operator_request")
-    await message.answer(t("operator_soon", lang))
+    await ask_consent(message, message.from_user.id, handoff, lang, "operator_request",
+                      last_question(store, message.from_user.id), [], None, message.from_user.first_name)
 
 
 async def on_cancel(message: Message, store: Store) -> None:
@@ -115,13 +147,32 @@ async def on_cancel(message: Message, store: Store) -> None:
 
 
 # messages ------------------------------------------------------------------------------------
-async def on_text(message: Message, bot: Bot, helpdesk: Helpdesk, store: Store, settings: Settings) -> None:
-    await answer_text(message, message.text, bot, helpdesk, store, settings)
+async def on_text(message: Message, bot: Bot, helpdesk: Helpdesk, store: Store, settings: Settings,
+                  handoff: Handoff) -> None:
+    await answer_text(message, message.text, bot, helpdesk, store, settings, handoff=handoff)
 
 
-async def on_edited(message: Message, bot: Bot, helpdesk: Helpdesk, store: Store, settings: Settings) -> None:
+async def on_edited(message: Message, bot: Bot, helpdesk: Helpdesk, store: Store, settings: Settings,
+                    handoff: Handoff) -> None:
     lang = user_lang(store, message.from_user.id, detect_language(message.text).lang)
-    await answer_text(message, message.text, bot, helpdesk, store, settings, prefix=t("edited", lang))
+    await answer_text(message, message.text, bot, helpdesk, store, settings, prefix=t("edited", lang),
+                      handoff=handoff)
+
+
+class HasOpenTicket(BaseFilter):
+    """Matches a citizen whose case is with a person; hands the ticket to the handler."""
+
+    async def __call__(self, message: Message, handoff: Handoff) -> bool | dict:
+        ticket = handoff.tickets.active_for(message.from_user.id) if message.from_user else None
+        return {"ticket": ticket} if ticket else False
+
+
+async def on_message_to_operator(message: Message, bot: Bot, store: Store, handoff: Handoff,
+                                 ticket: dict) -> None:
+    """While a ticket is open, whatever the citizen sends (text, photo, file) goes to the topic."""
+    store.log_message(message.from_user.id, message.chat.id, "in", message.text or message.caption or
+                      f"[{message.content_type}]", lang=ticket["lang"], action="relay")
+    await handoff.to_operators(bot, ticket, message)
 
 
 async def on_not_text(message: Message, store: Store) -> None:
@@ -178,12 +229,57 @@ async def on_feedback(callback: CallbackQuery, callback_data: Feedback, store: S
     await callback.answer(t("feedback_thanks", user_lang(store, user_id, answer["lang"])))
 
 
-async def on_talk_to_person(callback: CallbackQuery, store: Store) -> None:
-    lang = user_lang(store, callback.from_user.id)
-    store.log_message(callback.from_user.id, callback.message.chat.id, "in", "[button] operator",
-                      lang=lang, action="handoff", intent="operator_request")
+async def on_talk_to_person(callback: CallbackQuery, store: Store, handoff: Handoff) -> None:
+    user = callback.from_user
+    lang = user_lang(store, user.id)
     await callback.answer()
-    await callback.message.answer(t("operator_soon", lang))
+    if handoff.tickets.active_for(user.id):
+        await callback.message.answer(t("operator_soon", lang))
+        return
+    question = last_question(store, user.id)
+    store.log_message(user.id, callback.message.chat.id, "in", "[button] operator",
+                      lang=lang, action="handoff", intent="operator_request")
+    await ask_consent(callback.message, user.id, handoff, lang, "operator_request", question, [], None,
+                      user.first_name)
+
+
+async def on_consent(callback: CallbackQuery, callback_data: Consent, bot: Bot, store: Store,
+                     handoff: Handoff) -> None:
+    user_id = callback.from_user.id
+    ticket = handoff.tickets.get(callback_data.ticket)
+    if ticket is None or ticket["user_id"] != user_id or ticket["state"] != "consent":
+        await on_stale_button(callback, store)
+        return
+    await callback.answer()
+    if not callback_data.yes:
+        handoff.tickets.decline(ticket["id"], user_id)
+        await callback.message.answer(t("consent_declined", ticket["lang"]))
+        return
+    store.set_consent(user_id)
+    ticket = handoff.tickets.open(ticket["id"], user_id)
+    await callback.message.answer(await handoff.open(bot, ticket))
+
+
+async def on_rating(callback: CallbackQuery, callback_data: Rating, store: Store, handoff: Handoff) -> None:
+    if not handoff.tickets.rate(callback_data.ticket, callback.from_user.id, callback_data.stars):
+        await on_stale_button(callback, store)
+        return
+    ticket = handoff.tickets.get(callback_data.ticket)
+    store.audit(callback.from_user.id, "rated", ticket["id"], str(callback_data.stars))
+    await callback.answer(t("rating_thanks", ticket["lang"]))
+
+
+async def on_reopen(callback: CallbackQuery, callback_data: Reopen, bot: Bot, store: Store,
+                    handoff: Handoff) -> None:
+    try:
+        ticket = handoff.tickets.reopen(callback_data.ticket, callback.from_user.id)
+    except TicketError:
+        await on_stale_button(callback, store)
+        return
+    store.audit(callback.from_user.id, "reopened", ticket["id"])
+    await callback.answer()
+    await handoff.post_to_ticket(bot, ticket, f"🔄 #{ticket['id']} reopened by the citizen")
+    await callback.message.answer(t("reopened", ticket["lang"]))
 
 
 async def on_stale_button(callback: CallbackQuery, store: Store) -> None:
@@ -205,6 +301,7 @@ def make_router() -> Router:
     router.message.register(on_menu, Command("menu"))
     router.message.register(on_operator, Command("operator"))
     router.message.register(on_cancel, Command("cancel"))
+    router.message.register(on_message_to_operator, HasOpenTicket())
     router.message.register(on_text, F.text)
     router.message.register(on_not_text)  # anything else a private chat can carry
     router.edited_message.register(on_edited, F.text)
@@ -214,5 +311,8 @@ def make_router() -> Router:
     router.callback_query.register(on_topic_choice, TopicChoice.filter())
     router.callback_query.register(on_feedback, Feedback.filter())
     router.callback_query.register(on_talk_to_person, TalkToPerson.filter())
+    router.callback_query.register(on_consent, Consent.filter())
+    router.callback_query.register(on_rating, Rating.filter())
+    router.callback_query.register(on_reopen, Reopen.filter())
     router.callback_query.register(on_stale_button)  # last: whatever else arrives
     return router

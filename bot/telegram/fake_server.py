@@ -32,6 +32,11 @@ class Sent:
         return int(self.params.get("chat_id", 0))
 
     @property
+    def thread_id(self) -> int | None:
+        value = self.params.get("message_thread_id")
+        return int(value) if value not in (None, "") else None
+
+    @property
     def text(self) -> str:
         return self.params.get("text", "")
 
@@ -49,13 +54,17 @@ class FakeTelegram:
         self.updates: list[dict] = []
         self.sent: list[Sent] = []
         self.calls: defaultdict[str, int] = defaultdict(int)
-        self.fail: dict[str, list[int]] = defaultdict(list)  # method -> retry_after values
+        self.fail: dict[str, list[int]] = defaultdict(list)  # method -> retry_after values (429)
+        self.broken: dict[str, list[int]] = defaultdict(list)  # method -> HTTP statuses (5xx)
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._new_update = asyncio.Condition()
         self._new_sent = asyncio.Condition()
         self.runner: web.AppRunner | None = None
         self.base_url = ""
+        self.forum = True              # does the operators' supergroup have topics?
+        self.topics: dict[int, str] = {}
+        self._thread_ids = itertools.count(500)
 
     # server --------------------------------------------------------------------------------
     async def start(self) -> "FakeTelegram":
@@ -94,6 +103,10 @@ class FakeTelegram:
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls[method] += 1
+        if self.broken[method]:
+            status = self.broken[method].pop(0)
+            return web.json_response({"ok": False, "error_code": status,
+                                      "description": "Internal Server Error"}, status=status)
         if self.fail[method]:
             retry_after = self.fail[method].pop(0)
             return web.json_response({"ok": False, "error_code": 429,
@@ -125,15 +138,45 @@ class FakeTelegram:
         async with self._new_sent:
             self._new_sent.notify_all()
         chat_id = int(params.get("chat_id", 0))
-        return {"message_id": next(self._message_ids), "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-                "from": BOT_USER, "text": params.get("text", "")}
+        message = {"message_id": next(self._message_ids), "date": int(time.time()),
+                   "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                   "from": BOT_USER, "text": params.get("text", "")}
+        if params.get("message_thread_id"):
+            message["message_thread_id"] = int(params["message_thread_id"])
+            message["is_topic_message"] = True
+        sent.params["message_id"] = message["message_id"]
+        return message
 
     async def _m_sendMessage(self, params: dict) -> dict:
         return await self._record("sendMessage", params)
 
     async def _m_editMessageText(self, params: dict) -> dict:
         return await self._record("editMessageText", params)
+
+    async def _m_copyMessage(self, params: dict) -> dict:
+        sent = await self._record("copyMessage", params)
+        return {"message_id": sent["message_id"]}
+
+    async def _m_createForumTopic(self, params: dict) -> dict:
+        if not self.forum:
+            raise web.HTTPBadRequest(text=json.dumps({
+                "ok": False, "error_code": 400, "description": "Bad Request: the chat is not a forum"}),
+                content_type="application/json")
+        thread_id = next(self._thread_ids)
+        self.topics[thread_id] = params.get("name", "")
+        return {"message_thread_id": thread_id, "name": params.get("name", ""), "icon_color": 7322096}
+
+    async def _m_getChat(self, params: dict) -> dict:
+        chat_id = int(params.get("chat_id", 0))
+        if chat_id < 0:
+            return {"id": chat_id, "type": "supergroup", "title": "Operators", "is_forum": self.forum,
+                    "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": {
+                        "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                        "premium_subscription": False, "gifts_from_channels": False}}
+        return {"id": chat_id, "type": "private", "first_name": "Citizen", "accent_color_id": 0,
+                "max_reaction_count": 11, "accepted_gift_types": {
+                    "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                    "premium_subscription": False, "gifts_from_channels": False}}
 
     async def _m_answerCallbackQuery(self, params: dict) -> bool:
         await self._record("answerCallbackQuery", params)
@@ -151,7 +194,8 @@ class FakeTelegram:
         return update
 
     def message_update(self, user_id: int, text: str | None = None, *, chat_id: int | None = None,
-                       chat_type: str = "private", edited: bool = False, **content) -> dict:
+                       chat_type: str = "private", edited: bool = False, thread_id: int | None = None,
+                       **content) -> dict:
         message = {"message_id": next(self._message_ids), "date": int(time.time()),
                    "chat": {"id": chat_id or user_id, "type": chat_type},
                    "from": {"id": user_id, "is_bot": False, "first_name": "Citizen",
@@ -163,6 +207,9 @@ class FakeTelegram:
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         if edited:
             message["edit_date"] = int(time.time())
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
         message.update(content)
         return {"edited_message" if edited else "message": message}
 
@@ -178,10 +225,11 @@ class FakeTelegram:
                         "text": message_text},
             "data": data}})
 
-    def sent_to(self, chat_id: int, method: str = "sendMessage") -> list[Sent]:
-        return [s for s in self.sent if s.chat_id == chat_id and s.method == method]
+    def sent_to(self, chat_id: int, method: str | tuple = "sendMessage") -> list[Sent]:
+        methods = (method,) if isinstance(method, str) else method
+        return [s for s in self.sent if s.chat_id == chat_id and s.method in methods]
 
-    async def wait_sent(self, chat_id: int, count: int = 1, method: str = "sendMessage",
+    async def wait_sent(self, chat_id: int, count: int = 1, method: str | tuple = "sendMessage",
                         timeout: float = 30.0) -> list[Sent]:
         """Wait until ``count`` calls of ``method`` reached ``chat_id``; return them all."""
         async def ready() -> list[Sent]:

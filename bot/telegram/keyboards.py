@@ -84,3 +84,31 @@ def topics_keyboard(kb: KnowledgeBase, sector: str, lang: str) -> InlineKeyboard
             builder.row(InlineKeyboardButton(text=article.title[lang][:64],
                                              callback_data=TopicChoice(topic=article.topic).pack()))
     return builder.as_markup()
+
+
+class Consent(CallbackData, prefix="h"):
+    ticket: int
+    yes: int
+
+
+class Rating(CallbackData, prefix="r"):
+    ticket: int
+    stars: int
+
+
+class Reopen(CallbackData, prefix="ro"):
+    ticket: int
+
+
+def consent_keyboard(ticket_id: int, lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=ui("consent_yes", lang), callback_data=Consent(ticket=ticket_id, yes=1).pack()),
+        InlineKeyboardButton(text=ui("consent_no", lang), callback_data=Consent(ticket=ticket_id, yes=0).pack()),
+    ]])
+
+
+def rating_keyboard(ticket_id: int, lang: str) -> InlineKeyboardMarkup:
+    stars = [InlineKeyboardButton(text=f"{n}⭐", callback_data=Rating(ticket=ticket_id, stars=n).pack())
+             for n in range(1, 6)]
+    return InlineKeyboardMarkup(inline_keyboard=[stars, [InlineKeyboardButton(
+        text=ui("reopen", lang), callback_data=Reopen(ticket=ticket_id).pack())]])

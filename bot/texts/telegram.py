@@ -30,6 +30,26 @@ TELEGRAM_TEXTS: dict[str, dict[str, str]] = {
         "link_unofficial": "⚠️ {domain} rəsmi dövlət saytları siyahısında yoxdur. Şəxsi "
                            "məlumatlarınızı və kart nömrənizi orada yazmayın.",
         "error": "Bağışlayın, nəsə alınmadı. Bir azdan yenidən yazın və ya «operator» yazın.",
+        "consent_question": "Söhbətinizi (sualınızı və son mesajlarınızı) əməkdaşa ötürməyə razısınız? "
+                            "Əməkdaş yalnız adınızı görəcək.",
+        "consent_yes": "✅ Bəli, ötürün", "consent_no": "Xeyr, lazım deyil",
+        "consent_declined": "Yaxşı, ötürmürəm. Başqa sualınız olsa, yazın.",
+        "handoff_queued": "Sualınız əməkdaşa ötürüldü. Növbədə {position}-cisiniz; təxmini gözləmə {minutes} dəq. "
+                          "Buraya yazdıqlarınız əməkdaşa çatacaq.",
+        "handoff_after_hours": "Sualınız əməkdaşa ötürüldü. İndi iş vaxtı deyil; əməkdaşlar {when} "
+                               "işə qayıdacaq və cavab yazacaq. Müraciətiniz açıq qalır.",
+        "handoff_still_open": "Əməkdaşlar hələ məşğuldur, müraciətiniz açıq qalır. Bu arada bu keçidlər "
+                              "kömək edə bilər:",
+        "operator_took_over": "👤 Əməkdaş söhbətə qoşuldu və sizə buradan cavab yazacaq.",
+        "ticket_closed": "Müraciətiniz bağlandı. Əməkdaşın köməyini 1-dən 5-ə qiymətləndirin. "
+                         "Sual qalıbsa, «Yenidən aç» düyməsini basın.",
+        "reopen": "🔄 Yenidən aç",
+        "reopened": "Müraciətiniz yenidən açıldı; əməkdaş burada cavab yazacaq.",
+        "rating_thanks": "Qiymətiniz üçün təşəkkür edirik!",
+        "ops_no_forum": "Bu qrupda forum mövzuları yoxdur, ona görə müraciətlər burada mesaj kimi gəlir: "
+                        "vətəndaşa cavab üçün müraciət kartına (və ya ötürülmüş mesaja) reply edin.",
+        "handoff_unavailable": "Hazırda bu botda canlı əməkdaş xidməti qoşulmayıb. Dövlət xidmətləri üzrə "
+                               "108 Çağrı Mərkəzinə zəng edə bilərsiniz.",
         "sector_taxes": "Vergilər", "sector_social": "Sosial müdafiə və pensiya",
         "sector_business": "Biznes, lisenziya, gömrük", "sector_identity": "Sənədlər və qeydiyyat",
         "sector_signature": "Elektron imza və giriş", "sector_property": "Daşınmaz əmlak",
@@ -64,6 +84,26 @@ TELEGRAM_TEXTS: dict[str, dict[str, str]] = {
         "link_unofficial": "⚠️ {domain} нет в списке официальных государственных сайтов. Не вводите "
                            "там личные данные и номер карты.",
         "error": "Извините, что-то пошло не так. Напишите ещё раз чуть позже или напишите «оператор».",
+        "consent_question": "Передать ваш разговор (вопрос и последние сообщения) сотруднику? "
+                            "Сотрудник увидит только ваше имя.",
+        "consent_yes": "✅ Да, передайте", "consent_no": "Нет, не нужно",
+        "consent_declined": "Хорошо, не передаю. Если будут вопросы — пишите.",
+        "handoff_queued": "Ваш вопрос передан сотруднику. Вы {position}-й в очереди; ожидание около {minutes} мин. "
+                          "Всё, что вы напишете здесь, получит сотрудник.",
+        "handoff_after_hours": "Ваш вопрос передан сотруднику. Сейчас нерабочее время; сотрудники вернутся "
+                               "{when} и ответят. Обращение остаётся открытым.",
+        "handoff_still_open": "Сотрудники пока заняты, ваше обращение остаётся открытым. Пока можно "
+                              "посмотреть эти ссылки:",
+        "operator_took_over": "👤 К разговору подключился сотрудник и ответит вам здесь.",
+        "ticket_closed": "Обращение закрыто. Оцените помощь сотрудника от 1 до 5. Если вопрос остался, "
+                         "нажмите «Открыть снова».",
+        "reopen": "🔄 Открыть снова",
+        "reopened": "Обращение снова открыто; сотрудник ответит здесь.",
+        "rating_thanks": "Спасибо за оценку!",
+        "ops_no_forum": "В этой группе нет тем форума, поэтому обращения приходят сюда сообщениями: "
+                        "чтобы ответить гражданину, ответьте (reply) на карточку обращения.",
+        "handoff_unavailable": "Сейчас к этому боту не подключены живые сотрудники. По вопросам "
+                               "госуслуг можно позвонить в колл-центр 108.",
         "sector_taxes": "Налоги", "sector_social": "Соцзащита и пенсии",
         "sector_business": "Бизнес, лицензии, таможня", "sector_identity": "Документы и регистрация",
         "sector_signature": "Электронная подпись и вход", "sector_property": "Недвижимость",
@@ -100,6 +140,26 @@ TELEGRAM_TEXTS: dict[str, dict[str, str]] = {
         "link_unofficial": "⚠️ {domain} is not on the list of official state websites. Do not enter "
                            "personal data or card numbers there.",
         "error": "Sorry, something went wrong. Please try again shortly or write \"operator\".",
+        "consent_question": "May I pass this conversation (your question and last messages) to a member "
+                            "of staff? They will see your first name only.",
+        "consent_yes": "✅ Yes, pass it on", "consent_no": "No, thanks",
+        "consent_declined": "All right, I will not pass it on. Write any time you have a question.",
+        "handoff_queued": "Your question is with our staff. You are number {position} in the queue; the "
+                          "wait is about {minutes} min. Whatever you write here reaches them.",
+        "handoff_after_hours": "Your question is with our staff. It is outside working hours; they are "
+                               "back {when} and will answer. Your case stays open.",
+        "handoff_still_open": "Our staff are still busy; your case stays open. Meanwhile these links may "
+                              "help:",
+        "operator_took_over": "👤 A member of staff has joined and will answer you here.",
+        "ticket_closed": "Your case is closed. Please rate the help from 1 to 5. If anything is left, "
+                         "press \"Reopen\".",
+        "reopen": "🔄 Reopen",
+        "reopened": "Your case is open again; a member of staff will answer here.",
+        "rating_thanks": "Thank you for the rating!",
+        "ops_no_forum": "This group has no forum topics, so tickets arrive as messages here: reply to "
+                        "a ticket's card (or to a relayed message) to answer the citizen.",
+        "handoff_unavailable": "No staff are connected to this bot at the moment. For state services you "
+                               "can call the 108 call centre.",
         "sector_taxes": "Taxes", "sector_social": "Social protection and pensions",
         "sector_business": "Business, licences, customs", "sector_identity": "Documents and registration",
         "sector_signature": "E-signature and login", "sector_property": "Real estate",

@@ -1,0 +1,209 @@
+"""Handing a citizen to a person: tickets, forum topics and the relay both ways.
+
+Everything that must not be lost goes through SQLite first: a ticket before its topic is created,
+a relayed message as a ``pending`` outbox row before it is sent. A background loop resends what
+failed, and the same loop picks up where a restarted bot left off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.config import Settings
+from bot.dialogue import Helpdesk, article_links
+from bot.hours import WorkingHours
+from bot.store import Store
+from bot.texts import t
+from bot.tickets import Tickets
+
+log = logging.getLogger(__name__)
+LANG_LABEL = {"az": "AZ", "ru": "RU", "en": "EN"}
+
+
+class Handoff:
+    def __init__(self, store: Store, settings: Settings, helpdesk: Helpdesk) -> None:
+        self.store = store
+        self.tickets = Tickets(store)
+        self.settings = settings
+        self.helpdesk = helpdesk
+        self.hours: WorkingHours = settings.working_hours()
+        self.chat_id = settings.operators_chat_id
+        self.forum = True  # set at start-up from getChat; False → reply-based relay
+
+    @property
+    def enabled(self) -> bool:
+        return self.chat_id is not None
+
+    async def check_group(self, bot: Bot) -> None:
+        """At start: does the operators' group have forum topics? Say so if not."""
+        if not self.enabled:
+            log.warning("HELPDESK_OPERATORS_CHAT_ID is not set: handoffs are recorded but nobody "
+                        "receives them")
+            return
+        try:
+            chat = await bot.get_chat(self.chat_id)
+            self.forum = bool(getattr(chat, "is_forum", False))
+        except TelegramAPIError as exc:
+            log.error("cannot read the operators' chat %r: %r", self.chat_id, exc)
+            return
+        if not self.forum:
+            log.warning("the operators' chat has no forum topics: using reply-based relay")
+            await self._safe_send(bot, self.chat_id, t("ops_no_forum", "az"))
+
+    # the card ------------------------------------------------------------------------------------
+    def card(self, ticket: dict) -> str:
+        candidates = json.loads(ticket["candidates"] or "[]")
+        lines = [f"🎫 <b>#{ticket['id']}</b> · {LANG_LABEL.get(ticket['lang'], ticket['lang'])} · "
+                 f"{html.escape(ticket['sector'] or '—')} · {html.escape(ticket['reason'])}",
+                 f"👤 {html.escape(ticket['first_name'] or '—')}",
+                 f"❓ {html.escape(ticket['question'])}"]
+        if candidates:
+            shown = ", ".join(f"{html.escape(c['topic'])} {c['score']:.2f}" for c in candidates)
+            lines.append(f"🤖 confidence {ticket['confidence'] or 0:.2f}: {shown}")
+        recent = [m for m in self.store.messages(ticket["user_id"]) if m["direction"] == "in"][-5:]
+        if recent:
+            lines.append("🕘 " + " | ".join(html.escape(m["text"][:200]) for m in recent))
+        if ticket["reason"] == "complaint":
+            lines.insert(1, "⚠️ <b>COMPLAINT</b>")
+        lines.append("/take · /note · /close · /release · /transfer · /kb")
+        return "\n".join(lines)
+
+    def topic_name(self, ticket: dict) -> str:
+        return f"#{ticket['id']} · {LANG_LABEL.get(ticket['lang'], ticket['lang'])} · {ticket['sector'] or 'general'}"[:128]
+
+    # opening ------------------------------------------------------------------------------------
+    async def open(self, bot: Bot, ticket: dict) -> str:
+        """Create the topic and the card, then tell the citizen what happens next (their language)."""
+        if self.enabled:
+            thread_id = None
+            if self.forum:
+                try:
+                    topic = await bot.create_forum_topic(self.chat_id, self.topic_name(ticket))
+                    thread_id = topic.message_thread_id
+                except TelegramBadRequest as exc:  # topics switched off since start-up
+                    log.warning("cannot create a forum topic (%r): reply-based relay", exc)
+                    self.forum = False
+            card = await self._safe_send(bot, self.chat_id, self.card(ticket), thread_id=thread_id)
+            self.tickets.set_topic(ticket["id"], thread_id, card.message_id if card else None)
+        self.store.audit(ticket["user_id"], "ticket_opened", ticket["id"], ticket["reason"])
+        return self.waiting_text(ticket)
+
+    def waiting_text(self, ticket: dict) -> str:
+        lang = ticket["lang"]
+        if not self.enabled:
+            return t("handoff_unavailable", lang)
+        if not self.hours.is_open():
+            back = self.hours.next_open()
+            return t("handoff_after_hours", lang).format(when=back.strftime("%d.%m %H:%M"))
+        position = self.tickets.queue_position(ticket["id"])
+        per_ticket = self.tickets.median_wait_seconds(self.settings.minutes_per_ticket * 60)
+        minutes = max(1, round(position * per_ticket / 60))
+        return t("handoff_queued", lang).format(position=position, minutes=minutes)
+
+    # relay --------------------------------------------------------------------------------------
+    async def to_operators(self, bot: Bot, ticket: dict, message) -> None:
+        if not self.enabled:
+            return
+        relay_id = self.tickets.queue_relay(ticket["id"], "to_operators", message.chat.id,
+                                            message.message_id, message.from_user.id,
+                                            message.text or message.caption)
+        if relay_id is not None:
+            await self.deliver(bot, relay_id)
+
+    async def to_citizen(self, bot: Bot, ticket: dict, message) -> bool:
+        relay_id = self.tickets.queue_relay(ticket["id"], "to_citizen", message.chat.id,
+                                            message.message_id, message.from_user.id,
+                                            message.text or message.caption)
+        if relay_id is None:
+            return False
+        self.store.audit(message.from_user.id, "reply", ticket["id"])
+        await self.deliver(bot, relay_id)
+        return True
+
+    async def deliver(self, bot: Bot, relay_id: int) -> bool:
+        row = next((r for r in self.tickets.pending_relays() if r["id"] == relay_id), None)
+        return await self._deliver_row(bot, row) if row else False
+
+    async def _deliver_row(self, bot: Bot, row: dict) -> bool:
+        ticket = self.tickets.get(row["ticket_id"])
+        if row["direction"] == "to_operators":
+            target, thread = self.chat_id, ticket["thread_id"]
+            reply_to = ticket["card_message_id"] if thread is None else None
+        else:
+            target, thread, reply_to = ticket["chat_id"], None, None
+        try:
+            copied = await bot.copy_message(chat_id=target, from_chat_id=row["from_chat_id"],
+                                            message_id=row["message_id"], message_thread_id=thread,
+                                            reply_to_message_id=reply_to)
+        except TelegramForbiddenError as exc:  # the citizen blocked the bot: retrying cannot help
+            self.tickets.relay_failed(row["id"], repr(exc), give_up_after=1)
+            log.warning("relay %r refused for good: %r", row["id"], exc)
+            return False
+        except (TelegramAPIError, OSError, asyncio.TimeoutError) as exc:
+            self.tickets.relay_failed(row["id"], repr(exc), self.settings.relay_attempts)
+            log.warning("relay %r failed, will retry: %r", row["id"], exc)
+            return False
+        self.tickets.relay_sent(row["id"], copied.message_id)
+        return True
+
+    async def retry_pending(self, bot: Bot) -> int:
+        """Resend every pending relay (oldest first); returns how many went through."""
+        sent = 0
+        for row in self.tickets.pending_relays():
+            sent += await self._deliver_row(bot, row)
+        return sent
+
+    async def remind_unclaimed(self, bot: Bot) -> int:
+        """Tickets nobody took in time: send the likely links and promise the case stays open."""
+        reminded = 0
+        for ticket in self.tickets.unclaimed_older_than(self.settings.handoff_timeout_minutes * 60):
+            candidates = json.loads(ticket["candidates"] or "[]")
+            links = []
+            for c in candidates[:2]:
+                article = self.helpdesk.kb.by_topic.get(c["topic"])
+                if article:
+                    links += article_links(article, ticket["lang"])
+            markup = InlineKeyboardMarkup(inline_keyboard=[
+                [InlineKeyboardButton(text=f"🔗 {link['title']}"[:64], url=link["url"])] for link in links[:4]])
+            if await self._safe_send(bot, ticket["chat_id"], t("handoff_still_open", ticket["lang"]),
+                                     markup=markup if links else None):
+                self.tickets.mark_reminded(ticket["id"])
+                reminded += 1
+        return reminded
+
+    async def run_background(self, bot: Bot, every: float = 5.0) -> None:
+        """The loop that resends failed relays and reminds waiting citizens, until cancelled."""
+        while True:
+            try:
+                await self.retry_pending(bot)
+                await self.remind_unclaimed(bot)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # keep the loop alive whatever one round met
+                log.error("handoff background round failed: %r", exc)
+            await asyncio.sleep(every)
+
+    async def _safe_send(self, bot: Bot, chat_id: int, text: str, thread_id: int | None = None,
+                         markup=None):
+        try:
+            return await bot.send_message(chat_id, text, message_thread_id=thread_id, reply_markup=markup)
+        except TelegramAPIError as exc:
+            log.error("could not send to chat %r: %r", chat_id, exc)
+            return None
+
+    async def post_to_ticket(self, bot: Bot, ticket: dict, text: str) -> None:
+        """A service line in the ticket's topic (or under its card in reply-based mode)."""
+        if not self.enabled:
+            return
+        try:
+            await bot.send_message(self.chat_id, text, message_thread_id=ticket["thread_id"],
+                                   reply_to_message_id=ticket["card_message_id"] if ticket["thread_id"] is None else None)
+        except TelegramAPIError as exc:
+            log.error("could not post to ticket %r: %r", ticket["id"], exc)

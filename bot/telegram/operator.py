@@ -1,0 +1,161 @@
+"""The operators' router: the forum supergroup where tickets live, one topic per case.
+
+The router only sees the operators' chat (a router-level filter on its id), so a citizen typing
+``/take`` in a private chat never reaches these handlers. In a forum the ticket is the topic the
+message is in; without topics (reply-based mode) it is the card or relayed message replied to.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.handoff import Handoff
+from bot.store import Store
+from bot.telegram.keyboards import rating_keyboard
+from bot.texts import t
+from bot.tickets import TicketError
+
+log = logging.getLogger(__name__)
+
+
+def ticket_of(message: Message, handoff: Handoff) -> dict | None:
+    if message.message_thread_id and message.is_topic_message:
+        return handoff.tickets.by_thread(message.message_thread_id)
+    if message.reply_to_message:
+        return handoff.tickets.by_operator_message(message.reply_to_message.message_id)
+    return None
+
+
+def operator_name(message: Message) -> str:
+    user = message.from_user
+    return (user.full_name or user.username or str(user.id)) if user else "?"
+
+
+async def _say(message: Message, text: str) -> None:
+    await message.reply(text)
+
+
+async def on_take(message: Message, bot: Bot, store: Store, handoff: Handoff) -> None:
+    ticket = ticket_of(message, handoff)
+    if ticket is None:
+        await _say(message, "No ticket here: use the command inside a ticket's topic.")
+        return
+    try:
+        already = ticket["state"] == "claimed" and ticket["operator_id"] == message.from_user.id
+        ticket = handoff.tickets.claim(ticket["id"], message.from_user.id, operator_name(message))
+    except TicketError as exc:
+        await _say(message, f"#{ticket['id']}: {exc}")
+        return
+    store.audit(message.from_user.id, "take", ticket["id"])
+    await _say(message, f"✋ #{ticket['id']} taken by {html.escape(ticket['operator_name'])}")
+    if not already:
+        await bot.send_message(ticket["chat_id"], t("operator_took_over", ticket["lang"]))
+
+
+async def on_release(message: Message, store: Store, handoff: Handoff) -> None:
+    ticket = ticket_of(message, handoff)
+    if ticket is None:
+        return
+    try:
+        handoff.tickets.release(ticket["id"], message.from_user.id)
+    except TicketError as exc:
+        await _say(message, f"#{ticket['id']}: {exc}")
+        return
+    store.audit(message.from_user.id, "release", ticket["id"])
+    await _say(message, f"↩️ #{ticket['id']} released: waiting for an operator")
+
+
+async def on_close(message: Message, bot: Bot, store: Store, handoff: Handoff) -> None:
+    ticket = ticket_of(message, handoff)
+    if ticket is None:
+        return
+    try:
+        ticket = handoff.tickets.close(ticket["id"])
+    except TicketError as exc:
+        await _say(message, f"#{ticket['id']}: {exc}")
+        return
+    store.audit(message.from_user.id, "close", ticket["id"])
+    await _say(message, f"✅ #{ticket['id']} closed by {html.escape(operator_name(message))}")
+    await bot.send_message(ticket["chat_id"], t("ticket_closed", ticket["lang"]),
+                           reply_markup=rating_keyboard(ticket["id"], ticket["lang"]))
+
+
+async def on_transfer(message: Message, command: CommandObject, bot: Bot, store: Store,
+                      handoff: Handoff) -> None:
+    """``/transfer`` replying to the colleague's message, or ``/transfer <their user id>``."""
+    ticket = ticket_of(message, handoff) if message.is_topic_message else None
+    target = message.reply_to_message.from_user if message.reply_to_message else None
+    if ticket is None and message.reply_to_message is None:
+        return
+    if target is None or target.is_bot:
+        if not (command.args or "").strip().isdigit():
+            await _say(message, "Reply to the colleague's message with /transfer, or /transfer <user id>.")
+            return
+        target_id, target_name = int(command.args.strip()), f"operator {command.args.strip()}"
+    else:
+        target_id, target_name = target.id, target.full_name
+    if ticket is None:
+        return
+    try:
+        ticket = handoff.tickets.claim(ticket["id"], target_id, target_name, force=True)
+    except TicketError as exc:
+        await _say(message, f"#{ticket['id']}: {exc}")
+        return
+    store.audit(message.from_user.id, "transfer", ticket["id"], f"to {target_id}")
+    await _say(message, f"➡️ #{ticket['id']} transferred to {html.escape(target_name)}")
+
+
+async def on_note(message: Message, store: Store, handoff: Handoff) -> None:
+    """An internal note: stays in the topic, never relayed."""
+    ticket = ticket_of(message, handoff)
+    if ticket is not None:
+        store.audit(message.from_user.id, "note", ticket["id"], message.text or "")
+
+
+async def on_kb(message: Message, store: Store, handoff: Handoff) -> None:
+    """Turn the last reply to the citizen into a knowledge-base draft for the editors."""
+    ticket = ticket_of(message, handoff)
+    if ticket is None:
+        return
+    reply = handoff.tickets.last_operator_reply(ticket["id"])
+    if reply is None:
+        await _say(message, f"#{ticket['id']}: no reply to the citizen yet to turn into a draft")
+        return
+    draft = handoff.tickets.add_draft(ticket, message.from_user.id, reply["text"])
+    store.audit(message.from_user.id, "kb_draft", ticket["id"], f"draft {draft}")
+    await _say(message, f"📝 draft {draft} saved for the editors (`helpdesk report drafts`)")
+
+
+async def on_operator_message(message: Message, bot: Bot, store: Store, handoff: Handoff) -> None:
+    """A plain message in a ticket's topic is the helpdesk's answer to the citizen."""
+    ticket = ticket_of(message, handoff)
+    if ticket is None or ticket["state"] not in ("open", "claimed"):
+        return
+    operator = message.from_user
+    if ticket["state"] == "claimed" and ticket["operator_id"] != operator.id:
+        await _say(message, f"#{ticket['id']} is taken by {html.escape(ticket['operator_name'])}; "
+                            "not sent. Use /take to take it over.")
+        return
+    if ticket["state"] == "open":  # answering is taking
+        ticket = handoff.tickets.claim(ticket["id"], operator.id, operator_name(message))
+        store.audit(operator.id, "take", ticket["id"], "by answering")
+        await bot.send_message(ticket["chat_id"], t("operator_took_over", ticket["lang"]))
+    await handoff.to_citizen(bot, ticket, message)
+
+
+def make_router(operators_chat_id: int) -> Router:
+    router = Router(name="operators")
+    router.message.filter(F.chat.id == operators_chat_id)
+    router.message.register(on_take, Command("take"))
+    router.message.register(on_release, Command("release"))
+    router.message.register(on_close, Command("close"))
+    router.message.register(on_transfer, Command("transfer"))
+    router.message.register(on_note, Command("note"))
+    router.message.register(on_kb, Command("kb"))
+    router.message.register(on_operator_message, ~F.text.startswith("/"))
+    return router

@@ -1,0 +1,84 @@
+import json
+import time
+
+import pytest
+
+from bot.store import Store
+from bot.tickets import Tickets, TicketError
+
+
+@pytest.fixture
+def tickets(tmp_path):
+    store = Store(tmp_path / "h.sqlite3")
+    yield Tickets(store)
+    store.close()
+
+
+def new(tickets, user=1, question="FIN 5ZXK4PT, pensiyam gəlmir"):
+    return tickets.request(user, user, "Aysel", "az", "social", "low_confidence", question,
+                           [{"topic": "pension-account-check", "score": 0.4}], 0.4)
+
+
+def test_consent_then_open_claim_close_rate(tickets):
+    ticket_id = new(tickets)
+    ticket = tickets.get(ticket_id)
+    assert ticket["state"] == "consent" and "5ZXK4PT" not in ticket["question"]
+    assert json.loads(ticket["candidates"])[0]["topic"] == "pension-account-check"
+    with pytest.raises(TicketError):
+        tickets.open(ticket_id, user_id=2)  # someone else's request
+    tickets.open(ticket_id, 1)
+    assert tickets.active_for(1)["id"] == ticket_id
+    tickets.claim(ticket_id, 77, "Operator A")
+    with pytest.raises(TicketError, match="already taken by Operator A"):
+        tickets.claim(ticket_id, 78, "Operator B")
+    tickets.claim(ticket_id, 78, "Operator B", force=True)
+    with pytest.raises(TicketError):
+        tickets.release(ticket_id, 77)
+    tickets.release(ticket_id, 78)
+    tickets.close(ticket_id)
+    assert not tickets.rate(ticket_id, 1, 6) and not tickets.rate(ticket_id, 2, 5)
+    assert tickets.rate(ticket_id, 1, 4) and tickets.get(ticket_id)["rating"] == 4
+    tickets.reopen(ticket_id, 1)
+    assert tickets.get(ticket_id)["state"] == "open"
+
+
+def test_new_request_replaces_unanswered_one(tickets):
+    first = new(tickets)
+    second = new(tickets)
+    assert tickets.get(first)["state"] == "declined" and tickets.get(second)["state"] == "consent"
+
+
+def test_queue_position_and_wait_estimate(tickets):
+    ids = [new(tickets, user) for user in (1, 2, 3)]
+    for user, ticket_id in zip((1, 2, 3), ids):
+        tickets.open(ticket_id, user)
+    assert [tickets.queue_position(i) for i in ids] == [1, 2, 3]
+    assert tickets.median_wait_seconds(300) == 300  # no history yet
+    for ticket_id in ids:
+        tickets.store.db.execute("UPDATE tickets SET opened_at = ? WHERE id = ?", [time.time() - 120, ticket_id])
+        tickets.store.db.conn.commit()
+        tickets.claim(ticket_id, 5, "Op")
+    assert 100 < tickets.median_wait_seconds(300) < 200
+
+
+def test_relay_outbox_dedupes_and_retries(tickets):
+    ticket_id = new(tickets)
+    tickets.open(ticket_id, 1)
+    relay = tickets.queue_relay(ticket_id, "to_citizen", -100, 55, 77, "Cavab: telefon 050 123 45 67")
+    assert tickets.queue_relay(ticket_id, "to_citizen", -100, 55, 77, "again") is None
+    assert "[PHONE]" in tickets.relays(ticket_id)[0]["text"]
+    tickets.relay_failed(relay, "boom", give_up_after=3)
+    assert tickets.pending_relays()[0]["attempts"] == 1
+    tickets.relay_failed(relay, "boom", give_up_after=3)
+    tickets.relay_failed(relay, "boom", give_up_after=3)
+    assert tickets.pending_relays() == [] and tickets.relays(ticket_id)[0]["state"] == "failed"
+
+
+def test_draft_from_last_reply(tickets):
+    ticket_id = new(tickets)
+    tickets.open(ticket_id, 1)
+    tickets.queue_relay(ticket_id, "to_citizen", -100, 1, 77, "first")
+    tickets.queue_relay(ticket_id, "to_citizen", -100, 2, 77, "second")
+    reply = tickets.last_operator_reply(ticket_id)
+    tickets.add_draft(tickets.get(ticket_id), 77, reply["text"])
+    assert tickets.drafts()[0]["answer"] == "second"
