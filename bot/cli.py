@@ -48,6 +48,19 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
 
 
+def _audit(ctx: click.Context, action: str, detail: str) -> None:
+    """Editors' and admins' actions go to the audit table, with the system user as the actor."""
+    import getpass
+
+    from bot.store import Store
+
+    store = Store(_settings(ctx).data_dir / "helpdesk.sqlite3")
+    try:
+        store.audit(None, action, None, f"{getpass.getuser()}: {detail}")
+    finally:
+        store.close()
+
+
 def _helpdesk(ctx: click.Context):
     from bot.dialogue import Helpdesk
 
@@ -122,21 +135,51 @@ def kb() -> None:
 
 
 @kb.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--similarity/--no-similarity", default=True, show_default=True,
+              help="Compare articles with the embedder to find ones too alike to tell apart.")
 @click.pass_context
-def kb_check(ctx: click.Context) -> None:
-    """Load every article (refusing broken ones) and list warnings.
+def kb_check(ctx: click.Context, as_json: bool, similarity: bool) -> None:
+    """List every broken article (file:line and a fix) and every warning.
 
-    Exits 2 on an error an editor must fix; warnings alone exit 0.
+    Exits 2 when an article is refused; warnings alone exit 0.
 
-    Example: helpdesk kb check
+    Example: helpdesk kb check --json
     """
+    from knowledge.check import check_all
+
     settings = _settings(ctx)
-    knowledge = load_knowledge_base(settings.articles_dir, settings.coverage_file,
-                                    tuple(settings.official_domains))
-    warnings = check_knowledge_base(knowledge, settings.kb_max_age_days)
-    for warning in warnings:
-        click.secho(f"warning: {warning}", fg="yellow")
-    click.echo(f"{len(knowledge.articles)} articles OK, {len(warnings)} warnings")
+    embedder = make_embedder(settings.embedder) if similarity else None
+    knowledge, findings = check_all(settings.articles_dir, settings.coverage_file,
+                                    tuple(settings.official_domains), settings.kb_max_age_days,
+                                    embedder)
+    errors = [f for f in findings if f.level == "error"]
+    if as_json:
+        click.echo(json.dumps({"articles": len(knowledge.articles) if knowledge else 0,
+                               "findings": [f.as_dict() for f in findings]}, ensure_ascii=False, indent=1))
+    else:
+        for finding in findings:
+            click.secho(f"{finding.level}: {finding}", fg="red" if finding.level == "error" else "yellow")
+        loaded = len(knowledge.articles) if knowledge else 0
+        click.echo(f"{loaded} articles OK, {len(errors)} refused, {len(findings) - len(errors)} warnings")
+    if errors:
+        ctx.exit(2)
+
+
+@kb.command("new")
+@click.argument("topic")
+@click.pass_context
+def kb_new(ctx: click.Context, topic: str) -> None:
+    """Write a skeleton article for a coverage topic, with every field and language section.
+
+    Example: helpdesk kb new tax-debt-check
+    """
+    from knowledge.editing import write_skeleton
+
+    settings = _settings(ctx)
+    path = write_skeleton(settings.articles_dir, settings.coverage_file, topic)
+    _audit(ctx, "kb_new", topic)
+    click.echo(f"wrote {path}: fill in the TODOs, then `helpdesk kb check` and `helpdesk kb build`")
 
 
 @kb.command("build")

@@ -254,8 +254,13 @@ def parse_article(path: Path, text: str, coverage: Coverage,
 
 def load_knowledge_base(articles_dir: Path = DEFAULT_ARTICLES_DIR,
                         coverage_path: Path = DEFAULT_COVERAGE,
-                        domains: tuple[str, ...] | list[str] = DEFAULT_OFFICIAL_DOMAINS) -> KnowledgeBase:
-    """Every article under ``articles_dir``; the first bad file stops the load with its error."""
+                        domains: tuple[str, ...] | list[str] = DEFAULT_OFFICIAL_DOMAINS,
+                        errors: list[ArticleError] | None = None) -> KnowledgeBase:
+    """Every article under ``articles_dir``.
+
+    The first bad file stops the load with its error — unless ``errors`` is given: then every
+    bad file is listed there and skipped, so ``kb check`` can show them all at once.
+    """
     coverage = load_coverage(coverage_path)
     articles_dir = Path(articles_dir)
     if not articles_dir.is_dir():
@@ -264,33 +269,35 @@ def load_knowledge_base(articles_dir: Path = DEFAULT_ARTICLES_DIR,
     seen: dict[str, str] = {}
     for path in sorted(articles_dir.rglob("*.md")):
         try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise ArticleError(path, 1, f"not UTF-8 text ({exc.reason})") from exc
-        article = parse_article(path, text, coverage, domains)
-        if article.id in seen:
-            raise ArticleError(path, _line_of(text.splitlines(), "id", 1),
-                               f"duplicate id '{article.id}' (also in {seen[article.id]})")
-        if article.id != path.stem:
-            raise ArticleError(path, _line_of(text.splitlines(), "id", 1),
-                               f"id '{article.id}' must match the file name '{path.stem}'")
-        seen[article.id] = str(path)
-        articles.append(article)
+            articles.append(_load_one(path, coverage, domains, seen))
+        except ArticleError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
     if not articles:
         raise ArticleError(articles_dir, 0, "no articles (*.md) found")
     return KnowledgeBase(articles=articles, coverage=coverage)
 
 
+def _load_one(path: Path, coverage: Coverage, domains, seen: dict[str, str]) -> Article:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(path, 1, f"not UTF-8 text ({exc.reason})") from exc
+    article = parse_article(path, text, coverage, domains)
+    if article.id in seen:
+        raise ArticleError(path, _line_of(text.splitlines(), "id", 1),
+                           f"duplicate id '{article.id}' (also in {seen[article.id]})")
+    if article.id != path.stem:
+        raise ArticleError(path, _line_of(text.splitlines(), "id", 1),
+                           f"id '{article.id}' must match the file name '{path.stem}'")
+    seen[article.id] = str(path)
+    return article
+
+
 def check_knowledge_base(kb: KnowledgeBase, max_age_days: int,
                          today: dt.date | None = None) -> list[str]:
-    """Warnings an editor should act on; the loader has already refused what is broken."""
-    today = today or dt.date.today()
-    warnings = []
-    for article in kb.articles:
-        age = (today - article.reviewed).days
-        if age > max_age_days:
-            warnings.append(f"{article.path}:1: reviewed {age} days ago (limit {max_age_days}): "
-                            "check the facts and update 'reviewed'")
-    for topic in sorted(set(kb.coverage.topics) - set(kb.by_topic)):
-        warnings.append(f"coverage.yaml: topic '{topic}' has no article: run `helpdesk kb new {topic}`")
-    return warnings
+    """Warnings an editor should act on, as text lines (see knowledge/check.py)."""
+    from knowledge.check import find_warnings
+
+    return [str(f) for f in find_warnings(kb, max_age_days, today)]

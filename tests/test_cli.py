@@ -78,11 +78,15 @@ def test_broken_article_is_one_line_with_file_and_line(tiny_settings, tiny_kb_pa
     path = articles / "taxes" / "tax-debt-check.md"
     path.write_text(path.read_text(encoding="utf-8").replace("topic: tax-debt-check", "topic: nope"),
                     encoding="utf-8")
-    for args in (("kb", "check"), ("kb", "build"), ("ask", "x")):
+    for args in (("kb", "build"), ("ask", "x")):
         result = run(*args)
         assert result.exit_code == 2
         assert f"{path}:3: unknown topic 'nope'" in result.output
         assert result.output.strip().count("\n") == 0
+    check = run("kb", "check")  # lists every refusal with its fix, then a summary
+    assert check.exit_code == 2
+    assert f"error: {path}:3: unknown topic 'nope'" in check.output and "— fix: correct the line" in check.output
+    assert "3 articles OK, 1 refused" in check.output
 
 
 def test_missing_model_is_one_line(tiny_settings, monkeypatch, tmp_path):
@@ -99,7 +103,7 @@ def test_bad_setting_is_one_line(tiny_settings, monkeypatch):
 
 def test_kb_check_and_stats(tiny_settings):
     check = run("kb", "check")
-    assert check.exit_code == 0 and "4 articles OK, 0 warnings" in check.output
+    assert check.exit_code == 0 and "4 articles OK, 0 refused, 0 warnings" in check.output
     stats = run("kb", "stats")
     assert "topics covered: 4/4" in stats.output and "index: missing" in stats.output
     run("kb", "build")
@@ -152,3 +156,58 @@ def test_report_tickets_and_drafts(tiny_settings):
     assert f"| {done} |" not in run("report", "tickets", "--state", "open").output
     drafts = run("report", "drafts")
     assert "A: Ответ оператора" in drafts.output and "1 drafts" in drafts.output
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_kb_check_lists_every_problem_as_json(tiny_settings, tiny_kb_paths):
+    from conftest import TINY_ARTICLES, article_text
+
+    articles, _ = tiny_kb_paths
+    sector, langs = TINY_ARTICLES["passport"]
+    short = dict(langs, ru=(langs["ru"][0], langs["ru"][1], "Кратко."))
+    long_az = dict(short, az=(langs["az"][0], langs["az"][1], langs["az"][2] * 6),
+                   en=(langs["en"][0], langs["en"][1], langs["en"][2] * 6))
+    write(articles / sector / "passport.md", article_text("passport", sector, long_az,
+                                                          reviewed="reviewed: 2020-01-01"))
+    write(articles / "taxes" / "tax-payment-online.md", "---\nid: [broken\n---\n")
+    result = run("kb", "check", "--json")
+    assert result.exit_code == 2
+    findings = json.loads(result.output)["findings"]
+    kinds = {(f["level"], f["kind"]) for f in findings}
+    assert {("error", "refused"), ("warning", "stale"), ("warning", "short_section"),
+            ("warning", "uncovered")} <= kinds
+    short_one = next(f for f in findings if f["kind"] == "short_section")
+    assert short_one["path"].endswith("passport.md") and "'ru'" in short_one["message"] and short_one["line"] > 10
+    assert all(f["fix"] for f in findings)
+
+
+def test_kb_check_finds_articles_too_alike(tiny_settings, tiny_kb_paths):
+    from conftest import TINY_ARTICLES, article_text
+
+    articles, coverage = tiny_kb_paths
+    sector, langs = TINY_ARTICLES["id-card"]
+    write(articles / "identity" / "passport.md", article_text("passport", sector, langs))
+    result = run("kb", "check", "--json")
+    similar = [f for f in json.loads(result.output)["findings"] if f["kind"] == "too_similar"]
+    assert len(similar) == 1 and "'id-card' and 'passport'" in similar[0]["message"]
+    assert run("kb", "check", "--json", "--no-similarity").output.count("too_similar") == 0
+
+
+def test_kb_new_writes_a_loadable_skeleton(tiny_settings, tiny_kb_paths):
+    articles, _ = tiny_kb_paths
+    (articles / "identity" / "passport.md").unlink()
+    result = run("kb", "new", "passport")
+    assert result.exit_code == 0 and "wrote" in result.output
+    assert (articles / "identity" / "passport.md").is_file()
+    check = run("kb", "check", "--no-similarity")
+    assert check.exit_code == 0 and "4 articles OK, 0 refused" in check.output
+    assert run("kb", "new", "passport").exit_code == 2        # exists already
+    assert run("kb", "new", "no-such-topic").exit_code == 2   # not in coverage
+    from bot.store import Store
+    store = Store(tiny_settings.data_dir / "helpdesk.sqlite3")
+    assert [a["action"] for a in store.audit_log()] == ["kb_new"]
+    store.close()

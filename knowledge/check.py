@@ -1,0 +1,112 @@
+"""``helpdesk kb check``: what an editor should fix, each with file, line and how to fix it.
+
+Errors are what the loader refuses (the article is left out until fixed); warnings are articles
+that load but want attention: an old review, a language section much shorter than the others, a
+coverage topic without an article, two articles too alike for retrieval to tell apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.loader import LANGS, ArticleError, KnowledgeBase, load_knowledge_base
+
+SHORT_SECTION_RATIO = 0.4   # a section under 40 % of the others' median is "much shorter"
+SIMILAR_COSINE = 0.97       # article vectors closer than this are too alike to tell apart
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str      # error | warning
+    kind: str
+    path: str
+    line: int
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message} — fix: {self.fix}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _section_line(path: str, lang: str) -> int:
+    try:
+        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip() == f"## {lang}":
+                return number
+    except OSError:
+        pass
+    return 1
+
+
+def find_warnings(kb: KnowledgeBase, max_age_days: int, today: dt.date | None = None,
+                  embedder=None) -> list[Finding]:
+    today = today or dt.date.today()
+    found: list[Finding] = []
+    for article in kb.articles:
+        age = (today - article.reviewed).days
+        if age > max_age_days:
+            found.append(Finding("warning", "stale", article.path, 1,
+                                 f"reviewed {age} days ago (limit {max_age_days})",
+                                 "check the facts against the source and update 'reviewed'"))
+        lengths = {lang: len(article.sections[lang].body) for lang in LANGS}
+        for lang in LANGS:
+            others = [lengths[o] for o in LANGS if o != lang]
+            if lengths[lang] < SHORT_SECTION_RATIO * float(np.median(others)):
+                found.append(Finding("warning", "short_section", article.path,
+                                     _section_line(article.path, lang),
+                                     f"the '{lang}' section has {lengths[lang]} characters, the others "
+                                     f"{' and '.join(map(str, others))}",
+                                     f"translate the missing steps into '{lang}'"))
+    for topic in sorted(set(kb.coverage.topics) - set(kb.by_topic)):
+        found.append(Finding("warning", "uncovered", "coverage.yaml", 1,
+                             f"topic '{topic}' has no article", f"run `helpdesk kb new {topic}`"))
+    if embedder is not None and len(kb.articles) > 1:
+        found += similar_articles(kb, embedder)
+    return found
+
+
+def article_vectors(kb: KnowledgeBase, embedder) -> np.ndarray:
+    """One vector per article: the mean of its titles and first paragraphs in all languages."""
+    texts = [f"{a.title[lang]}\n{a.sections[lang].body.split(chr(10) + chr(10))[0]}"
+             for a in kb.articles for lang in LANGS]
+    vectors = embedder.encode_passages(texts).reshape(len(kb.articles), len(LANGS), -1).mean(axis=1)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+
+
+def similar_articles(kb: KnowledgeBase, embedder, threshold: float = SIMILAR_COSINE) -> list[Finding]:
+    vectors = article_vectors(kb, embedder)
+    sims = vectors @ vectors.T
+    found = []
+    for i, j in itertools.combinations(range(len(kb.articles)), 2):
+        if sims[i, j] >= threshold:
+            a, b = kb.articles[i], kb.articles[j]
+            found.append(Finding("warning", "too_similar", a.path, 1,
+                                 f"'{a.id}' and '{b.id}' read almost the same (cosine {sims[i, j]:.3f})",
+                                 f"merge them, or make the titles and first lines say what differs "
+                                 f"(see {b.path})"))
+    return found
+
+
+def check_all(articles_dir, coverage_path, domains, max_age_days: int, embedder=None,
+              today: dt.date | None = None) -> tuple[KnowledgeBase | None, list[Finding]]:
+    errors: list[ArticleError] = []
+    findings: list[Finding] = []
+    try:
+        kb = load_knowledge_base(articles_dir, coverage_path, domains, errors=errors)
+    except ArticleError as exc:  # no folder, no coverage, or nothing loadable at all
+        errors.append(exc)
+        kb = None
+    for error in errors:
+        findings.append(Finding("error", "refused", error.path, error.line, error.message,
+                                "correct the line; the article is left out until then"))
+    if kb is not None:
+        findings += find_warnings(kb, max_age_days, today, embedder)
+    return kb, findings
