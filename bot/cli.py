@@ -184,12 +184,18 @@ def kb_new(ctx: click.Context, topic: str) -> None:
 
 @kb.command("build")
 @click.option("--if-stale", is_flag=True, help="Build only when the index is missing or out of date.")
+@click.option("--full", is_flag=True, help="Re-embed every article, not only new and changed ones.")
 @click.pass_context
-def kb_build(ctx: click.Context, if_stale: bool) -> None:
-    """Embed the articles and save the search index (BM25 + faiss) in the data folder.
+def kb_build(ctx: click.Context, if_stale: bool, full: bool) -> None:
+    """Embed new and changed articles and save the search index (BM25 + faiss).
+
+    Unchanged articles keep their vectors from the previous build (same embedder); --full
+    re-embeds everything.
 
     Example: helpdesk kb build --if-stale
     """
+    from retrieval.index import load_previous
+
     settings = _settings(ctx)
     knowledge = load_knowledge_base(settings.articles_dir, settings.coverage_file,
                                     tuple(settings.official_domains))
@@ -201,13 +207,16 @@ def kb_build(ctx: click.Context, if_stale: bool) -> None:
             return
         except (IndexMissingError, IndexStaleError) as exc:
             click.echo(f"rebuilding: {exc}")
+    previous = None if full else load_previous(settings.index_dir, embedder)
     total = count_chunks(knowledge)
-    with click.progressbar(length=total, label=f"embedding {total} passages",
+    with click.progressbar(length=total, label=f"indexing {total} passages",
                            file=sys.stderr) as bar:
-        index = build_index(knowledge, embedder, progress=bar.update)
+        index = build_index(knowledge, embedder, progress=bar.update, previous=previous)
     save_index(index, settings.index_dir)
+    _audit(ctx, "kb_build", index.report.summary().splitlines()[0])
     click.echo(f"built {settings.index_dir}: {len(knowledge.articles)} articles, "
                f"{index.meta.chunks} passages, {embedder.name}, {index.meta.build_seconds:.1f} s")
+    click.echo(index.report.summary())
 
 
 @kb.command("stats")

@@ -13,7 +13,7 @@ import re
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -47,6 +47,23 @@ class IndexMeta:
     built_at: float
     build_seconds: float
     format: int = INDEX_FORMAT
+    article_hashes: dict = field(default_factory=dict)  # id -> content hash, for incremental builds
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    new: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: int
+    embedded_passages: int
+
+    def summary(self) -> str:
+        parts = [f"{len(self.new)} new", f"{len(self.changed)} changed", f"{len(self.removed)} removed",
+                 f"{self.unchanged} unchanged", f"{self.embedded_passages} passages embedded"]
+        named = [f"{kind}: {', '.join(ids)}" for kind, ids in
+                 (("new", self.new), ("changed", self.changed), ("removed", self.removed)) if ids]
+        return "; ".join(parts) + ("\n" + "\n".join(named) if named else "")
 
 
 def article_chunks(article: Article) -> list[str]:
@@ -73,31 +90,76 @@ class SearchIndex:
     meta: IndexMeta
     lexical: BM25Index
     dense: DenseIndex
+    report: BuildReport | None = None
+
+
+def _reusable(previous: SearchIndex | None, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Vectors of the previous build per article id, when it used the same embedder."""
+    if previous is None or previous.meta.embedder != embedder.name or not previous.meta.article_hashes:
+        return {}
+    all_vectors = previous.dense.index.reconstruct_n(0, previous.dense.size)
+    out: dict[str, np.ndarray] = {}
+    for number, article_id in enumerate(previous.meta.article_ids):
+        out[article_id] = all_vectors[previous.dense.chunk_doc == number]
+    return out
 
 
 def build_index(kb: KnowledgeBase, embedder: Embedder, batch_size: int = 32,
-                progress: Callable[[int], None] | None = None) -> SearchIndex:
+                progress: Callable[[int], None] | None = None,
+                previous: SearchIndex | None = None) -> SearchIndex:
+    """Embed the articles; with ``previous`` (same embedder), only new and changed ones."""
     started = time.perf_counter()
-    chunks: list[str] = []
+    old_hashes = previous.meta.article_hashes if previous else {}
+    reuse = _reusable(previous, embedder)
+    pieces: list[np.ndarray] = []
     chunk_doc: list[int] = []
+    to_embed: list[tuple[int, list[str]]] = []
     for number, article in enumerate(kb.articles):
-        for chunk in article_chunks(article):
-            chunks.append(chunk)
-            chunk_doc.append(number)
-    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-    for start in range(0, len(chunks), batch_size):
-        batch = chunks[start:start + batch_size]
-        vectors[start:start + len(batch)] = embedder.encode_passages(batch)
+        chunks = article_chunks(article)
+        if old_hashes.get(article.id) == article.content_hash and article.id in reuse \
+                and len(reuse[article.id]) == len(chunks):
+            pieces.append(reuse[article.id])
+            if progress:
+                progress(len(chunks))
+        else:
+            pieces.append(np.zeros((len(chunks), embedder.dim), dtype=np.float32))
+            to_embed.append((number, chunks))
+        chunk_doc += [number] * len(chunks)
+    texts = [(number, i, chunk) for number, chunks in to_embed for i, chunk in enumerate(chunks)]
+    for start in range(0, len(texts), batch_size):
+        batch = texts[start:start + batch_size]
+        vectors = embedder.encode_passages([chunk for _, _, chunk in batch])
+        for (number, i, _), vector in zip(batch, vectors):
+            pieces[number][i] = vector
         if progress:
             progress(len(batch))
+    vectors = np.concatenate(pieces) if pieces else np.zeros((0, embedder.dim), dtype=np.float32)
     dense = DenseIndex(embedder.dim).fit(vectors, chunk_doc)
     lexical = BM25Index().fit([a.search_text() for a in kb.articles])
+    ids = {a.id for a in kb.articles}
+    embedded_ids = [kb.articles[number].id for number, _ in to_embed]
+    report = BuildReport(new=[i for i in embedded_ids if i not in old_hashes],
+                         changed=[i for i in embedded_ids if i in old_hashes],
+                         removed=sorted(set(old_hashes) - ids),
+                         unchanged=len(kb.articles) - len(to_embed), embedded_passages=len(texts))
     meta = IndexMeta(
         embedder=embedder.name, dim=embedder.dim, kb_hash=kb.content_hash,
         article_ids=[a.id for a in kb.articles], topics=[a.topic for a in kb.articles],
-        chunks=len(chunks), built_at=time.time(),
-        build_seconds=round(time.perf_counter() - started, 3))
-    return SearchIndex(meta=meta, lexical=lexical, dense=dense)
+        chunks=len(chunk_doc), built_at=time.time(),
+        build_seconds=round(time.perf_counter() - started, 3),
+        article_hashes={a.id: a.content_hash for a in kb.articles})
+    return SearchIndex(meta=meta, lexical=lexical, dense=dense, report=report)
+
+
+def load_previous(directory: Path, embedder: Embedder) -> SearchIndex | None:
+    """The index on disk for reuse by an incremental build, or None if there is none usable."""
+    try:
+        meta = read_meta(directory)
+        if meta.embedder != embedder.name or meta.dim != embedder.dim:
+            return None
+        return SearchIndex(meta=meta, lexical=BM25Index.load(directory), dense=DenseIndex.load(directory))
+    except (IndexMissingError, OSError, ValueError, KeyError, RuntimeError):
+        return None
 
 
 def count_chunks(kb: KnowledgeBase) -> int:

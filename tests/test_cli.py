@@ -211,3 +211,14 @@ def test_kb_new_writes_a_loadable_skeleton(tiny_settings, tiny_kb_paths):
     store = Store(tiny_settings.data_dir / "helpdesk.sqlite3")
     assert [a["action"] for a in store.audit_log()] == ["kb_new"]
     store.close()
+
+
+def test_kb_build_prints_what_changed(tiny_settings, tiny_kb_paths):
+    articles, _ = tiny_kb_paths
+    assert "4 new" in run("kb", "build").output
+    path = articles / "taxes" / "tax-debt-check.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    second = run("kb", "build").output
+    assert "0 new; 1 changed; 0 removed; 3 unchanged" in second.replace(",", ";")
+    assert "changed: tax-debt-check" in second
+    assert "4 new" in run("kb", "build", "--full").output

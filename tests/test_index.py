@@ -69,3 +69,29 @@ def test_save_replaces_an_old_index_whole(tiny_kb, tmp_path):
     save_index(build_index(tiny_kb, HashingEmbedder(32)), data / "index")
     assert read_meta(data / "index").dim == 32
     assert sorted(p.name for p in data.iterdir()) == ["index"]  # no temp or .old left
+
+
+def test_incremental_build_reembeds_exactly_the_changed_article(tiny_kb_paths, tmp_path):
+    from retrieval.index import load_previous
+
+    articles, coverage = tiny_kb_paths
+    embedder = HashingEmbedder(64)
+    first = build_index(load_knowledge_base(articles, coverage), embedder)
+    assert len(first.report.new) == 4 and first.report.unchanged == 0
+    save_index(first, tmp_path / "index")
+    sector, langs = TINY_ARTICLES["passport"]
+    edited = dict(langs, en=("How do I renew a passport?", "passport", "Renew it at ASAN."))
+    (articles / sector / "passport.md").write_text(article_text("passport", sector, edited), encoding="utf-8")
+    (articles / "taxes" / "tax-payment-online.md").unlink()
+    kb = load_knowledge_base(articles, coverage)
+    calls_before = embedder.calls
+    second = build_index(kb, embedder, batch_size=1000, previous=load_previous(tmp_path / "index", embedder))
+    report = second.report
+    assert (report.changed, report.new, report.removed, report.unchanged) == (
+        ["passport"], [], ["tax-payment-online"], 2)
+    assert report.embedded_passages == len(article_chunks(kb.by_topic["passport"]))
+    assert embedder.calls - calls_before == 1  # one batch: the changed article only
+    full = build_index(kb, embedder)
+    q = embedder.encode_queries(["renew passport"])[0]
+    assert second.dense.search(q, 3) == full.dense.search(q, 3)  # same result as a full build
+    assert load_previous(tmp_path / "index", HashingEmbedder(32)) is None  # other embedder: none
