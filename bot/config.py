@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     coverage_file: Path = DEFAULT_COVERAGE
     official_domains: list[str] = Field(default_factory=lambda: list(DEFAULT_OFFICIAL_DOMAINS))
     kb_max_age_days: int = Field(default=365, ge=1)
+    kb_watch_seconds: float = Field(default=30, ge=0)  # 0 switches the file watch off
     embedder: str = "e5"
 
     # Retrieval fusion (see retrieval/search.py); chosen with scripts/tune_thresholds.py.

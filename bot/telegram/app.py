@@ -21,6 +21,7 @@ from bot.config import ConfigError, Settings
 from bot.dialogue import Helpdesk
 from bot.store import Store
 from bot.handoff import Handoff
+from bot.reload import Reloader
 from bot.telegram import citizen, errors, operator
 from bot.telegram.middlewares import DedupMiddleware, RateLimitMiddleware, RetryAfterMiddleware
 
@@ -51,6 +52,7 @@ def build_dispatcher(helpdesk: Helpdesk, store: Store, settings: Settings,
     # SimpleEventIsolation: one update at a time per chat, so a citizen's replies keep their order.
     dp = Dispatcher(events_isolation=SimpleEventIsolation(), helpdesk=helpdesk, store=store,
                     settings=settings, handoff=handoff, background_every=background_every)
+    dp.workflow_data["reloader"] = Reloader(settings, dp)
     # Telegram may deliver an update twice (a retry after a timeout): its effect happens once.
     dp.update.outer_middleware(DedupMiddleware(store))
     citizens = citizen.make_router()
@@ -66,13 +68,14 @@ def build_dispatcher(helpdesk: Helpdesk, store: Store, settings: Settings,
 
 
 async def _on_shutdown(dispatcher: Dispatcher) -> None:
-    task = dispatcher.workflow_data.pop("handoff_task", None)
-    if task is not None:
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
+    for name in ("handoff_task", "watch_task"):
+        task = dispatcher.workflow_data.pop(name, None)
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
 
 
 async def _on_startup(bot: Bot, dispatcher: Dispatcher, store: Store, settings: Settings,
@@ -81,6 +84,9 @@ async def _on_startup(bot: Bot, dispatcher: Dispatcher, store: Store, settings: 
     # Resend relays a previous run left pending, remind waiting citizens — and keep doing it.
     dispatcher.workflow_data["handoff_task"] = asyncio.create_task(
         handoff.run_background(bot, background_every))
+    if settings.kb_watch_seconds > 0:  # editors' saves reach the bot without a restart
+        dispatcher.workflow_data["watch_task"] = asyncio.create_task(
+            dispatcher.workflow_data["reloader"].watch(bot, settings.kb_watch_seconds))
     removed = store.purge_older_than(settings.retention_days)
     log.info("started; purged %r messages older than %r days", removed, settings.retention_days)
     try:

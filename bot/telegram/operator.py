@@ -148,6 +148,16 @@ async def on_operator_message(message: Message, bot: Bot, store: Store, handoff:
     await handoff.to_citizen(bot, ticket, message)
 
 
+async def on_reload(message: Message, settings, reloader) -> None:
+    """Admins only: move the bot to the edited knowledge base (the old one serves meanwhile)."""
+    if message.from_user.id not in settings.admin_ids:
+        await _say(message, "/reload is for the helpdesk's admins.")
+        return
+    await _say(message, "⏳ reloading the knowledge base…")
+    outcome = await reloader.reload(actor=message.from_user.id)
+    await _say(message, ("✅ " if outcome.ok else "❌ ") + html.escape(outcome.message))
+
+
 def make_router(operators_chat_id: int) -> Router:
     router = Router(name="operators")
     router.message.filter(F.chat.id == operators_chat_id)
@@ -157,5 +167,6 @@ def make_router(operators_chat_id: int) -> Router:
     router.message.register(on_transfer, Command("transfer"))
     router.message.register(on_note, Command("note"))
     router.message.register(on_kb, Command("kb"))
+    router.message.register(on_reload, Command("reload"))
     router.message.register(on_operator_message, ~F.text.startswith("/"))
     return router

@@ -1,0 +1,116 @@
+"""Hot reload: the running bot moves to the edited knowledge base without a restart.
+
+The new Helpdesk is built completely — articles loaded, index built incrementally and saved
+(atomically), intent model retrained if its data changed — while the old one keeps answering.
+Only then is it swapped in, in one assignment. A broken article or a failed build leaves the old
+one serving, and says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiogram import Bot, Dispatcher
+
+from bot.config import Settings
+from bot.dialogue import Helpdesk
+from intents.classifier import (DATA_DIR, IntentClassifier, IntentModelError, kb_training_material,
+                                load_training_data, train_classifier)
+from knowledge.loader import ArticleError, load_knowledge_base
+from retrieval.index import build_index, load_previous, read_meta, save_index
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReloadOutcome:
+    ok: bool
+    message: str
+
+
+def articles_signature(articles_dir: Path) -> tuple:
+    """What changes when an editor saves, adds or removes an article."""
+    out = []
+    for path in sorted(Path(articles_dir).rglob("*.md")):
+        try:
+            stat = path.stat()
+            out.append((str(path), stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            continue
+    return tuple(out)
+
+
+class Reloader:
+    def __init__(self, settings: Settings, dispatcher: Dispatcher) -> None:
+        self.settings = settings
+        self.dispatcher = dispatcher
+        self._lock = asyncio.Lock()
+        self.signature = articles_signature(settings.articles_dir)
+
+    @property
+    def current(self) -> Helpdesk:
+        return self.dispatcher.workflow_data["helpdesk"]
+
+    def _build(self) -> tuple[Helpdesk, str]:
+        """Everything slow, in a worker thread; raises on any failure."""
+        settings, embedder = self.settings, self.current.searcher.embedder
+        kb = load_knowledge_base(settings.articles_dir, settings.coverage_file,
+                                 tuple(settings.official_domains))
+        note = []
+        meta = None
+        try:
+            meta = read_meta(settings.index_dir)
+        except Exception:  # missing or damaged: rebuilt below
+            meta = None
+        if meta is None or meta.kb_hash != kb.content_hash or meta.embedder != embedder.name:
+            index = build_index(kb, embedder, previous=load_previous(settings.index_dir, embedder))
+            save_index(index, settings.index_dir)
+            note.append(index.report.summary().splitlines()[0])
+        wanted = load_training_data(DATA_DIR, kb_training_material(kb)[0]).digest
+        try:
+            fresh = IntentClassifier.load(settings.intents_dir).meta.get("data_digest") == wanted
+        except IntentModelError:
+            fresh = False
+        if not fresh:
+            train_classifier(kb).save(settings.intents_dir)
+            note.append("intent model retrained")
+        helpdesk = Helpdesk.from_settings(settings, embedder=embedder)
+        return helpdesk, "; ".join(note) or "nothing changed in the index"
+
+    async def reload(self, actor: int | None = None) -> ReloadOutcome:
+        store = self.dispatcher.workflow_data.get("store")
+        async with self._lock:
+            self.signature = articles_signature(self.settings.articles_dir)
+            try:
+                helpdesk, note = await asyncio.to_thread(self._build)
+            except ArticleError as exc:
+                outcome = ReloadOutcome(False, f"refused, still serving the previous version: {exc}")
+            except Exception as exc:  # any failure must leave the old helpdesk serving
+                log.exception("reload failed")
+                outcome = ReloadOutcome(False, f"failed, still serving the previous version: {exc!r}")
+            else:
+                self.dispatcher.workflow_data["helpdesk"] = helpdesk  # the atomic swap
+                handoff = self.dispatcher.workflow_data.get("handoff")
+                if handoff is not None:
+                    handoff.helpdesk = helpdesk
+                outcome = ReloadOutcome(True, f"reloaded: {len(helpdesk.kb.articles)} articles ({note})")
+        if store is not None:
+            store.audit(actor, "reload", None, outcome.message)
+        log.info("%s", outcome.message)
+        return outcome
+
+    async def watch(self, bot: Bot, every: float) -> None:
+        """Reload when article files change; tell the operators' chat the outcome."""
+        while True:
+            await asyncio.sleep(every)
+            if articles_signature(self.settings.articles_dir) == self.signature:
+                continue
+            outcome = await self.reload(actor=None)
+            if self.settings.operators_chat_id is not None:
+                try:
+                    await bot.send_message(self.settings.operators_chat_id, f"📚 {outcome.message}")
+                except Exception as exc:  # the reload happened; the notice is secondary
+                    log.warning("could not post the reload outcome: %r", exc)
