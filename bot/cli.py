@@ -182,6 +182,28 @@ def kb_new(ctx: click.Context, topic: str) -> None:
     click.echo(f"wrote {path}: fill in the TODOs, then `helpdesk kb check` and `helpdesk kb build`")
 
 
+@kb.command("import")
+@click.argument("sheet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def kb_import(ctx: click.Context, sheet: Path) -> None:
+    """Import a CSV or XLSX sheet (columns topic, lang, question, answer; optional title).
+
+    A topic without an article needs an answer in az, ru and en and becomes a new article; rows
+    for an existing article add example questions. A bad row stops the import with its number,
+    and nothing is written.
+
+    Example: helpdesk kb import faq.xlsx
+    """
+    from knowledge.editing import import_sheet
+
+    settings = _settings(ctx)
+    result = import_sheet(sheet, settings.articles_dir, settings.coverage_file)
+    _audit(ctx, "kb_import", f"{sheet.name}: created {result['created']}, updated {result['updated']}")
+    click.echo(f"{result['rows']} rows: created {', '.join(result['created']) or 'none'}; "
+               f"updated {', '.join(result['updated']) or 'none'}")
+    click.echo("next: `helpdesk kb check`, then `helpdesk kb build`")
+
+
 @kb.command("build")
 @click.option("--if-stale", is_flag=True, help="Build only when the index is missing or out of date.")
 @click.option("--full", is_flag=True, help="Re-embed every article, not only new and changed ones.")

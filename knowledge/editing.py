@@ -66,3 +66,113 @@ def dump_article(meta: dict, sections: dict[str, tuple[str, str]]) -> str:
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=100)
     body = "".join(f"## {lang}\n### {sections[lang][0]}\n{sections[lang][1].strip()}\n\n" for lang in LANGS)
     return f"---\n{front}---\n{body}"
+
+
+REQUIRED_COLUMNS = ("topic", "lang", "question", "answer")
+
+
+def read_sheet(path: Path) -> list[dict]:
+    """Rows of a CSV or XLSX sheet as dicts keyed by lower-case header, with their row numbers."""
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True, data_only=True).active
+        rows = list(sheet.iter_rows(values_only=True))
+    elif path.suffix.lower() == ".csv":
+        import csv
+
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    else:
+        raise ArticleError(path, 0, "use a .csv or .xlsx file")
+    if not rows:
+        raise ArticleError(path, 1, "the sheet is empty")
+    header = [str(h or "").strip().lower() for h in rows[0]]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise ArticleError(path, 1, f"missing columns: {', '.join(missing)} (need {', '.join(REQUIRED_COLUMNS)})")
+    out = []
+    for number, row in enumerate(rows[1:], start=2):
+        values = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, row)}
+        if any(values.values()):
+            values["_row"] = number
+            out.append(values)
+    return out
+
+
+def import_sheet(sheet: Path, articles_dir: Path, coverage_path: Path,
+                 today: dt.date | None = None) -> dict:
+    """Questions and answers from a sheet into article files; nothing is written if a row is bad.
+
+    A topic with no article yet needs a row in each of az, ru and en (the answer becomes the
+    section, the question its title); for an existing article the rows add example questions.
+    """
+    from knowledge.loader import load_knowledge_base, parse_article
+
+    coverage = load_coverage(coverage_path)
+    rows = read_sheet(sheet)
+    errors: list[str] = []
+    for row in rows:
+        if row.get("topic") not in coverage.topics:
+            errors.append(f"row {row['_row']}: unknown topic '{row.get('topic')}'")
+        if row.get("lang") not in LANGS:
+            errors.append(f"row {row['_row']}: language must be az, ru or en, not '{row.get('lang')}'")
+        if not row.get("question"):
+            errors.append(f"row {row['_row']}: the question is empty")
+    kb = load_knowledge_base(articles_dir, coverage_path)
+    by_topic: dict[str, list[dict]] = {}
+    for row in rows:
+        by_topic.setdefault(row.get("topic"), []).append(row)
+    for topic, topic_rows in by_topic.items():
+        if topic in coverage.topics and topic not in kb.by_topic:
+            langs = {r["lang"] for r in topic_rows if r.get("answer")}
+            if set(LANGS) - langs:
+                errors.append(f"rows {', '.join(str(r['_row']) for r in topic_rows)}: new topic '{topic}' "
+                              f"needs an answer in {', '.join(sorted(set(LANGS) - langs))} too")
+    if errors:
+        raise ArticleError(sheet, 0, "; ".join(errors))
+    created, updated, files = [], [], {}
+    for topic, topic_rows in by_topic.items():
+        if topic in kb.by_topic:
+            article = kb.by_topic[topic]
+            text = Path(article.path).read_text(encoding="utf-8")
+            front, _, body = text[4:].partition("\n---\n")
+            meta = yaml.safe_load(front)
+            questions = meta.get("questions") or {lang: [] for lang in LANGS}
+            added = 0
+            for row in topic_rows:
+                known = {q.lower() for q in questions.get(row["lang"], [])}
+                if row["question"].lower() not in known:
+                    questions.setdefault(row["lang"], []).append(row["question"])
+                    added += 1
+            meta["questions"] = questions
+            files[Path(article.path)] = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False,
+                                                                   width=100) + "---\n" + body
+            updated.append(f"{topic} (+{added} questions)")
+        else:
+            entry = coverage.topics[topic]
+            first = {lang: next(r for r in topic_rows if r["lang"] == lang and r.get("answer"))
+                     for lang in LANGS}
+            meta = {
+                "id": topic, "topic": topic, "sector": entry["sector"],
+                "title": {lang: first[lang].get("title") or first[lang]["question"] for lang in LANGS},
+                "links": [{"title": {lang: entry.get("portal", "https://e-gov.az") for lang in LANGS},
+                           "url": entry.get("portal", "https://e-gov.az")}],
+                "agency": {lang: coverage.sectors.get(entry["sector"], "—") for lang in LANGS},
+                "channel": "online",
+                "documents": {lang: [] for lang in LANGS},
+                "source": f"imported from {Path(sheet).name}: check and complete before publishing",
+                "reviewed": (today or dt.date.today()),
+                "keywords": {lang: [first[lang].get("title") or first[lang]["question"]] for lang in LANGS},
+                "questions": {lang: [r["question"] for r in topic_rows if r["lang"] == lang] for lang in LANGS},
+            }
+            sections = {lang: (meta["title"][lang], first[lang]["answer"]) for lang in LANGS}
+            files[Path(articles_dir) / entry["sector"] / f"{topic}.md"] = dump_article(meta, sections)
+            created.append(topic)
+    for path, text in files.items():  # every file checked before any is written
+        parse_article(path, text, coverage)
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return {"created": created, "updated": updated, "rows": len(rows)}

@@ -222,3 +222,13 @@ def test_kb_build_prints_what_changed(tiny_settings, tiny_kb_paths):
     assert "0 new; 1 changed; 0 removed; 3 unchanged" in second.replace(",", ";")
     assert "changed: tax-debt-check" in second
     assert "4 new" in run("kb", "build", "--full").output
+
+
+def test_kb_import_command(tiny_settings, tmp_path):
+    sheet = tmp_path / "faq.csv"
+    sheet.write_text("topic,lang,question,answer\nid-card,az,vesiqe itirdim,\nbad-topic,az,x,y\n", encoding="utf-8")
+    refused = run("kb", "import", str(sheet))
+    assert refused.exit_code == 2 and "row 3: unknown topic 'bad-topic'" in refused.output
+    sheet.write_text("topic,lang,question,answer\nid-card,az,vesiqe itirdim,\n", encoding="utf-8")
+    done = run("kb", "import", str(sheet))
+    assert done.exit_code == 0 and "updated id-card (+1 questions)" in done.output
