@@ -336,6 +336,46 @@ def report_tickets(ctx: click.Context, state: str) -> None:
     store.close()
 
 
+@report.command("gaps")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only questions from this day on.")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv"]), default="md", show_default=True)
+@click.option("--distance", default=0.15, show_default=True, help="How alike questions must be to group.")
+@click.pass_context
+def report_gaps(ctx: click.Context, since, fmt: str, distance: float) -> None:
+    """Questions that ended in handoff, clarify, 👎 or out of scope, grouped, largest group first.
+
+    Example: helpdesk report gaps --since 2026-11-01 --format csv
+    """
+    from bot.reports import cluster_questions, gap_questions, gaps_csv, gaps_markdown
+    from bot.tickets import Tickets
+
+    settings = _settings(ctx)
+    store = _store(ctx)
+    questions = gap_questions(store, since.date() if since else None)
+    clusters = cluster_questions(questions, make_embedder(settings.embedder), distance)
+    click.echo(gaps_csv(clusters) if fmt == "csv" else gaps_markdown(clusters, Tickets(store).drafts()))
+    store.close()
+
+
+@report.command("usage")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only from this day on.")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Also draw a chart here.")
+@click.pass_context
+def report_usage(ctx: click.Context, since, png: Path | None) -> None:
+    """Questions per day by action, 👍 share per topic and language, busiest topics.
+
+    Example: helpdesk report usage --since 2026-11-01 --png usage.png
+    """
+    from bot.reports import usage, usage_png, usage_text
+
+    store = _store(ctx)
+    data = usage(store, since.date() if since else None)
+    click.echo(usage_text(data))
+    if png:
+        click.echo(f"chart: {usage_png(data, png)}")
+    store.close()
+
+
 @report.command("drafts")
 @click.pass_context
 def report_drafts(ctx: click.Context) -> None:

@@ -232,3 +232,18 @@ def test_kb_import_command(tiny_settings, tmp_path):
     sheet.write_text("topic,lang,question,answer\nid-card,az,vesiqe itirdim,\n", encoding="utf-8")
     done = run("kb", "import", str(sheet))
     assert done.exit_code == 0 and "updated id-card (+1 questions)" in done.output
+
+
+def test_report_gaps_and_usage_commands(tiny_settings, tmp_path):
+    from bot.store import Store
+
+    store = Store(tiny_settings.data_dir / "helpdesk.sqlite3")
+    for text in ("weather tomorrow?", "weather tomorrow please?", "football scores"):
+        store.log_message(1, 1, "in", text, lang="en", action="handoff", intent="out_of_scope")
+    store.close()
+    gaps = run("report", "gaps")
+    assert gaps.exit_code == 0 and "## 1." in gaps.output and "weather" in gaps.output
+    assert run("report", "gaps", "--format", "csv").output.startswith("cluster,size")
+    usage = run("report", "usage", "--png", str(tmp_path / "u.png"))
+    assert usage.exit_code == 0 and "3 questions" in usage.output
+    assert (tmp_path / "u.png").read_bytes()[:4] == b"\x89PNG"

@@ -95,7 +95,8 @@ async def answer_text(message: Message, text: str, bot: Bot, helpdesk: Helpdesk,
             return
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
         reply = await helpdesk.areply(text, lang_hint=chosen)
-    store.log_message(user.id, message.chat.id, "in", text, lang=reply.lang, intent=reply.intent)
+    store.log_message(user.id, message.chat.id, "in", text, lang=reply.lang, intent=reply.intent,
+                      action=reply.action, topic=reply.topic, confidence=reply.confidence)
     await send_reply(message, user.id, reply, store, helpdesk, prefix, handoff)
 
 
