@@ -217,6 +217,51 @@ class Store:
     def audit_log(self) -> list[dict]:
         return list(self.db.query("SELECT * FROM audit ORDER BY id"))
 
+    def export_user(self, user_id: int) -> dict:
+        """Everything kept about one citizen (for /mydata)."""
+        return {
+            "user": self.user(user_id),
+            "messages": self.messages(user_id),
+            "feedback": list(self.db.query("SELECT * FROM feedback WHERE user_id = ? ORDER BY id", [user_id])),
+            "tickets": list(self.db.query("SELECT id, state, lang, sector, reason, question, rating, "
+                                          "created_at, closed_at FROM tickets WHERE user_id = ? ORDER BY id",
+                                          [user_id])),
+        }
+
+    def forget_user(self, user_id: int) -> dict:
+        """Delete a citizen's messages, feedback, tickets' texts and profile (for /forget)."""
+        with self._lock, self.db.conn:
+            counts = {}
+            for table in ("messages", "feedback"):
+                counts[table] = self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", [user_id]).rowcount
+            ticket_ids = [r[0] for r in self.db.execute("SELECT id FROM tickets WHERE user_id = ?", [user_id])]
+            marks = ",".join("?" * len(ticket_ids))
+            if ticket_ids:
+                self.db.execute(f"DELETE FROM relay WHERE ticket_id IN ({marks})", ticket_ids)
+                self.db.execute(f"DELETE FROM kb_drafts WHERE ticket_id IN ({marks})", ticket_ids)
+            counts["tickets"] = self.db.execute("DELETE FROM tickets WHERE user_id = ?", [user_id]).rowcount
+            counts["users"] = self.db.execute("DELETE FROM users WHERE user_id = ?", [user_id]).rowcount
+            self.db.execute("DELETE FROM audit WHERE actor_id = ?", [user_id])
+        return counts
+
+    def backup(self, target: Path | str) -> dict:
+        """An online copy (SQLite's backup API: consistent while the bot writes), then checked."""
+        import sqlite3 as _sqlite3
+
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            destination = _sqlite3.connect(target)
+            try:
+                self.db.conn.backup(destination)
+                check = destination.execute("PRAGMA integrity_check").fetchone()[0]
+                counts = {t: destination.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                          for t in ("users", "messages", "tickets")}
+            finally:
+                destination.close()
+        os.chmod(target, 0o600)
+        return {"integrity": check, **counts}
+
     def purge_older_than(self, days: int) -> int:
         """Delete transcripts older than the retention period; returns how many went."""
         cutoff = time.time() - days * 86400

@@ -149,3 +149,24 @@ async def test_empty_like_and_huge_messages(running_bot):
     await fake.send_text(user, "vergi " * 2000)
     sent = await fake.wait_sent(user, 2)
     assert all(0 < len(s.text) <= 4096 for s in sent)
+
+
+async def test_mydata_and_forget(running_bot):
+    import json
+
+    fake, store = running_bot.fake, running_bot.store
+    user = 5901
+    await fake.send_text(user, "Mənim FİN kodum 5ZXK4PT, pasportu necə dəyişim?")
+    await fake.wait_sent(user, 1)
+    await fake.send_text(user, "/mydata")
+    [document] = await fake.wait_sent(user, 1, method="sendDocument")
+    raw = document.params["document"]
+    data = json.loads(raw)
+    assert data["messages"] and "5ZXK4PT" not in json.dumps(data, ensure_ascii=False)
+    before = len(fake.sent_to(user))
+    await fake.send_text(user, "/forget")
+    sent = await fake.wait_sent(user, before + 1)
+    forget = next(b["callback_data"] for b in sent[-1].buttons())
+    await fake.press(user, forget)
+    await fake.wait_sent(user, before + 2)
+    assert store.export_user(user) == {"user": None, "messages": [], "feedback": [], "tickets": []}

@@ -247,3 +247,26 @@ def test_report_gaps_and_usage_commands(tiny_settings, tmp_path):
     usage = run("report", "usage", "--png", str(tmp_path / "u.png"))
     assert usage.exit_code == 0 and "3 questions" in usage.output
     assert (tmp_path / "u.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_purge_backup_doctor(tiny_settings, tmp_path, monkeypatch):
+    import time as _time
+
+    from bot.store import Store
+
+    store = Store(tiny_settings.data_dir / "helpdesk.sqlite3")
+    store.log_message(1, 1, "in", "old")
+    store.db.execute("UPDATE messages SET created_at = ?", [_time.time() - 200 * 86400])
+    store.db.conn.commit()
+    store.log_message(1, 1, "in", "new")
+    store.close()
+    assert "deleted 1 messages older than 90 days" in run("purge").output
+    result = run("backup", str(tmp_path / "b.sqlite3"))
+    assert result.exit_code == 0 and "integrity ok" in result.output and "messages 1" in result.output
+    sick = run("doctor")
+    assert sick.exit_code == 2 and "BAD search index" in sick.output and "BAD token" in sick.output
+    assert "helpdesk kb build" in sick.output
+    run("kb", "build")
+    monkeypatch.setenv("HELPDESK_BOT_TOKEN", "123456:" + "B" * 35)
+    healthy = run("doctor")
+    assert healthy.exit_code == 0 and "all good" in healthy.output and "B" * 35 not in healthy.output

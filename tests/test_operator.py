@@ -226,3 +226,15 @@ async def test_without_an_operators_chat_the_citizen_is_told_honestly(bot_harnes
     ticket = await hand_off(harness, 6012)
     assert "108" in harness.fake.sent_to(6012)[-1].text
     assert ticket["state"] == "open" and not harness.fake.topics
+
+
+async def test_forget_closes_the_open_ticket_and_tells_operators(bot_harness):
+    harness = await bot_harness()
+    fake = harness.fake
+    user = 6013
+    ticket = await hand_off(harness, user)
+    await fake.send_text(user, "/forget")
+    sent = await fake.wait_sent(user, len(fake.sent_to(user)) + 1)
+    await fake.press(user, next(b["callback_data"] for b in sent[-1].buttons()))
+    await until(lambda: harness.handoff.tickets.get(ticket["id"]) is None)
+    assert any("/forget" in s.text for s in fake.sent_to(OPERATORS_CHAT) if s.thread_id == ticket["thread_id"])

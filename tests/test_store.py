@@ -75,3 +75,34 @@ def test_purge_removes_only_old_transcripts(store):
 def test_direction_checked(store):
     with pytest.raises(ValueError):
         store.log_message(1, 1, "sideways", "x")
+
+
+def test_export_and_forget_a_citizen(store):
+    from bot.tickets import Tickets
+
+    store.set_language(5, "en")
+    answer = store.log_message(5, 5, "out", "card", action="answer", topic="passport")
+    store.log_message(5, 5, "in", "my phone +994 50 123 45 67")
+    store.add_feedback(5, answer, "passport", "en", True)
+    tickets = Tickets(store)
+    ticket = tickets.request(5, 5, "Ann", "en", None, "operator_request", "help", [], None)
+    tickets.open(ticket, 5)
+    tickets.queue_relay(ticket, "to_operators", 5, 77, 5, "hello")
+    store.log_message(6, 6, "in", "someone else")
+    data = store.export_user(5)
+    assert data["user"]["lang"] == "en" and len(data["messages"]) == 2 and len(data["tickets"]) == 1
+    assert "123 45 67" not in str(data)
+    store.forget_user(5)
+    for table in ("users", "messages", "feedback", "tickets"):
+        assert not list(store.db.query(f"SELECT * FROM {table} WHERE user_id = 5"))
+    assert not tickets.relays(ticket)
+    assert len(store.messages(6)) == 1  # others untouched
+
+
+def test_online_backup_is_checked(store, tmp_path):
+    store.log_message(1, 1, "in", "x")
+    result = store.backup(tmp_path / "backup" / "copy.sqlite3")
+    assert result["integrity"] == "ok" and result["messages"] == 1
+    copy = Store(tmp_path / "backup" / "copy.sqlite3")
+    assert copy.messages(1)[0]["text"] == "x"
+    copy.close()

@@ -93,7 +93,8 @@ async def _on_startup(bot: Bot, dispatcher: Dispatcher, store: Store, settings: 
         await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in (
             ("start", "Start / Başla"), ("menu", "Topics / Mövzular"), ("lang", "Language / Dil"),
             ("help", "Help / Kömək"), ("operator", "Talk to a person / Əməkdaş"),
-            ("privacy", "Privacy / Məxfilik"))])
+            ("privacy", "Privacy / Məxfilik"), ("mydata", "My data / Məlumatlarım"),
+            ("forget", "Delete my data / Məlumatlarımı sil"))])
     except Exception as exc:  # commands are a nicety; the bot works without them
         log.warning("could not set the command list: %r", exc)
 

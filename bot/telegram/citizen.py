@@ -19,9 +19,9 @@ from bot.config import Settings
 from bot.dialogue import Helpdesk, Reply, article_links, render_card
 from bot.store import Store
 from bot.handoff import Handoff
-from bot.telegram.keyboards import (Consent, Feedback, LangChoice, Rating, Reopen, SectorChoice,
+from bot.telegram.keyboards import (Consent, Feedback, ForgetMe, LangChoice, Rating, Reopen, SectorChoice,
                                     TalkToPerson, TopicChoice, answer_keyboard, clarify_keyboard,
-                                    consent_keyboard, language_keyboard, sectors_keyboard,
+                                    consent_keyboard, forget_keyboard, language_keyboard, sectors_keyboard,
                                     topics_keyboard)
 from bot.tickets import TicketError
 from bot.telegram.render import domain_is_official, find_domains, reply_html, split_message
@@ -141,6 +141,37 @@ async def on_operator(message: Message, store: Store, handoff: Handoff) -> None:
                       action="handoff", intent="operator_request")
     await ask_consent(message, message.from_user.id, handoff, lang, "operator_request",
                       last_question(store, message.from_user.id), [], None, message.from_user.first_name)
+
+
+async def on_mydata(message: Message, store: Store) -> None:
+    """The citizen's own data, as a JSON file."""
+    import json
+
+    from aiogram.types import BufferedInputFile
+
+    data = json.dumps(store.export_user(message.from_user.id), ensure_ascii=False, indent=1, default=str)
+    store.audit(message.from_user.id, "mydata")
+    await message.answer_document(BufferedInputFile(data.encode("utf-8"), filename="my-helpdesk-data.json"),
+                                  caption=t("mydata_caption", user_lang(store, message.from_user.id)))
+
+
+async def on_forget(message: Message, store: Store) -> None:
+    lang = user_lang(store, message.from_user.id)
+    await message.answer(t("forget_confirm", lang), reply_markup=forget_keyboard(lang))
+
+
+async def on_forget_confirmed(callback: CallbackQuery, bot: Bot, store: Store, handoff: Handoff) -> None:
+    user_id = callback.from_user.id
+    lang = user_lang(store, user_id)
+    ticket = handoff.tickets.active_for(user_id)
+    if ticket is not None:  # operators are told the case is gone, not left waiting
+        handoff.tickets.close(ticket["id"])
+        await handoff.post_to_ticket(bot, ticket, f"🗑 #{ticket['id']}: the citizen used /forget; "
+                                                  "the case is closed and its data deleted")
+    store.forget_user(user_id)
+    store.audit(None, "forget", None, "a citizen's data deleted on request")
+    await callback.answer()
+    await callback.message.answer(t("forgotten", lang))
 
 
 async def on_cancel(message: Message, store: Store) -> None:
@@ -302,6 +333,8 @@ def make_router() -> Router:
     router.message.register(on_menu, Command("menu"))
     router.message.register(on_operator, Command("operator"))
     router.message.register(on_cancel, Command("cancel"))
+    router.message.register(on_mydata, Command("mydata"))
+    router.message.register(on_forget, Command("forget"))
     router.message.register(on_message_to_operator, HasOpenTicket())
     router.message.register(on_text, F.text)
     router.message.register(on_not_text)  # anything else a private chat can carry
@@ -315,5 +348,6 @@ def make_router() -> Router:
     router.callback_query.register(on_consent, Consent.filter())
     router.callback_query.register(on_rating, Rating.filter())
     router.callback_query.register(on_reopen, Reopen.filter())
+    router.callback_query.register(on_forget_confirmed, ForgetMe.filter())
     router.callback_query.register(on_stale_button)  # last: whatever else arrives
     return router

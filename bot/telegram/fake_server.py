@@ -153,6 +153,19 @@ class FakeTelegram:
     async def _m_editMessageText(self, params: dict) -> dict:
         return await self._record("editMessageText", params)
 
+    async def _m_sendDocument(self, params: dict) -> dict:
+        document = params.get("document")
+        if isinstance(document, str) and document.startswith("attach://"):  # aiogram's multipart form
+            document = params.get(document.removeprefix("attach://"))
+        content = b""
+        if hasattr(document, "file"):
+            document.file.seek(0)
+            content = document.file.read()
+        params = {**params, "document": content}
+        message = await self._record("sendDocument", params)
+        message["document"] = {"file_id": "doc", "file_unique_id": "doc", "file_name": "data.json"}
+        return message
+
     async def _m_copyMessage(self, params: dict) -> dict:
         sent = await self._record("copyMessage", params)
         return {"message_id": sent["message_id"]}

@@ -112,3 +112,12 @@ def rating_keyboard(ticket_id: int, lang: str) -> InlineKeyboardMarkup:
              for n in range(1, 6)]
     return InlineKeyboardMarkup(inline_keyboard=[stars, [InlineKeyboardButton(
         text=ui("reopen", lang), callback_data=Reopen(ticket=ticket_id).pack())]])
+
+
+class ForgetMe(CallbackData, prefix="fg"):
+    pass
+
+
+def forget_keyboard(lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+        text=ui("forget_yes", lang), callback_data=ForgetMe().pack())]])

@@ -12,7 +12,7 @@ TELEGRAM_TEXTS: dict[str, dict[str, str]] = {
         "privacy": "Nə saxlanılır: mesajlarınızın mətni (FİN, vəsiqə və pasport nömrələri, telefon, "
                    "e-poçt, kart və IBAN nömrələri silinmiş şəkildə), seçdiyiniz dil və cavablara "
                    "verdiyiniz qiymət. Nə qədər: söhbət qeydləri saxlama müddəti bitəndə (standart "
-                   "olaraq 90 gün) silinir. Silmək üçün: əməkdaşa yazın; /forget əmri tezliklə.",
+                   "olaraq 90 gün) silinir. Görmək üçün: /mydata; silmək üçün: /forget.",
         "lang_set": "Dil: Azərbaycanca. Sualınızı yazın.",
         "choose_lang": "Dili seçin:",
         "menu": "Mövzu sahəsini seçin:",
@@ -50,6 +50,10 @@ TELEGRAM_TEXTS: dict[str, dict[str, str]] = {
                         "vətəndaşa cavab üçün müraciət kartına (və ya ötürülmüş mesaja) reply edin.",
         "handoff_unavailable": "Hazırda bu botda canlı əməkdaş xidməti qoşulmayıb. Dövlət xidmətləri üzrə "
                                "108 Çağrı Mərkəzinə zəng edə bilərsiniz.",
+        "mydata_caption": "Sizin haqqınızda saxlanan bütün məlumat (şəxsi nömrələr artıq silinib).",
+        "forget_confirm": "Bütün mesajlarınız, qiymətləriniz, müraciətləriniz və profiliniz silinsin? Bunu geri qaytarmaq olmur.",
+        "forget_yes": "🗑 Bəli, hamısını silin",
+        "forgotten": "Sizin haqqınızda saxlanan hər şey silindi.",
         "sector_taxes": "Vergilər", "sector_social": "Sosial müdafiə və pensiya",
         "sector_business": "Biznes, lisenziya, gömrük", "sector_identity": "Sənədlər və qeydiyyat",
         "sector_signature": "Elektron imza və giriş", "sector_property": "Daşınmaz əmlak",
@@ -65,8 +69,8 @@ TELEGRAM_TEXTS: dict[str, dict[str, str]] = {
                          "до сохранения. Подробнее: /privacy",
         "privacy": "Что хранится: текст ваших сообщений (без FİN, номеров удостоверения и паспорта, "
                    "телефона, e-mail, карт и IBAN), выбранный язык и ваши оценки ответов. Как долго: "
-                   "переписка удаляется по истечении срока хранения (по умолчанию 90 дней). Чтобы "
-                   "удалить данные — напишите сотруднику; команда /forget скоро появится.",
+                   "переписка удаляется по истечении срока хранения (по умолчанию 90 дней). "
+                   "Посмотреть: /mydata; удалить всё: /forget.",
         "lang_set": "Язык: русский. Напишите ваш вопрос.",
         "choose_lang": "Выберите язык:",
         "menu": "Выберите раздел:",
@@ -104,6 +108,10 @@ TELEGRAM_TEXTS: dict[str, dict[str, str]] = {
                         "чтобы ответить гражданину, ответьте (reply) на карточку обращения.",
         "handoff_unavailable": "Сейчас к этому боту не подключены живые сотрудники. По вопросам "
                                "госуслуг можно позвонить в колл-центр 108.",
+        "mydata_caption": "Всё, что о вас хранится (личные номера уже удалены).",
+        "forget_confirm": "Удалить все ваши сообщения, оценки, обращения и профиль? Это нельзя отменить.",
+        "forget_yes": "🗑 Да, удалить всё",
+        "forgotten": "Всё, что о вас хранилось, удалено.",
         "sector_taxes": "Налоги", "sector_social": "Соцзащита и пенсии",
         "sector_business": "Бизнес, лицензии, таможня", "sector_identity": "Документы и регистрация",
         "sector_signature": "Электронная подпись и вход", "sector_property": "Недвижимость",
@@ -120,8 +128,7 @@ TELEGRAM_TEXTS: dict[str, dict[str, str]] = {
         "privacy": "What is kept: the text of your messages (with FIN, ID card and passport numbers, "
                    "phone numbers, e-mail, card and IBAN numbers removed), your chosen language and "
                    "your ratings of answers. For how long: transcripts are deleted after the "
-                   "retention period (90 days by default). To delete your data, write to a member "
-                   "of staff; a /forget command is coming.",
+                   "retention period (90 days by default). See it: /mydata; delete it all: /forget.",
         "lang_set": "Language: English. Ask your question.",
         "choose_lang": "Choose your language:",
         "menu": "Choose an area:",
@@ -160,6 +167,10 @@ TELEGRAM_TEXTS: dict[str, dict[str, str]] = {
                         "a ticket's card (or to a relayed message) to answer the citizen.",
         "handoff_unavailable": "No staff are connected to this bot at the moment. For state services you "
                                "can call the 108 call centre.",
+        "mydata_caption": "Everything kept about you (personal numbers already removed).",
+        "forget_confirm": "Delete all your messages, ratings, cases and profile? This cannot be undone.",
+        "forget_yes": "🗑 Yes, delete everything",
+        "forgotten": "Everything kept about you has been deleted.",
         "sector_taxes": "Taxes", "sector_social": "Social protection and pensions",
         "sector_business": "Business, licences, customs", "sector_identity": "Documents and registration",
         "sector_signature": "E-signature and login", "sector_property": "Real estate",

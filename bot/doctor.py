@@ -1,0 +1,57 @@
+"""``helpdesk doctor``: each part the bot needs, checked, with what to do when it is missing."""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import Iterator
+
+from bot.config import ConfigError, Settings
+
+
+def run_checks(settings: Settings) -> Iterator[tuple[bool, str, str]]:
+    from bot.telegram.app import check_token
+    from intents.classifier import IntentClassifier, IntentModelError
+    from knowledge.loader import ArticleError, load_knowledge_base
+    from retrieval.embedders import ModelMissingError, make_embedder
+    from retrieval.index import IndexMissingError, IndexStaleError, check_fresh, read_meta
+
+    try:
+        check_token(settings)
+        yield True, "token", "present and well-formed (not shown)"
+    except ConfigError as exc:
+        yield False, "token", f"{exc} (needed only for `helpdesk serve`)"
+    data = settings.data_dir
+    if data.is_dir():
+        mode = stat.S_IMODE(os.stat(data).st_mode)
+        writable = os.access(data, os.W_OK)
+        yield writable, "data folder", f"{data} ({oct(mode)}{'' if writable else ', not writable'})"
+    else:
+        yield False, "data folder", f"{data} does not exist: run `make index` or `helpdesk kb build`"
+    kb = None
+    try:
+        kb = load_knowledge_base(settings.articles_dir, settings.coverage_file, tuple(settings.official_domains))
+        yield True, "knowledge base", f"{len(kb.articles)} articles"
+    except ArticleError as exc:
+        yield False, "knowledge base", f"{exc}: run `helpdesk kb check`"
+    try:
+        embedder = make_embedder(settings.embedder)
+        yield True, "embedding model", embedder.name
+    except (ModelMissingError, ValueError) as exc:
+        embedder = None
+        yield False, "embedding model", str(exc)
+    if kb is not None and embedder is not None:
+        try:
+            check_fresh(read_meta(settings.index_dir), kb, embedder.name, embedder.dim)
+            yield True, "search index", f"{settings.index_dir} up to date"
+        except (IndexMissingError, IndexStaleError) as exc:
+            yield False, "search index", str(exc)
+    try:
+        model = IntentClassifier.load(settings.intents_dir)
+        yield True, "intent model", model.name
+    except IntentModelError as exc:
+        yield False, "intent model", str(exc)
+    if settings.webhook_url and not settings.webhook_secret:
+        yield False, "webhook", "HELPDESK_WEBHOOK_URL is set without HELPDESK_WEBHOOK_SECRET"
+    if settings.operators_chat_id is None:
+        yield True, "operators", "HELPDESK_OPERATORS_CHAT_ID not set: handoffs are recorded, nobody receives them"
