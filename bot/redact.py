@@ -12,15 +12,18 @@ from typing import Callable
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _IBAN = re.compile(r"\bAZ\d{2}(?:\s?[A-Z0-9]){24}\b", re.IGNORECASE)
-_CARD = re.compile(r"(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])")
+_CARD_RUN = re.compile(r"(?<![\d])\d(?:[ -]?\d){12,}(?![\d])")
 _PHONE = re.compile(r"(?<![\d+])(?:\+?994|0)[\s(-]*(?:10|12|50|51|55|60|70|77|99)[\s)-]*"
                     r"\d{3}[\s-]?\d{2}[\s-]?\d{2}(?!\d)")
 # Identity card: AZE + 8 digits (new), AA + 7 digits (old); passport: C/P + 8 digits.
 _ID_CARD = re.compile(r"\b(?:AZE\s?\d{8}|AA\s?\d{7})\b", re.IGNORECASE)
 _PASSPORT = re.compile(r"\b[CP]\s?\d{8}\b", re.IGNORECASE)
 _VOEN = re.compile(r"(?<!\d)\d{10}(?!\d)")
-# FIN: 7 letters/digits (no I, O, Q... in practice, but accept all), at least one digit and one letter.
+# FIN: 7 capital letters and digits, mixed. Alone it must look like a code (two digits or more,
+# not a word with a number glued on, like "COVID19"); after a context word ("FİN", "ФИН",
+# "personal code") any mix counts.
 _FIN = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{7}\b")
+_FIN_CONTEXT = re.compile(r"(f[iİı]n|фин|pin|şəxsi kod|personal code|личный код)\W{0,12}$", re.IGNORECASE)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -50,15 +53,46 @@ def _sub(pattern: re.Pattern, tag: str, check: Callable[[str], bool] | None = No
     return replace
 
 
+def _redact_cards(text: str) -> str:
+    """Card numbers (13–19 digits, Luhn-valid), also when other digits stand right beside them:
+    the longest Luhn-valid run of whole digit groups inside a digit sequence is replaced."""
+    def swap(match: re.Match) -> str:
+        chunk = match.group(0)
+        groups = list(re.finditer(r"\d+", chunk))
+        best = None
+        for i in range(len(groups)):
+            for j in range(len(groups) - 1, i - 1, -1):
+                digits = "".join(g.group(0) for g in groups[i:j + 1])
+                if 13 <= len(digits) <= 19 and luhn_ok(digits):
+                    if best is None or len(digits) > best[2]:
+                        best = (groups[i].start(), groups[j].end(), len(digits))
+                    break
+        if best is None:
+            return chunk
+        return chunk[:best[0]] + "[CARD]" + chunk[best[1]:]
+    return _CARD_RUN.sub(swap, text)
+
+
+def _looks_like_fin(code: str, before: str) -> bool:
+    if _FIN_CONTEXT.search(before):
+        return True
+    return sum(ch.isdigit() for ch in code) >= 2 and not re.match(r"[A-Z]{4,}", code)
+
+
+def _redact_fin(text: str) -> str:
+    return _FIN.sub(lambda m: "[FIN]" if _looks_like_fin(m.group(0), text[max(0, m.start() - 30):m.start()])
+                    else m.group(0), text)
+
+
 _STEPS = (
     _sub(_EMAIL, "[EMAIL]"),
     _sub(_IBAN, "[IBAN]", iban_ok),
-    _sub(_CARD, "[CARD]", lambda m: luhn_ok(re.sub(r"\D", "", m))),
+    _redact_cards,
     _sub(_PHONE, "[PHONE]"),
     _sub(_ID_CARD, "[ID_CARD]"),
     _sub(_PASSPORT, "[PASSPORT]"),
     _sub(_VOEN, "[VOEN]"),
-    _sub(_FIN, "[FIN]"),
+    _redact_fin,
 )
 
 
