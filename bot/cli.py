@@ -278,14 +278,13 @@ def serve(ctx: click.Context, log_level: str) -> None:
 
     Example: HELPDESK_BOT_TOKEN=123456:ABC... helpdesk serve
     """
-    import logging
-
+    from bot.ops import setup_logging
     from bot.telegram.app import serve as run
 
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # aiohttp's access log would print the request path, which holds the token.
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    run(_settings(ctx))
+    settings = _settings(ctx)
+    secrets = [s.get_secret_value() for s in (settings.bot_token, settings.webhook_secret) if s]
+    setup_logging(log_level, secrets, settings.log_json)
+    run(settings)
 
 
 @main.command()

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=8, ge=1)
     retention_days: int = Field(default=90, ge=1)
     answer_cache_size: int = Field(default=4096, ge=0)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9090, ge=0, le=65535)  # /healthz and /metrics; 0 = off
+    log_json: bool = True
 
     # Operators (see bot/handoff.py and bot/hours.py).
     work_start: dt.time = dt.time(9, 0)

@@ -120,7 +120,7 @@ async def benchmark_served(settings: Settings, questions: list[str], citizens: i
             env = {**os.environ, "HELPDESK_BOT_TOKEN": fake.token,
                    "HELPDESK_TELEGRAM_API_URL": fake.base_url, "HELPDESK_DATA_DIR": tmp,
                    "HELPDESK_RATE_LIMIT_PER_MINUTE": "100000", "HELPDESK_RATE_LIMIT_BURST": "100000",
-                   "HELPDESK_ANSWER_CACHE_SIZE": str(cache_size)}
+                   "HELPDESK_ANSWER_CACHE_SIZE": str(cache_size), "HELPDESK_METRICS_PORT": "0"}
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot.cli", "serve", "--log-level", "WARNING", env=env,
                 cwd=str(Path(__file__).resolve().parents[1]))
@@ -155,7 +155,7 @@ async def benchmark(settings: Settings, questions: list[str], citizens: int, per
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(_env_file=None, **{
             **settings.model_dump(), "bot_token": fake.token, "telegram_api_url": fake.base_url,
-            "rate_limit_per_minute": 10_000, "rate_limit_burst": 10_000})
+            "rate_limit_per_minute": 10_000, "rate_limit_burst": 10_000, "metrics_port": 0})
         helpdesk = helpdesk or Helpdesk.from_settings(settings)
         expected_for = expectations(helpdesk, questions)
         store = Store(Path(tmp) / "bench.sqlite3")

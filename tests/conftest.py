@@ -121,7 +121,8 @@ def tiny_settings(tmp_path: Path, tiny_kb_paths, tiny_intent_model, monkeypatch)
     articles, coverage = tiny_kb_paths
     shutil.copytree(tiny_intent_model, tmp_path / "data" / "intents")
     env = {"HELPDESK_DATA_DIR": str(tmp_path / "data"), "HELPDESK_ARTICLES_DIR": str(articles),
-           "HELPDESK_COVERAGE_FILE": str(coverage), "HELPDESK_EMBEDDER": "fake"}
+           "HELPDESK_COVERAGE_FILE": str(coverage), "HELPDESK_EMBEDDER": "fake",
+           "HELPDESK_METRICS_PORT": "0"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)  # no stray .env from the developer's folder
@@ -170,7 +171,7 @@ class BotHarness:
         values = dict(bot_token=fake.token, telegram_api_url=fake.base_url, data_dir=data_dir,
                       rate_limit_per_minute=600, rate_limit_burst=50,
                       operators_chat_id=OPERATORS_CHAT, work_weekdays="0-6",
-                      work_start=dt.time(0, 0), work_end=dt.time(23, 59, 59))
+                      work_start=dt.time(0, 0), work_end=dt.time(23, 59, 59), metrics_port=0)
         values.update(overrides)
         self.settings = Settings(_env_file=None, **values)
         self.store = self.bot = self.dp = self.task = None

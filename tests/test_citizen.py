@@ -170,3 +170,21 @@ async def test_mydata_and_forget(running_bot):
     await fake.press(user, forget)
     await fake.wait_sent(user, before + 2)
     assert store.export_user(user) == {"user": None, "messages": [], "feedback": [], "tickets": []}
+
+
+async def test_served_bot_exposes_health_and_metrics(bot_harness):
+    import socket
+
+    import aiohttp
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    harness = await bot_harness(metrics_port=port)
+    await harness.fake.send_text(5991, "Как оплатить налог онлайн?")
+    await harness.fake.wait_sent(5991, 1)
+    async with aiohttp.ClientSession() as http:
+        assert (await http.get(f"http://127.0.0.1:{port}/healthz")).status == 200
+        page = await (await http.get(f"http://127.0.0.1:{port}/metrics")).text()
+    assert 'helpdesk_messages_total{direction="in"} 1' in page
+    assert "helpdesk_reply_seconds_count 1" in page

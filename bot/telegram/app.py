@@ -21,6 +21,7 @@ from bot.config import ConfigError, Settings
 from bot.dialogue import Helpdesk
 from bot.store import Store
 from bot.handoff import Handoff
+from bot.ops import Metrics, ops_app
 from bot.reload import Reloader
 from bot.telegram import citizen, errors, operator
 from bot.telegram.middlewares import DedupMiddleware, RateLimitMiddleware, RetryAfterMiddleware
@@ -51,7 +52,8 @@ def build_dispatcher(helpdesk: Helpdesk, store: Store, settings: Settings,
     handoff = Handoff(store, settings, helpdesk)
     # SimpleEventIsolation: one update at a time per chat, so a citizen's replies keep their order.
     dp = Dispatcher(events_isolation=SimpleEventIsolation(), helpdesk=helpdesk, store=store,
-                    settings=settings, handoff=handoff, background_every=background_every)
+                    settings=settings, handoff=handoff, background_every=background_every,
+                    metrics=Metrics())
     dp.workflow_data["reloader"] = Reloader(settings, dp)
     # Telegram may deliver an update twice (a retry after a timeout): its effect happens once.
     dp.update.outer_middleware(DedupMiddleware(store))
@@ -68,6 +70,9 @@ def build_dispatcher(helpdesk: Helpdesk, store: Store, settings: Settings,
 
 
 async def _on_shutdown(dispatcher: Dispatcher) -> None:
+    runner = dispatcher.workflow_data.pop("ops_runner", None)
+    if runner is not None:
+        await runner.cleanup()
     for name in ("handoff_task", "watch_task"):
         task = dispatcher.workflow_data.pop(name, None)
         if task is not None:
@@ -80,6 +85,14 @@ async def _on_shutdown(dispatcher: Dispatcher) -> None:
 
 async def _on_startup(bot: Bot, dispatcher: Dispatcher, store: Store, settings: Settings,
                       handoff: Handoff, background_every: float) -> None:
+    if settings.metrics_port:
+        app = ops_app(dispatcher.workflow_data["metrics"], store,
+                      ready=lambda: dispatcher.workflow_data.get("helpdesk") is not None)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, settings.metrics_host, settings.metrics_port).start()
+        dispatcher.workflow_data["ops_runner"] = runner
+        log.info("health and metrics on %s:%r", settings.metrics_host, settings.metrics_port)
     await handoff.check_group(bot)
     # Resend relays a previous run left pending, remind waiting citizens — and keep doing it.
     dispatcher.workflow_data["handoff_task"] = asyncio.create_task(

@@ -77,7 +77,8 @@ async def send_reply(message: Message, user_id: int, reply: Reply, store: Store,
 
 
 async def answer_text(message: Message, text: str, bot: Bot, helpdesk: Helpdesk, store: Store,
-                      settings: Settings, prefix: str = "", handoff: Handoff | None = None) -> None:
+                      settings: Settings, prefix: str = "", handoff: Handoff | None = None,
+                      metrics=None) -> None:
     user = message.from_user
     store.touch_user(user.id)
     chosen = store.language(user.id)
@@ -97,6 +98,9 @@ async def answer_text(message: Message, text: str, bot: Bot, helpdesk: Helpdesk,
         reply = await helpdesk.areply(text, lang_hint=chosen)
     store.log_message(user.id, message.chat.id, "in", text, lang=reply.lang, intent=reply.intent,
                       action=reply.action, topic=reply.topic, confidence=reply.confidence)
+    if metrics is not None:
+        metrics.count_message("in")
+        metrics.observe_reply(reply.action, reply.latency_ms / 1000)
     await send_reply(message, user.id, reply, store, helpdesk, prefix, handoff)
 
 
@@ -180,8 +184,9 @@ async def on_cancel(message: Message, store: Store) -> None:
 
 # messages ------------------------------------------------------------------------------------
 async def on_text(message: Message, bot: Bot, helpdesk: Helpdesk, store: Store, settings: Settings,
-                  handoff: Handoff) -> None:
-    await answer_text(message, message.text, bot, helpdesk, store, settings, handoff=handoff)
+                  handoff: Handoff, metrics=None) -> None:
+    await answer_text(message, message.text, bot, helpdesk, store, settings, handoff=handoff,
+                      metrics=metrics)
 
 
 async def on_edited(message: Message, bot: Bot, helpdesk: Helpdesk, store: Store, settings: Settings,

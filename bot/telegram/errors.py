@@ -12,8 +12,10 @@ from bot.texts import t
 log = logging.getLogger(__name__)
 
 
-async def on_error(event: ErrorEvent, store=None) -> bool:
+async def on_error(event: ErrorEvent, store=None, metrics=None) -> bool:
     update = event.update
+    if metrics is not None:
+        metrics.count_error()
     # The update's text may hold personal data: log its id and the error only.
     log.error("update %r failed: %r", update.update_id, event.exception,
               exc_info=(type(event.exception), event.exception, event.exception.__traceback__))
