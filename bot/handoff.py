@@ -128,10 +128,12 @@ class Handoff:
         return True
 
     async def deliver(self, bot: Bot, relay_id: int) -> bool:
-        row = next((r for r in self.tickets.pending_relays() if r["id"] == relay_id), None)
-        return await self._deliver_row(bot, row) if row else False
+        return await self._deliver_row(bot, {"id": relay_id})
 
     async def _deliver_row(self, bot: Bot, row: dict) -> bool:
+        row = self.tickets.lease_relay(row["id"])
+        if row is None:  # being sent by the other path, or already sent
+            return False
         ticket = self.tickets.get(row["ticket_id"])
         if row["direction"] == "to_operators":
             target, thread = self.chat_id, ticket["thread_id"]

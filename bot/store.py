@@ -134,6 +134,12 @@ def m002_tickets_relay_audit(db: sqlite_utils.Database) -> None:
         )""")
 
 
+@migrations()
+def m003_relay_lease(db: sqlite_utils.Database) -> None:
+    # A relay row is leased by whoever sends it, so the handler and the retry loop never both do.
+    db.execute("ALTER TABLE relay ADD COLUMN lease_until REAL")
+
+
 class Store:
     """The helpdesk's database; safe to share between asyncio tasks and threads."""
 

@@ -158,6 +158,18 @@ class Tickets:
                  redact(text) if text else None, time.time()])
             return cursor.lastrowid if cursor.rowcount == 1 else None
 
+    def lease_relay(self, relay_id: int, seconds: float = 60.0) -> dict | None:
+        """Take a pending relay for sending (None if someone else has it or it is done)."""
+        now = time.time()
+        with self.store._lock, self.db.conn:
+            cursor = self.db.execute(
+                "UPDATE relay SET state = 'sending', lease_until = ? WHERE id = ? AND "
+                "(state = 'pending' OR (state = 'sending' AND lease_until < ?))",
+                [now + seconds, relay_id, now])
+            if cursor.rowcount != 1:
+                return None
+        return self._one("SELECT * FROM relay WHERE id = ?", [relay_id])
+
     def relay_sent(self, relay_id: int, copied_message_id: int | None) -> None:
         self.store._write("UPDATE relay SET state = 'sent', copied_message_id = ?, sent_at = ?, "
                           "attempts = attempts + 1 WHERE id = ?", (copied_message_id, time.time(), relay_id))
@@ -168,7 +180,9 @@ class Tickets:
                           "WHERE id = ?", (error[:300], give_up_after, relay_id))
 
     def pending_relays(self) -> list[dict]:
-        return list(self.db.query("SELECT * FROM relay WHERE state = 'pending' ORDER BY id"))
+        """Waiting to be sent, or leased by a sender that never finished (a crash)."""
+        return list(self.db.query("SELECT * FROM relay WHERE state = 'pending' OR "
+                                  "(state = 'sending' AND lease_until < ?) ORDER BY id", [time.time()]))
 
     def relays(self, ticket_id: int) -> list[dict]:
         return list(self.db.query("SELECT * FROM relay WHERE ticket_id = ? ORDER BY id", [ticket_id]))

@@ -82,3 +82,17 @@ def test_draft_from_last_reply(tickets):
     reply = tickets.last_operator_reply(ticket_id)
     tickets.add_draft(tickets.get(ticket_id), 77, reply["text"])
     assert tickets.drafts()[0]["answer"] == "second"
+
+
+def test_a_relay_is_leased_by_one_sender_only(tickets):
+    ticket_id = new(tickets)
+    tickets.open(ticket_id, 1)
+    relay = tickets.queue_relay(ticket_id, "to_citizen", -100, 9, 77, "x")
+    assert tickets.lease_relay(relay)["state"] == "sending"
+    assert tickets.lease_relay(relay) is None          # the retry loop must not send it too
+    assert tickets.pending_relays() == []
+    tickets.store.db.execute("UPDATE relay SET lease_until = 0 WHERE id = ?", [relay])
+    tickets.store.db.conn.commit()
+    assert [r["id"] for r in tickets.pending_relays()] == [relay]  # a crashed sender's lease ran out
+    tickets.relay_sent(relay, 5)
+    assert tickets.lease_relay(relay) is None
