@@ -1,4 +1,4 @@
-"""SQLite storage through sqlite-utils: users, messages, feedback (tickets and audit come later).
+"""SQLite storage through sqlite-utils: users, messages, feedback, tickets, audit, the inbox.
 
 * WAL journal: readers (reports) never block the bot's writes.
 * ``synchronous=NORMAL``: with WAL a commit survives a crash of the process; only a power loss
@@ -17,12 +17,16 @@ import os
 import sqlite3
 import threading
 import time
+from contextvars import ContextVar
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from bot.redact import redact
+
+# The update whose handler is running (set by the inbox middleware; None outside handlers).
+HANDLING_UPDATE: ContextVar[int | None] = ContextVar("handling_update", default=None)
 
 migrations = Migrations("citizen-helpdesk")
 
@@ -140,6 +144,28 @@ def m003_relay_lease(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE relay ADD COLUMN lease_until REAL")
 
 
+@migrations()
+def m004_inbox(db: sqlite_utils.Database) -> None:
+    # Raw updates are kept (redacted) from the moment they arrive until they are handled, so a
+    # crash mid-handling replays them; processed_updates only remembered the ids.
+    db.execute("""
+        CREATE TABLE inbox (
+            update_id INTEGER PRIMARY KEY,
+            state TEXT NOT NULL,             -- received | handling | done | failed
+            payload TEXT,                    -- redacted update JSON; NULL once handled
+            attempts INTEGER NOT NULL DEFAULT 0,
+            received_at REAL NOT NULL,
+            done_at REAL
+        )""")
+    db.execute("CREATE INDEX inbox_unfinished ON inbox(state, update_id)")
+    db.execute("INSERT INTO inbox (update_id, state, attempts, received_at, done_at) "
+               "SELECT update_id, 'done', 1, handled_at, handled_at FROM processed_updates")
+    db.execute("DROP TABLE processed_updates")
+    # Which update wrote a transcript row, so a replayed update does not log its message twice.
+    db.execute("ALTER TABLE messages ADD COLUMN update_id INTEGER")
+    db.execute("CREATE INDEX messages_update ON messages(update_id)")
+
+
 class Store:
     """The helpdesk's database; safe to share between asyncio tasks and threads."""
 
@@ -153,6 +179,9 @@ class Store:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows (a handled update's payload, a forgotten citizen) are overwritten, not
+        # left readable in free pages.
+        self.db.execute("PRAGMA secure_delete = ON")
         self._lock = threading.Lock()
         with self._lock:
             migrations.apply(self.db)
@@ -199,21 +228,13 @@ class Store:
             raise ValueError(f"direction must be 'in' or 'out', got {direction!r}")
         return self._write(
             """INSERT INTO messages (user_id, chat_id, direction, text, lang, action, intent, topic,
-                                     confidence, latency_ms, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                     confidence, latency_ms, created_at, update_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (user_id, chat_id, direction, redact(text or ""), lang, action, intent, topic,
-             confidence, latency_ms, time.time()))
+             confidence, latency_ms, time.time(), HANDLING_UPDATE.get()))
 
     def messages(self, user_id: int) -> list[dict]:
         return list(self.db.query("SELECT * FROM messages WHERE user_id = ? ORDER BY id", [user_id]))
-
-    def first_time(self, update_id: int) -> bool:
-        """Record an update; False if it was seen before (Telegram may deliver one twice)."""
-        with self._lock, self.db.conn:
-            cursor = self.db.execute(
-                "INSERT OR IGNORE INTO processed_updates (update_id, handled_at) VALUES (?, ?)",
-                [update_id, time.time()])
-            return cursor.rowcount == 1
 
     def audit(self, actor_id: int | None, action: str, ticket_id: int | None = None,
               detail: str = "") -> None:
@@ -273,6 +294,9 @@ class Store:
         cutoff = time.time() - days * 86400
         with self._lock, self.db.conn:
             cursor = self.db.execute("DELETE FROM messages WHERE created_at < ?", [cutoff])
+            # Handled updates' ids are only needed to spot a redelivery, which comes within hours.
+            self.db.execute("DELETE FROM inbox WHERE state IN ('done', 'failed') AND received_at < ?",
+                            [cutoff])
             return cursor.rowcount
 
     # feedback --------------------------------------------------------------------------------

@@ -238,3 +238,26 @@ async def test_forget_closes_the_open_ticket_and_tells_operators(bot_harness):
     await fake.press(user, next(b["callback_data"] for b in sent[-1].buttons()))
     await until(lambda: harness.handoff.tickets.get(ticket["id"]) is None)
     assert any("/forget" in s.text for s in fake.sent_to(OPERATORS_CHAT) if s.thread_id == ticket["thread_id"])
+
+
+async def test_a_ticket_left_half_open_by_a_crash_gets_its_card_when_yes_comes_again(bot_harness):
+    """A crash after the ticket opened but before its card was posted: the replayed "yes" posts it."""
+    harness = await bot_harness()
+    fake, tickets = harness.fake, harness.handoff.tickets
+    user = 6090
+    await fake.send_text(user, "canlı operatorla danışmaq istəyirəm")
+    sent = await fake.wait_sent(user, 2)
+    consent = next(b["callback_data"] for s in sent for b in s.buttons()
+                   if b.get("callback_data", "").startswith("h:") and b["callback_data"].endswith(":1"))
+    ticket_id = Consent.unpack(consent).ticket
+    tickets.open(ticket_id, user)                 # what the killed process got done
+    assert tickets.get(ticket_id)["card_message_id"] is None
+    await fake.press(user, consent)
+    await until(lambda: tickets.get(ticket_id)["card_message_id"] is not None)
+    card = next(s for s in fake.sent_to(OPERATORS_CHAT) if f"#{ticket_id}" in s.text)
+    assert card.thread_id == tickets.get(ticket_id)["thread_id"]
+    # once the card is there, the same button is stale: no second topic
+    topics = len(fake.topics)
+    await fake.press(user, consent)
+    await asyncio.sleep(0.5)
+    assert len(fake.topics) == topics

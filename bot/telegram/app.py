@@ -14,17 +14,19 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from bot.config import ConfigError, Settings
 from bot.dialogue import Helpdesk
 from bot.store import Store
 from bot.handoff import Handoff
+from bot.inbox import Inbox
 from bot.ops import Metrics, ops_app
 from bot.reload import Reloader
 from bot.telegram import citizen, errors, operator
-from bot.telegram.middlewares import DedupMiddleware, RateLimitMiddleware, RetryAfterMiddleware
+from bot.telegram.durable import DurableDispatcher, DurableRequestHandler, InboxMiddleware, replay_unfinished
+from bot.telegram.middlewares import RateLimitMiddleware, RetryAfterMiddleware
 
 log = logging.getLogger(__name__)
 TOKEN_FORMAT = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
@@ -51,12 +53,13 @@ def build_dispatcher(helpdesk: Helpdesk, store: Store, settings: Settings,
                      background_every: float = 5.0) -> Dispatcher:
     handoff = Handoff(store, settings, helpdesk)
     # SimpleEventIsolation: one update at a time per chat, so a citizen's replies keep their order.
-    dp = Dispatcher(events_isolation=SimpleEventIsolation(), helpdesk=helpdesk, store=store,
-                    settings=settings, handoff=handoff, background_every=background_every,
-                    metrics=Metrics())
+    inbox = Inbox(store)
+    dp = DurableDispatcher(events_isolation=SimpleEventIsolation(), helpdesk=helpdesk, store=store,
+                           settings=settings, handoff=handoff, background_every=background_every,
+                           metrics=Metrics(), inbox=inbox)
     dp.workflow_data["reloader"] = Reloader(settings, dp)
-    # Telegram may deliver an update twice (a retry after a timeout): its effect happens once.
-    dp.update.outer_middleware(DedupMiddleware(store))
+    # Recorded before acknowledged, claimed once, replayed after a crash (bot/telegram/durable.py).
+    dp.update.outer_middleware(InboxMiddleware(inbox))
     citizens = citizen.make_router()
     citizens.message.outer_middleware(RateLimitMiddleware(settings.rate_limit_per_minute,
                                                           settings.rate_limit_burst))
@@ -70,6 +73,11 @@ def build_dispatcher(helpdesk: Helpdesk, store: Store, settings: Settings,
 
 
 async def _on_shutdown(dispatcher: Dispatcher) -> None:
+    # Let handlers in flight finish (SIGTERM is a graceful stop); any still running when the
+    # loop ends are handed back to the inbox and replayed at the next start.
+    in_flight = list(getattr(dispatcher, "_handle_update_tasks", ()))
+    if in_flight:
+        await asyncio.wait(in_flight, timeout=10)
     runner = dispatcher.workflow_data.pop("ops_runner", None)
     if runner is not None:
         await runner.cleanup()
@@ -84,7 +92,7 @@ async def _on_shutdown(dispatcher: Dispatcher) -> None:
 
 
 async def _on_startup(bot: Bot, dispatcher: Dispatcher, store: Store, settings: Settings,
-                      handoff: Handoff, background_every: float) -> None:
+                      handoff: Handoff, background_every: float, inbox: Inbox) -> None:
     if settings.metrics_port:
         app = ops_app(dispatcher.workflow_data["metrics"], store,
                       ready=lambda: dispatcher.workflow_data.get("helpdesk") is not None)
@@ -94,6 +102,8 @@ async def _on_startup(bot: Bot, dispatcher: Dispatcher, store: Store, settings: 
         dispatcher.workflow_data["ops_runner"] = runner
         log.info("health and metrics on %s:%r", settings.metrics_host, settings.metrics_port)
     await handoff.check_group(bot)
+    # Before new updates: what a killed process left half-done is handled first, in order.
+    await replay_unfinished(dispatcher, bot, inbox)
     # Resend relays a previous run left pending, remind waiting citizens — and keep doing it.
     dispatcher.workflow_data["handoff_task"] = asyncio.create_task(
         handoff.run_background(bot, background_every))
@@ -117,8 +127,8 @@ def build_webhook_app(dp: Dispatcher, bot: Bot, settings: Settings) -> web.Appli
     if not settings.webhook_secret or not settings.webhook_secret.get_secret_value():
         raise ConfigError("HELPDESK_WEBHOOK_SECRET: required with HELPDESK_WEBHOOK_URL")
     app = web.Application()
-    SimpleRequestHandler(dispatcher=dp, bot=bot,
-                         secret_token=settings.webhook_secret.get_secret_value()).register(
+    DurableRequestHandler(dp, bot, dp.workflow_data["inbox"],
+                          secret_token=settings.webhook_secret.get_secret_value()).register(
         app, path=urlparse(settings.webhook_url).path or "/")
     setup_application(app, dp, bot=bot)
     return app

@@ -7,6 +7,7 @@ Dispatcher (the bot, each test) gets routers of its own.
 
 from __future__ import annotations
 
+import html
 import logging
 
 from aiogram import Bot, F, Router
@@ -17,6 +18,7 @@ from aiogram.utils.chat_action import ChatActionSender
 
 from bot.config import Settings
 from bot.dialogue import Helpdesk, Reply, article_links, render_card
+from bot.redact import redact
 from bot.store import Store
 from bot.handoff import Handoff
 from bot.telegram.keyboards import (Consent, Feedback, ForgetMe, LangChoice, Rating, Reopen, SectorChoice,
@@ -54,7 +56,8 @@ async def ask_consent(message: Message, user_id: int, handoff: Handoff, lang: st
     if candidates:
         article = handoff.helpdesk.kb.by_topic.get(candidates[0]["topic"])
         sector = article.sector if article else None
-    name = first_name or (message.chat.first_name if message.chat else None)
+    # A Telegram name is free text (people put phone numbers in it): redacted like any text.
+    name = redact(first_name or (message.chat.first_name if message.chat else None) or "")
     ticket_id = handoff.tickets.request(user_id, message.chat.id, name, lang, sector, reason,
                                         question, candidates, confidence)
     await message.answer(t("consent_question", lang), reply_markup=consent_keyboard(ticket_id, lang))
@@ -86,7 +89,7 @@ async def answer_text(message: Message, text: str, bot: Bot, helpdesk: Helpdesk,
     if domains:
         lang = chosen or detect_language(text).lang
         verdicts = [t("link_official" if domain_is_official(d, settings.official_domains)
-                      else "link_unofficial", lang).format(domain=d) for d in domains[:3]]
+                      else "link_unofficial", lang).format(domain=html.escape(d)) for d in domains[:3]]
         await message.answer("\n".join(verdicts))
         rest = text
         for d in domains:
@@ -284,7 +287,12 @@ async def on_consent(callback: CallbackQuery, callback_data: Consent, bot: Bot, 
                      handoff: Handoff) -> None:
     user_id = callback.from_user.id
     ticket = handoff.tickets.get(callback_data.ticket)
-    if ticket is None or ticket["user_id"] != user_id or ticket["state"] != "consent":
+    mine = ticket is not None and ticket["user_id"] == user_id
+    # A crash between opening the ticket and posting its card leaves it open but unseen by
+    # operators; the replayed (or repeated) "yes" finishes the job.
+    half_open = (mine and callback_data.yes and handoff.enabled and ticket["state"] == "open"
+                 and ticket["card_message_id"] is None)
+    if not mine or (ticket["state"] != "consent" and not half_open):
         await on_stale_button(callback, store)
         return
     await callback.answer()
@@ -292,8 +300,9 @@ async def on_consent(callback: CallbackQuery, callback_data: Consent, bot: Bot, 
         handoff.tickets.decline(ticket["id"], user_id)
         await callback.message.answer(t("consent_declined", ticket["lang"]))
         return
-    store.set_consent(user_id)
-    ticket = handoff.tickets.open(ticket["id"], user_id)
+    if not half_open:
+        store.set_consent(user_id)
+        ticket = handoff.tickets.open(ticket["id"], user_id)
     await callback.message.answer(await handoff.open(bot, ticket))
 
 

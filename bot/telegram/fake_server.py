@@ -52,6 +52,7 @@ class FakeTelegram:
     def __init__(self, token: str = "123456:" + "A" * 35) -> None:
         self.token = token
         self.updates: list[dict] = []
+        self.confirmed = 0  # the highest update_id the bot has acknowledged
         self.sent: list[Sent] = []
         self.calls: defaultdict[str, int] = defaultdict(int)
         self.fail: dict[str, list[int]] = defaultdict(list)  # method -> retry_after values (429)
@@ -123,6 +124,8 @@ class FakeTelegram:
     async def _m_getUpdates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
+        # An offset confirms every earlier update: Telegram will not deliver them again.
+        self.confirmed = max(self.confirmed, offset - 1)
         self.updates = [u for u in self.updates if u["update_id"] >= offset]
         if not self.updates and timeout:
             async with self._new_update:

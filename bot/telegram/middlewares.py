@@ -62,20 +62,6 @@ class RateLimitMiddleware(BaseMiddleware):
         return None
 
 
-class DedupMiddleware(BaseMiddleware):
-    """Handle each update_id once, even if Telegram (or a restart) delivers it again."""
-
-    def __init__(self, store) -> None:
-        self.store = store
-
-    async def __call__(self, handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        update_id = getattr(event, "update_id", None)
-        if update_id is not None and not self.store.first_time(update_id):
-            log.info("update %r seen before: skipped", update_id)
-            return None
-        return await handler(event, data)
-
-
 class RetryAfterMiddleware(BaseRequestMiddleware):
     """On 429 wait ``retry_after`` seconds and send again, so no reply is lost to flood control."""
 

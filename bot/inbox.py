@@ -1,0 +1,122 @@
+"""The inbox: every update is written down before Telegram is told it arrived, and replayed
+after a crash.
+
+Telegram forgets an update once the bot acknowledges it (the next ``getUpdates`` offset, or the
+webhook's 200). aiogram acknowledges a batch while its handlers still run, so a process killed
+mid-handling would lose those messages. Here each update is recorded first (``received``),
+claimed by exactly one handler (``handling``), and marked ``done`` when the handler returns.
+At start-up, whatever a dead process left unfinished is replayed; an update that already failed
+``max_attempts`` times is set aside (``failed``) so one poisonous message cannot crash-loop
+the bot.
+
+The stored copy is redacted (texts, captions, names, phone numbers) and dropped once handled:
+a replayed question is answered from its redacted text, and operators still receive the
+original through ``copyMessage``, which needs only the message's id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, NamedTuple
+
+from aiogram.types import Update
+
+from bot.redact import redact
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+# Fields a citizen writes; everything else in an update is ids, dates and flags.
+FREE_TEXT_KEYS = frozenset({"text", "caption", "first_name", "last_name", "username", "phone_number",
+                            "title", "question", "address", "vcard", "bio"})
+# Entity offsets would no longer match the redacted text.
+DROPPED_KEYS = frozenset({"entities", "caption_entities"})
+
+
+class Recovery(NamedTuple):
+    """What a start-up found left over by the previous process."""
+    replay: list[dict]      # redacted update payloads to handle again, oldest first
+    given_up: list[int]     # update ids that failed too often and are set aside
+
+
+def redacted_payload(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: redacted_payload(v, k) for k, v in value.items() if k not in DROPPED_KEYS}
+    if isinstance(value, list):
+        return [redacted_payload(v, key) for v in value]
+    if isinstance(value, str) and key in FREE_TEXT_KEYS:
+        return redact(value)
+    return value
+
+
+class Inbox:
+    def __init__(self, store: Store, max_attempts: int = 3) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.store, self.max_attempts = store, max_attempts
+
+    def record(self, update: Update | dict) -> bool:
+        """Write an update down (before it is acknowledged); False if it was already known."""
+        raw = update if isinstance(update, dict) else update.model_dump(mode="json", by_alias=True, exclude_none=True)
+        update_id = raw.get("update_id")
+        if not isinstance(update_id, int):
+            raise ValueError("an update needs an integer update_id")
+        payload = json.dumps(redacted_payload(raw), ensure_ascii=False)
+        with self.store._lock, self.store.db.conn:
+            cursor = self.store.db.execute(
+                "INSERT OR IGNORE INTO inbox (update_id, state, payload, received_at) "
+                "VALUES (?, 'received', ?, ?)", [update_id, payload, time.time()])
+            return cursor.rowcount == 1
+
+    def claim(self, update: Update) -> bool:
+        """Take an update for handling; False if another handler has it or it is finished.
+
+        An update fed without being recorded (tests, a direct ``feed_update``) is recorded here.
+        A replay first removes the transcript rows its interrupted run wrote, so nothing is
+        logged twice.
+        """
+        if self.state(update.update_id) is None:
+            self.record(update)
+        with self.store._lock, self.store.db.conn:
+            row = self.store.db.execute("SELECT attempts FROM inbox WHERE update_id = ? AND state = 'received'",
+                                        [update.update_id]).fetchone()
+            if row is None:
+                return False
+            self.store.db.execute("UPDATE inbox SET state = 'handling', attempts = attempts + 1 "
+                                  "WHERE update_id = ?", [update.update_id])
+            if row[0]:
+                self.store.db.execute("DELETE FROM messages WHERE update_id = ?", [update.update_id])
+            return True
+
+    def finish(self, update_id: int, failed: bool = False) -> None:
+        self.store._write("UPDATE inbox SET state = ?, payload = NULL, done_at = ? WHERE update_id = ?",
+                          ("failed" if failed else "done", time.time(), update_id))
+
+    def release(self, update_id: int) -> None:
+        """Hand an interrupted update back (shutdown cancelled its handler): the next start replays it."""
+        self.store._write("UPDATE inbox SET state = 'received' WHERE update_id = ? AND state = 'handling'",
+                          (update_id,))
+
+    def recover(self) -> Recovery:
+        """At start-up, before any handler runs: what the previous process left unfinished."""
+        with self.store._lock, self.store.db.conn:
+            db = self.store.db
+            given_up = [r[0] for r in db.execute(
+                "SELECT update_id FROM inbox WHERE state = 'handling' AND attempts >= ?", [self.max_attempts])]
+            db.execute("UPDATE inbox SET state = 'failed', payload = NULL, done_at = ? "
+                       "WHERE state = 'handling' AND attempts >= ?", [time.time(), self.max_attempts])
+            db.execute("UPDATE inbox SET state = 'received' WHERE state = 'handling'")
+            replay = [json.loads(r[0]) for r in db.execute(
+                "SELECT payload FROM inbox WHERE state = 'received' ORDER BY update_id")]
+        for update_id in given_up:
+            log.error("update %r failed %r times: set aside", update_id, self.max_attempts)
+        return Recovery(replay, given_up)
+
+    def counts(self) -> dict[str, int]:
+        return {r["state"]: r["n"] for r in self.store.db.query(
+            "SELECT state, COUNT(*) AS n FROM inbox GROUP BY state")}
+
+    def state(self, update_id: int) -> str | None:
+        rows = list(self.store.db.query("SELECT state FROM inbox WHERE update_id = ?", [update_id]))
+        return rows[0]["state"] if rows else None

@@ -1,0 +1,172 @@
+"""The inbox wired into aiogram: recorded before acknowledged, claimed once, replayed after a
+crash — with the real Dispatcher polling (and a real webhook) against the loopback Bot API."""
+
+import asyncio
+
+import aiohttp
+import pytest
+from aiogram import Bot, F, Router
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import Message
+from aiohttp.test_utils import TestServer
+
+from bot.inbox import Inbox
+from bot.store import Store
+from bot.telegram.durable import DurableDispatcher, DurableRequestHandler, InboxMiddleware, replay_unfinished
+from bot.telegram.fake_server import FakeTelegram
+
+
+class Recorder:
+    """A handler that notes what it handled and can be held (to be "killed" mid-handling)."""
+
+    def __init__(self, hold: bool = False, fail_on: str | None = None) -> None:
+        self.handled: list[int] = []
+        self.started: list[int] = []
+        self.gate = asyncio.Event()
+        if not hold:
+            self.gate.set()
+        self.fail_on = fail_on
+
+    async def on_text(self, message: Message, event_update) -> None:
+        self.started.append(event_update.update_id)
+        await self.gate.wait()
+        if message.text == self.fail_on:
+            raise RuntimeError("boom")
+        self.handled.append(event_update.update_id)
+        await message.answer(f"ok {message.text}")
+
+
+def make_dispatcher(store: Store, recorder: Recorder) -> DurableDispatcher:
+    inbox = Inbox(store)
+    # As in production: one update at a time per chat, so later ones wait unclaimed.
+    dp = DurableDispatcher(inbox=inbox, events_isolation=SimpleEventIsolation())
+    dp.update.outer_middleware(InboxMiddleware(inbox))
+    router = Router()
+    router.message.register(recorder.on_text, F.text)
+    dp.include_router(router)
+
+    async def replay(bot: Bot, dispatcher: DurableDispatcher) -> None:
+        await replay_unfinished(dispatcher, bot, inbox)
+
+    dp.startup.register(replay)
+    return dp
+
+
+@pytest.fixture
+async def fake():
+    server = await FakeTelegram().start()
+    yield server
+    await server.stop()
+
+
+async def poll(dp, fake):
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    bot = Bot(fake.token, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
+    task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+    return bot, task
+
+
+async def wait_until(condition, timeout: float = 10.0) -> None:
+    async def loop():
+        while not condition():
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(loop(), timeout)
+
+
+async def test_updates_acknowledged_mid_handling_survive_a_crash_and_are_handled_once(fake, tmp_path):
+    store = Store(tmp_path / "h.sqlite3")
+    held = Recorder(hold=True)
+    dp = make_dispatcher(store, held)
+    bot, task = await poll(dp, fake)
+    pushed = [(await fake.send_text(7, f"q{i}"))["update_id"] for i in range(3)]
+    # aiogram acknowledges the batch (next getUpdates offset) while the first handler is held
+    # and the other two wait their turn, not yet started: all three are in the inbox.
+    await wait_until(lambda: fake.confirmed >= pushed[-1] and len(held.started) == 1)
+    inbox = Inbox(store)
+    assert [inbox.state(u) for u in pushed] == ["handling", "received", "received"]
+    # The process dies: its handlers never finish and Telegram will not send these again.
+    in_flight = list(dp._handle_update_tasks)
+    task.cancel()
+    for t in in_flight:
+        t.cancel()
+    await asyncio.gather(task, *in_flight, return_exceptions=True)
+    await bot.session.close()
+    assert held.handled == [] and fake.updates == []
+
+    fresh = Recorder()
+    dp2 = make_dispatcher(store, fresh)
+    bot2, task2 = await poll(dp2, fake)
+    try:
+        await wait_until(lambda: len(fake.sent_to(7)) == 3)
+        assert fresh.handled == pushed                       # replayed, in order
+        assert [s.text for s in fake.sent_to(7)] == ["ok q0", "ok q1", "ok q2"]
+        assert all(inbox.state(u) == "done" for u in pushed)
+    finally:
+        await dp2.stop_polling()
+        await task2
+        store.close()
+
+
+async def test_a_redelivered_update_is_handled_once(fake, tmp_path):
+    store = Store(tmp_path / "h.sqlite3")
+    recorder = Recorder()
+    dp = make_dispatcher(store, recorder)
+    update = await fake.send_text(8, "hello")
+    fake.updates.append(dict(update))           # Telegram sends it again (a timeout on its side)
+    bot, task = await poll(dp, fake)
+    try:
+        await wait_until(lambda: fake.confirmed >= update["update_id"] and recorder.handled)
+        await asyncio.sleep(0.3)
+        assert recorder.handled == [update["update_id"]] and len(fake.sent_to(8)) == 1
+    finally:
+        await dp.stop_polling()
+        await task
+        store.close()
+
+
+async def test_a_failing_handler_marks_the_update_failed_not_replayed(fake, tmp_path):
+    store = Store(tmp_path / "h.sqlite3")
+    dp = make_dispatcher(store, Recorder(fail_on="bad"))
+    bot, task = await poll(dp, fake)
+    update = await fake.send_text(9, "bad")
+    try:
+        await wait_until(lambda: Inbox(store).state(update["update_id"]) == "failed")
+        assert Inbox(store).recover().replay == []
+    finally:
+        await dp.stop_polling()
+        await task
+        store.close()
+
+
+async def test_webhook_records_the_update_before_answering_200(fake, tmp_path):
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiohttp import web
+
+    store = Store(tmp_path / "h.sqlite3")
+    held = Recorder(hold=True)
+    dp = make_dispatcher(store, held)
+    bot = Bot(fake.token, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
+    app = web.Application()
+    DurableRequestHandler(dp, bot, dp.workflow_data["inbox"], secret_token="s3cret").register(app, path="/hook")
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as http:
+            headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+            answer = await http.post(server.make_url("/hook"), headers=headers,
+                                     json={"update_id": 70, **fake.message_update(10, "salam")})
+            assert answer.status == 200
+            # Acknowledged, and still held by its handler: it is in the inbox already.
+            assert Inbox(store).state(70) in ("received", "handling")
+            junk = await http.post(server.make_url("/hook"), headers=headers, json={"no": "update"})
+            assert junk.status == 400
+        held.gate.set()
+        await wait_until(lambda: Inbox(store).state(70) == "done")
+    finally:
+        await server.close()
+        await bot.session.close()
+        store.close()
