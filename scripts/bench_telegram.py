@@ -3,11 +3,24 @@
 N simulated citizens talk at once to the real `helpdesk serve` process (polling; real Helpdesk,
 real SQLite), through a Bot API server on 127.0.0.1 run by this script in its own process, as
 Telegram's servers would be. Each citizen sends its questions one after another, waiting
-for the reply (as people do). Reported: messages/s, p50/p95 reply latency, lost and duplicated
-replies. Two passes: "cold" (reply cache off: every message goes through the models) and "warm"
-(cache on: repeated questions, as a helpdesk's frequent questions are, skip the models).
+for the reply (as people do). Reported per pass: messages/s, p50/p95 reply latency, lost and
+duplicated replies, the bot process's peak memory (VmHWM). Two passes, with the rate limit raised
+out of the way: "cold" (reply cache off: every message goes through the models) and "warm" (cache
+on: repeated questions, as a helpdesk's frequent questions are, skip the models).
+
+With --flood M, two more passes (issue 7) under the shipped default rate limit (bot/config.py: 20 a
+minute, burst 8; not a local .env's), reply cache off, each on a fresh `helpdesk serve`:
+"without_flooder" (the same N citizens: the baseline) and "with_flooder" (the same N citizens
+while one more citizen sends M messages as fast as possible, never waiting for a reply). Each
+ordinary citizen sends at most the burst (8) here, even if --messages asks for more, so the rate
+limit never drops their messages and 0 lost still means 0 lost. Reported for the ordinary
+citizens: the figures above, and "p95_slowdown" (p95 with / without the flooder). For the
+flooder: messages sent, replies got, of which answers and rate-limit warnings (one per burst it
+runs into), and the most answers its token bucket could have allowed (burst + refills over the
+flood). One untimed question warms each fresh bot up first.
 
 Usage:  python scripts/bench_telegram.py ../shared/eval/dev.jsonl [--citizens 50] [--messages 10]
+                                         [--flood 300]
 (needs a built index and intent model: `make index`).
 """
 
@@ -21,7 +34,9 @@ import resource
 import sys
 import tempfile
 import time
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator, Callable
 
 import numpy as np
 
@@ -33,7 +48,17 @@ from bot.store import Store  # noqa: E402
 from bot.telegram.app import build_dispatcher, make_bot  # noqa: E402
 from bot.telegram.fake_server import FakeTelegram  # noqa: E402
 from bot.telegram.render import find_domains  # noqa: E402
+from bot.texts import TEXTS  # noqa: E402
 from retrieval.normalize import tokens  # noqa: E402
+
+RATE_LIMIT_WARNINGS = frozenset(strings["rate_limited"] for strings in TEXTS.values())
+# The shipped defaults, not whatever a local .env sets: the flood passes measure the bot as shipped.
+DEFAULT_PER_MINUTE = Settings.model_fields["rate_limit_per_minute"].default
+DEFAULT_BURST = Settings.model_fields["rate_limit_burst"].default
+QUIET_SECONDS = 3.0  # the flooder's dropped messages leave no trace: "done" is this long with no reply
+
+# A started bot: the loopback server it polls, and a way to read its peak memory in MB.
+BotUnderTest = tuple[FakeTelegram, Callable[[], int | None]]
 
 
 def expected_replies(text: str, action: str = "answer") -> int:
@@ -92,6 +117,92 @@ async def run_pass(fake: FakeTelegram, questions: list[str], citizens: int, per_
     }
 
 
+# The flood ------------------------------------------------------------------------------------
+
+def flood_text(questions: list[str], expected_for: dict[str, int]) -> str:
+    """A question answered in one message, so the flooder's answers and warnings can be told apart
+    by count."""
+    return next((q for q in questions if expected_for[q] == 1), questions[0])
+
+
+async def flood(fake: FakeTelegram, user: int, text: str, count: int) -> None:
+    """``count`` messages as fast as possible, never waiting for a reply."""
+    for _ in range(count):
+        await fake.send_text(user, text)
+        await asyncio.sleep(0)  # only lets the other citizens' sends interleave; no pacing
+
+
+async def wait_quiet(fake: FakeTelegram, chat_id: int, since: float, quiet: float, timeout: float) -> None:
+    """Until nothing reached ``chat_id`` for ``quiet`` seconds (or ``timeout`` ran out)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sent = fake.sent_to(chat_id)
+        idle = time.monotonic() - (sent[-1].at if sent else since)
+        if idle >= quiet:
+            return
+        await asyncio.sleep(quiet - idle)
+
+
+def flooder_report(fake: FakeTelegram, user: int, sent: int, started: float, replies_per_answer: int,
+                   per_minute: float, burst: int) -> dict:
+    replies = fake.sent_to(user)
+    warnings = sum(reply.text in RATE_LIMIT_WARNINGS for reply in replies)
+    flood_seconds = (replies[-1].at - started) if replies else 0.0
+    return {
+        "sent": sent,
+        "replies": len(replies),
+        "answers": (len(replies) - warnings) // replies_per_answer,
+        "rate_limit_warnings": warnings,
+        # The bucket starts full and refills at per_minute: no more answers than this can pass.
+        "answers_allowed_at_most": burst + int(flood_seconds * per_minute / 60),
+        "seconds": round(flood_seconds, 2),
+    }
+
+
+async def run_flood_pass(fake: FakeTelegram, questions: list[str], citizens: int, per_citizen: int,
+                         first_user: int, timeout: float, expected_for: dict[str, int], flood_messages: int,
+                         per_minute: float, burst: int) -> dict:
+    """``run_pass`` for the ordinary citizens while one more citizen floods (none if 0 messages)."""
+    if not flood_messages:
+        return await run_pass(fake, questions, citizens, per_citizen, first_user, timeout, expected_for)
+    flooder = first_user + citizens  # next to the ordinary citizens' ids, never one of them
+    text = flood_text(questions, expected_for)
+    started = time.monotonic()
+    report, _ = await asyncio.gather(
+        run_pass(fake, questions, citizens, per_citizen, first_user, timeout, expected_for),
+        flood(fake, flooder, text, flood_messages))
+    await wait_quiet(fake, flooder, started, QUIET_SECONDS, timeout)
+    report["flooder"] = flooder_report(fake, flooder, flood_messages, started, expected_for[text],
+                                       per_minute, burst)
+    return report
+
+
+async def flood_passes(start_bot: Callable[[], AbstractAsyncContextManager[BotUnderTest]],
+                       questions: list[str], citizens: int, per_citizen: int, flood_messages: int,
+                       timeout: float, expected_for: dict[str, int], per_minute: float,
+                       burst: int) -> dict:
+    """The ordinary citizens without, then with, the flooder; each pass on a freshly started bot
+    (so its peak memory is its own) that has the given rate limit and the reply cache off."""
+    # Within the burst the rate limit never touches an ordinary citizen, so their expected reply
+    # counts hold; more would make lost replies of deliberate drops.
+    per_citizen = min(per_citizen, burst)
+    report: dict = {"rate_limit_per_minute": per_minute, "rate_limit_burst": burst,
+                    "citizens": citizens, "messages_each": per_citizen}
+    for name, messages, first_user in (("without_flooder", 0, 40_000_000),
+                                       ("with_flooder", flood_messages, 50_000_000)):
+        async with start_bot() as (fake, peak_memory_mb):
+            # One untimed question first: a fresh process's first model call pays one-off loading
+            # costs that would otherwise land on whichever citizens happen to be queued behind it.
+            await run_pass(fake, questions, 1, 1, first_user - 1, timeout, expected_for)
+            report[name] = await run_flood_pass(fake, questions, citizens, per_citizen, first_user, timeout,
+                                                expected_for, messages, per_minute, burst)
+            report[name]["bot_peak_memory_mb"] = peak_memory_mb()
+    report["p95_slowdown"] = round(report["with_flooder"]["p95_ms"] / report["without_flooder"]["p95_ms"], 2)
+    return report
+
+
+# The served bot (the README's figures) ---------------------------------------------------------
+
 async def _wait_for_bot(fake: FakeTelegram, process, timeout: float = 300.0) -> None:
     """The served bot is ready once it polls for updates."""
     deadline = time.monotonic() + timeout
@@ -103,38 +214,52 @@ async def _wait_for_bot(fake: FakeTelegram, process, timeout: float = 300.0) -> 
         await asyncio.sleep(0.2)
 
 
+@asynccontextmanager
+async def served_bot(data_dir: Path, *, per_minute: float, burst: int,
+                     cache_size: int) -> AsyncIterator[BotUnderTest]:
+    """A `helpdesk serve` subprocess polling a fresh loopback server, with its own database."""
+    fake = await FakeTelegram().start()
+    with tempfile.TemporaryDirectory() as tmp:
+        # The served bot keeps its database in its own data folder; the index and the
+        # intent model are shared read-only.
+        for part in ("index", "intents"):
+            (Path(tmp) / part).symlink_to(Path(data_dir).resolve() / part)
+        env = {**os.environ, "HELPDESK_BOT_TOKEN": fake.token,
+               "HELPDESK_TELEGRAM_API_URL": fake.base_url, "HELPDESK_DATA_DIR": tmp,
+               "HELPDESK_RATE_LIMIT_PER_MINUTE": str(per_minute), "HELPDESK_RATE_LIMIT_BURST": str(burst),
+               "HELPDESK_ANSWER_CACHE_SIZE": str(cache_size), "HELPDESK_METRICS_PORT": "0"}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "serve", "--log-level", "WARNING", env=env,
+            cwd=str(Path(__file__).resolve().parents[1]))
+        try:
+            await _wait_for_bot(fake, process)
+            yield fake, lambda: _rss_mb(process.pid)
+        finally:
+            process.terminate()
+            await process.wait()
+            await fake.stop()
+
+
 async def benchmark_served(settings: Settings, questions: list[str], citizens: int, per_citizen: int,
-                           timeout: float = 120.0) -> dict:
+                           timeout: float = 120.0, flood: int = 0) -> dict:
     """The real `helpdesk serve` process against the loopback server run here: one pass with the
-    reply cache off (cold), one with it on (warm)."""
+    reply cache off (cold), one with it on (warm); with ``flood`` messages, the flood passes under
+    the shipped default rate limit."""
     data_dir = settings.data_dir
     expected_for = expectations(Helpdesk.from_settings(settings), questions)
     report: dict = {"citizens": citizens, "messages_each": per_citizen}
     for name, cache_size, first_user in (("cold", 0, 10_000_000), ("warm", 4096, 20_000_000)):
-        fake = await FakeTelegram().start()
-        with tempfile.TemporaryDirectory() as tmp:
-            # The served bot keeps its database in its own data folder; the index and the
-            # intent model are shared read-only.
-            for part in ("index", "intents"):
-                (Path(tmp) / part).symlink_to(Path(data_dir).resolve() / part)
-            env = {**os.environ, "HELPDESK_BOT_TOKEN": fake.token,
-                   "HELPDESK_TELEGRAM_API_URL": fake.base_url, "HELPDESK_DATA_DIR": tmp,
-                   "HELPDESK_RATE_LIMIT_PER_MINUTE": "100000", "HELPDESK_RATE_LIMIT_BURST": "100000",
-                   "HELPDESK_ANSWER_CACHE_SIZE": str(cache_size), "HELPDESK_METRICS_PORT": "0"}
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "serve", "--log-level", "WARNING", env=env,
-                cwd=str(Path(__file__).resolve().parents[1]))
-            try:
-                await _wait_for_bot(fake, process)
-                if name == "warm":  # fill the cache as frequent questions would
-                    await run_pass(fake, questions, 1, len(questions), 30_000_000, timeout, expected_for)
-                report[name] = await run_pass(fake, questions, citizens, per_citizen, first_user, timeout,
-                                              expected_for)
-                report[name]["bot_peak_memory_mb"] = _rss_mb(process.pid)
-            finally:
-                process.terminate()
-                await process.wait()
-                await fake.stop()
+        async with served_bot(data_dir, per_minute=100_000, burst=100_000,
+                              cache_size=cache_size) as (fake, peak_memory_mb):
+            if name == "warm":  # fill the cache as frequent questions would
+                await run_pass(fake, questions, 1, len(questions), 30_000_000, timeout, expected_for)
+            report[name] = await run_pass(fake, questions, citizens, per_citizen, first_user, timeout,
+                                          expected_for)
+            report[name]["bot_peak_memory_mb"] = peak_memory_mb()
+    if flood:
+        report["flood"] = await flood_passes(
+            lambda: served_bot(data_dir, per_minute=DEFAULT_PER_MINUTE, burst=DEFAULT_BURST, cache_size=0),
+            questions, citizens, per_citizen, flood, timeout, expected_for, DEFAULT_PER_MINUTE, DEFAULT_BURST)
     return report
 
 
@@ -148,33 +273,67 @@ def _rss_mb(pid: int) -> int | None:
     return None
 
 
-async def benchmark(settings: Settings, questions: list[str], citizens: int, per_citizen: int,
-                    timeout: float = 120.0, helpdesk: Helpdesk | None = None) -> dict:
-    """The same load with the Dispatcher in this process (used by the tests)."""
+# The bot in this process (the tests) -----------------------------------------------------------
+
+def _own_peak_memory_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+@asynccontextmanager
+async def in_process_bot(settings: Settings, helpdesk: Helpdesk, **overrides) -> AsyncIterator[BotUnderTest]:
+    """The Dispatcher polling a fresh loopback server from this process, with a fresh database;
+    ``overrides`` replace settings (the rate limit)."""
     fake = await FakeTelegram().start()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(_env_file=None, **{
             **settings.model_dump(), "bot_token": fake.token, "telegram_api_url": fake.base_url,
-            "rate_limit_per_minute": 10_000, "rate_limit_burst": 10_000, "metrics_port": 0})
-        helpdesk = helpdesk or Helpdesk.from_settings(settings)
-        expected_for = expectations(helpdesk, questions)
+            "metrics_port": 0, **overrides})
         store = Store(Path(tmp) / "bench.sqlite3")
         bot = make_bot(settings)
         dp = build_dispatcher(helpdesk, store, settings)
         polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
-        cache_size = helpdesk.cache_size
         try:
-            helpdesk.cache_size = 0  # cold: every message goes through the models
-            cold = await run_pass(fake, questions, citizens, per_citizen, 10_000_000, timeout, expected_for)
-            helpdesk.cache_size = cache_size or 4096
-            warm = await run_pass(fake, questions, citizens, per_citizen, 20_000_000, timeout, expected_for)
+            yield fake, _own_peak_memory_mb  # the benchmark's own memory is in it too
         finally:
             await dp.stop_polling()
             await asyncio.wait_for(polling, 10)
             store.close()
             await fake.stop()
-    return {"citizens": citizens, "messages_each": per_citizen, "cold": cold, "warm": warm,
-            "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+async def benchmark(settings: Settings, questions: list[str], citizens: int, per_citizen: int,
+                    timeout: float = 120.0, helpdesk: Helpdesk | None = None, flood: int = 0) -> dict:
+    """The same load with the Dispatcher in this process (used by the tests)."""
+    helpdesk = helpdesk or Helpdesk.from_settings(settings)
+    expected_for = expectations(helpdesk, questions)
+    cache_size = helpdesk.cache_size
+    async with in_process_bot(settings, helpdesk, rate_limit_per_minute=10_000,
+                              rate_limit_burst=10_000) as (fake, _):
+        helpdesk.cache_size = 0  # cold: every message goes through the models
+        cold = await run_pass(fake, questions, citizens, per_citizen, 10_000_000, timeout, expected_for)
+        helpdesk.cache_size = cache_size or 4096
+        warm = await run_pass(fake, questions, citizens, per_citizen, 20_000_000, timeout, expected_for)
+    report = {"citizens": citizens, "messages_each": per_citizen, "cold": cold, "warm": warm}
+    if flood:
+        report["flood"] = await benchmark_flood(settings, questions, citizens, per_citizen, flood,
+                                                timeout, helpdesk)
+    report["peak_memory_mb"] = _own_peak_memory_mb()
+    return report
+
+
+async def benchmark_flood(settings: Settings, questions: list[str], citizens: int, per_citizen: int,
+                          flood: int, timeout: float = 120.0, helpdesk: Helpdesk | None = None) -> dict:
+    """The flood passes with the Dispatcher in this process, under ``settings``' own rate limit
+    (the shipped default unless the caller changed it), reply cache off."""
+    helpdesk = helpdesk or Helpdesk.from_settings(settings)
+    expected_for = expectations(helpdesk, questions)
+    cache_size, helpdesk.cache_size = helpdesk.cache_size, 0
+    try:
+        return await flood_passes(lambda: in_process_bot(settings, helpdesk), questions, citizens,
+                                  per_citizen, flood, timeout, expected_for,
+                                  settings.rate_limit_per_minute, settings.rate_limit_burst)
+    finally:
+        helpdesk.cache_size = cache_size
 
 
 def main() -> None:
@@ -182,11 +341,14 @@ def main() -> None:
     parser.add_argument("file", type=Path, help="JSON Lines with a 'text' per line")
     parser.add_argument("--citizens", type=int, default=50)
     parser.add_argument("--messages", type=int, default=10, help="messages per citizen")
+    parser.add_argument("--flood", type=int, default=0, metavar="M",
+                        help="also the flood passes: one more citizen sends M messages at once (0 = skip)")
     args = parser.parse_args()
     questions = [json.loads(line)["text"] for line in args.file.read_text(encoding="utf-8").splitlines()
                  if line.strip()]
     settings = load_settings()
-    report = asyncio.run(benchmark_served(settings, questions, args.citizens, args.messages))
+    report = asyncio.run(benchmark_served(settings, questions, args.citizens, args.messages,
+                                          flood=args.flood))
     print(json.dumps(report, indent=1))
 
 

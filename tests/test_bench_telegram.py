@@ -26,3 +26,23 @@ async def test_benchmark_runs_end_to_end_and_loses_nothing(tiny_settings, tiny_k
         assert report[run]["messages"] == 12
         assert report[run]["lost"] == 0 and report[run]["duplicated"] == 0
         assert report[run]["messages_per_s"] > 0 and report[run]["p95_ms"] >= report[run]["p50_ms"]
+
+
+async def test_flood_is_rate_limited_and_loses_nothing_for_the_others(tiny_settings, tiny_kb):
+    embedder = HashingEmbedder(64)
+    save_index(build_index(tiny_kb, embedder), tiny_settings.index_dir)
+    helpdesk = Helpdesk.from_settings(tiny_settings, embedder=embedder)
+    settings = tiny_settings.model_copy(update={"rate_limit_burst": 4})
+    report = await bench_telegram.benchmark_flood(settings, ["vergi borcu", "Salam", "passport"],
+                                                  citizens=3, per_citizen=6, flood=60, helpdesk=helpdesk)
+    assert report["messages_each"] == 4  # capped at the burst: the limit never drops their messages
+    for run in ("without_flooder", "with_flooder"):
+        assert report[run]["messages"] == 12
+        assert report[run]["lost"] == 0 and report[run]["duplicated"] == 0
+        assert report[run]["p95_ms"] >= report[run]["p50_ms"]
+    flooder = report["with_flooder"]["flooder"]
+    assert flooder["sent"] == 60
+    assert flooder["replies"] < flooder["sent"]
+    assert flooder["rate_limit_warnings"] >= 1
+    assert 4 <= flooder["answers"] <= flooder["answers_allowed_at_most"]
+    assert "flooder" not in report["without_flooder"]
