@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check
 
-.PHONY: run test install install-test index eval bench clean
+.PHONY: run test install install-test index eval bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,16 @@ eval: index
 
 bench: index
 	$(BIN)/helpdesk bench ../shared/eval/dev.jsonl --repeat 3
+
+# atheris on each target for FUZZ_SECONDS (scripts/fuzz.py); a broken invariant stops with the input.
+FUZZ_SECONDS ?= 60
+fuzz: install-test
+	$(PIP) install -q -e '.[test,fuzz]'
+	mkdir -p fuzz-found
+	for target in normalize redact callback reply; do \
+		$(BIN)/python scripts/fuzz.py $$target -max_total_time=$(FUZZ_SECONDS) -seed=1 \
+			-print_final_stats=1 -artifact_prefix=fuzz-found/$$target- || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -19,11 +19,13 @@ _PHONE = re.compile(r"(?<![\d+])(?:\+?994|0)[\s(-]*(?:10|12|50|51|55|60|70|77|99
 _ID_CARD = re.compile(r"\b(?:AZE\s?\d{8}|AA\s?\d{7})\b", re.IGNORECASE)
 _PASSPORT = re.compile(r"\b[CP]\s?\d{8}\b", re.IGNORECASE)
 _VOEN = re.compile(r"(?<!\d)\d{10}(?!\d)")
-# FIN: 7 capital letters and digits, mixed. Alone it must look like a code (two digits or more,
+# FIN: 7 letters and digits, mixed. Alone it must look like a code (capitals, two digits or more,
 # not a word with a number glued on, like "COVID19"); after a context word ("FİN", "ФИН",
-# "personal code") any mix counts.
-_FIN = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{7}\b")
-_FIN_CONTEXT = re.compile(r"(f[iİı]n|фин|pin|şəxsi kod|personal code|личный код)\W{0,12}$", re.IGNORECASE)
+# "personal code") any mix counts, in either case.
+_FIN = re.compile(r"\b(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{7}\b")
+# Our own "[FIN]" tag is not a context word: redacting twice must change nothing more.
+_FIN_CONTEXT = re.compile(r"(?<!\[)(f[iİı]n|фин|pin|şəxsi kod|personal code|личный код)(?!\])"
+                          r"(?:\W+(?:kod\w*|код\w*|code|number|nömrə\w*|номер\w*))?\W{0,12}$", re.IGNORECASE)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -53,30 +55,36 @@ def _sub(pattern: re.Pattern, tag: str, check: Callable[[str], bool] | None = No
     return replace
 
 
+def _cards_in(chunk: str) -> str:
+    """Left to right, the longest Luhn-valid run of 13–19 digits (whole groups) starting at each
+    group becomes [CARD]; the digits around it are searched too."""
+    groups = list(re.finditer(r"\d+", chunk))
+    out, last, i = [], 0, 0
+    while i < len(groups):
+        digits, end = "", None
+        for j in range(i, len(groups)):
+            digits += groups[j].group(0)
+            if len(digits) > 19:
+                break
+            if len(digits) >= 13 and luhn_ok(digits):
+                end = j
+        if end is None:
+            i += 1
+            continue
+        out += [chunk[last:groups[i].start()], "[CARD]"]
+        last, i = groups[end].end(), end + 1
+    return "".join(out) + chunk[last:]
+
+
 def _redact_cards(text: str) -> str:
-    """Card numbers (13–19 digits, Luhn-valid), also when other digits stand right beside them:
-    the longest Luhn-valid run of whole digit groups inside a digit sequence is replaced."""
-    def swap(match: re.Match) -> str:
-        chunk = match.group(0)
-        groups = list(re.finditer(r"\d+", chunk))
-        best = None
-        for i in range(len(groups)):
-            for j in range(len(groups) - 1, i - 1, -1):
-                digits = "".join(g.group(0) for g in groups[i:j + 1])
-                if 13 <= len(digits) <= 19 and luhn_ok(digits):
-                    if best is None or len(digits) > best[2]:
-                        best = (groups[i].start(), groups[j].end(), len(digits))
-                    break
-        if best is None:
-            return chunk
-        return chunk[:best[0]] + "[CARD]" + chunk[best[1]:]
-    return _CARD_RUN.sub(swap, text)
+    """Card numbers, also when other digits stand right beside them."""
+    return _CARD_RUN.sub(lambda match: _cards_in(match.group(0)), text)
 
 
 def _looks_like_fin(code: str, before: str) -> bool:
     if _FIN_CONTEXT.search(before):
-        return True
-    return sum(ch.isdigit() for ch in code) >= 2 and not re.match(r"[A-Z]{4,}", code)
+        return True  # "fin kodum 5zxk4pt": after a context word, any case
+    return code.isupper() and sum(ch.isdigit() for ch in code) >= 2 and not re.match(r"[A-Z]{4,}", code)
 
 
 def _redact_fin(text: str) -> str:
@@ -97,9 +105,17 @@ _STEPS = (
 
 
 def redact(text: str) -> str:
-    """The text with every identifier it recognises replaced by its tag."""
+    """The text with every identifier it recognises replaced by its tag.
+
+    Repeated until nothing changes: taking one identifier out can leave another standing alone
+    (the digits beside a card number), and text is redacted again on its way to logs and reports,
+    which must then find nothing more (atheris found both).
+    """
     if not text:
         return text
-    for step in _STEPS:
-        text = step(text)
-    return text
+    while True:  # ends: every change removes digits (tags have none) or an '@'
+        before = text
+        for step in _STEPS:
+            text = step(text)
+        if text == before:
+            return text
