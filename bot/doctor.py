@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 from typing import Iterator
 
@@ -51,7 +52,36 @@ def run_checks(settings: Settings) -> Iterator[tuple[bool, str, str]]:
         yield True, "intent model", model.name
     except IntentModelError as exc:
         yield False, "intent model", str(exc)
+    yield from _check_database(data / "helpdesk.sqlite3")
     if settings.webhook_url and not settings.webhook_secret:
         yield False, "webhook", "HELPDESK_WEBHOOK_URL is set without HELPDESK_WEBHOOK_SECRET"
     if settings.operators_chat_id is None:
         yield True, "operators", "HELPDESK_OPERATORS_CHAT_ID not set: handoffs are recorded, nobody receives them"
+
+
+def _check_database(path) -> Iterator[tuple[bool, str, str]]:
+    """Integrity, and updates waiting or set aside in the inbox (read-only: the bot may be running)."""
+    if not path.exists():
+        yield True, "database", f"{path} not created yet (the bot creates it at start)"
+        return
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            waiting = dict(db.execute("SELECT state, COUNT(*) FROM inbox WHERE state != 'done' GROUP BY state")) \
+                if "inbox" in tables else {}
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        yield False, "database", f"{path}: {exc}"
+        return
+    if check != "ok":
+        yield False, "database", f"{path}: integrity check says {check!r}: restore from `helpdesk backup`"
+        return
+    failed = waiting.pop("failed", 0)
+    pending = sum(waiting.values())
+    detail = f"{path} ok; {pending} updates waiting to be handled"
+    if failed:
+        detail += f"; {failed} set aside after failing 3 times (see the error log)"
+    yield True, "database", detail

@@ -92,7 +92,7 @@ class Metrics:
         with self._lock:
             self.errors += 1
 
-    def render(self, open_tickets: int) -> str:
+    def render(self, open_tickets: int, inbox: dict[str, int] | None = None) -> str:
         with self._lock:
             lines = ["# TYPE helpdesk_messages_total counter"]
             lines += [f'helpdesk_messages_total{{direction="{d}"}} {n}' for d, n in sorted(self.messages.items())]
@@ -100,7 +100,11 @@ class Metrics:
             lines += [f'helpdesk_replies_total{{action="{a}"}} {n}' for a, n in sorted(self.actions.items())]
             lines += ["# TYPE helpdesk_errors_total counter", f"helpdesk_errors_total {self.errors}",
                       "# TYPE helpdesk_open_tickets gauge", f"helpdesk_open_tickets {open_tickets}",
-                      "# TYPE helpdesk_reply_seconds histogram"]
+                      "# TYPE helpdesk_inbox_updates gauge"]
+            # received/handling pile up if the bot falls behind; failed ones were set aside.
+            lines += [f'helpdesk_inbox_updates{{state="{state}"}} {(inbox or {}).get(state, 0)}'
+                      for state in ("received", "handling", "failed")]
+            lines.append("# TYPE helpdesk_reply_seconds histogram")
             cumulative = 0
             for bound, count in zip(LATENCY_BUCKETS, self.latency_counts):
                 cumulative += count
@@ -127,7 +131,9 @@ def ops_app(metrics: Metrics, store, ready) -> web.Application:
     async def metrics_page(_: web.Request) -> web.Response:
         open_tickets = list(store.db.query(
             "SELECT COUNT(*) AS n FROM tickets WHERE state IN ('open', 'claimed')"))[0]["n"]
-        return web.Response(text=metrics.render(open_tickets), content_type="text/plain")
+        inbox = {r["state"]: r["n"] for r in store.db.query(
+            "SELECT state, COUNT(*) AS n FROM inbox WHERE state != 'done' GROUP BY state")}
+        return web.Response(text=metrics.render(open_tickets, inbox), content_type="text/plain")
 
     app = web.Application()
     app.router.add_get("/healthz", healthz)

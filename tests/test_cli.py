@@ -270,3 +270,9 @@ def test_purge_backup_doctor(tiny_settings, tmp_path, monkeypatch):
     monkeypatch.setenv("HELPDESK_BOT_TOKEN", "123456:" + "B" * 35)
     healthy = run("doctor")
     assert healthy.exit_code == 0 and "all good" in healthy.output and "B" * 35 not in healthy.output
+    assert "0 updates waiting" in healthy.output and "set aside" not in healthy.output
+    store = Store(tiny_settings.data_dir / "helpdesk.sqlite3")
+    store.db.execute("INSERT INTO inbox (update_id, state, attempts, received_at) VALUES (9, 'failed', 3, 0)")
+    store.db.conn.commit()
+    store.close()
+    assert "1 set aside after failing 3 times" in run("doctor").output

@@ -34,11 +34,13 @@ def test_metrics_render_prometheus_text():
     metrics.observe_reply("answer", 0.03)
     metrics.observe_reply("handoff", 20)
     metrics.count_error()
-    text = metrics.render(open_tickets=2)
+    text = metrics.render(open_tickets=2, inbox={"failed": 3})
     assert 'helpdesk_messages_total{direction="in"} 1' in text
     assert 'helpdesk_replies_total{action="answer"} 1' in text
     assert 'helpdesk_reply_seconds_bucket{le="0.05"} 1' in text and 'le="+Inf"} 2' in text
     assert "helpdesk_open_tickets 2" in text and "helpdesk_errors_total 1" in text
+    assert 'helpdesk_inbox_updates{state="failed"} 3' in text
+    assert 'helpdesk_inbox_updates{state="received"} 0' in text
 
 
 def free_port() -> int:
@@ -51,6 +53,9 @@ async def test_healthz_and_metrics_endpoints(tmp_path):
     from aiohttp import web
 
     store = Store(tmp_path / "h.sqlite3")
+    from bot.inbox import Inbox
+
+    Inbox(store).record({"update_id": 5, "message": {}})  # one update waiting
     ready = {"ok": True}
     runner = web.AppRunner(ops_app(Metrics(), store, lambda: ready["ok"]))
     await runner.setup()
@@ -62,6 +67,7 @@ async def test_healthz_and_metrics_endpoints(tmp_path):
             assert ok.status == 200 and (await ok.json()) == {"ok": True}
             page = await (await http.get(f"http://127.0.0.1:{port}/metrics")).text()
             assert "helpdesk_open_tickets 0" in page
+            assert 'helpdesk_inbox_updates{state="received"} 1' in page
             ready["ok"] = False
             assert (await http.get(f"http://127.0.0.1:{port}/healthz")).status == 503
     finally:
