@@ -33,6 +33,7 @@ from knowledge.loader import LANGS
 from retrieval.normalize import tokens
 
 log = logging.getLogger(__name__)
+CARD_QUESTION_CHARS = 700  # even in emoji (2 UTF-16 units each) the card stays under 4096
 
 
 def user_lang(store: Store, user_id: int, fallback: str | None = None) -> str:
@@ -58,6 +59,12 @@ async def ask_consent(message: Message, user_id: int, handoff: Handoff, lang: st
         sector = article.sector if article else None
     # A Telegram name is free text (people put phone numbers in it): redacted like any text.
     name = redact(first_name or (message.chat.first_name if message.chat else None) or "")
+    # The question goes on the operators' card, one message under Telegram's 4096 limit with the
+    # recent messages beside it; the whole text stays in the transcript. Redacted before it is
+    # cut, so no identifier is cut in half and missed.
+    question = redact(question)
+    if len(question) > CARD_QUESTION_CHARS:
+        question = question[:CARD_QUESTION_CHARS] + "…"
     ticket_id = handoff.tickets.request(user_id, message.chat.id, name, lang, sector, reason,
                                         question, candidates, confidence)
     await message.answer(t("consent_question", lang), reply_markup=consent_keyboard(ticket_id, lang))

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
 
 from bot.dialogue import Reply
 from bot.texts import t as ui
 from knowledge.loader import KnowledgeBase
+
+# A row id of ours fits SQLite's INTEGER; a bigger number in callback data is forged, and is
+# refused when unpacked (the stale-button answer) instead of overflowing a query.
+RowId = Annotated[int, Field(ge=0, le=2**63 - 1)]
 
 LANG_NAMES = {"az": "🇦🇿 Azərbaycanca", "ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
 
@@ -26,7 +33,7 @@ class SectorChoice(CallbackData, prefix="s"):
 
 
 class Feedback(CallbackData, prefix="f"):
-    message: int   # our messages.id of the answer
+    message: RowId   # our messages.id of the answer
     helpful: int   # 1 or 0
 
 
@@ -87,17 +94,17 @@ def topics_keyboard(kb: KnowledgeBase, sector: str, lang: str) -> InlineKeyboard
 
 
 class Consent(CallbackData, prefix="h"):
-    ticket: int
+    ticket: RowId
     yes: int
 
 
 class Rating(CallbackData, prefix="r"):
-    ticket: int
+    ticket: RowId
     stars: int
 
 
 class Reopen(CallbackData, prefix="ro"):
-    ticket: int
+    ticket: RowId
 
 
 def consent_keyboard(ticket_id: int, lang: str) -> InlineKeyboardMarkup:

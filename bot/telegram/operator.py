@@ -15,6 +15,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.handoff import Handoff
+from bot.redact import redact
 from bot.store import Store
 from bot.telegram.keyboards import rating_keyboard
 from bot.texts import t
@@ -32,8 +33,9 @@ def ticket_of(message: Message, handoff: Handoff) -> dict | None:
 
 
 def operator_name(message: Message) -> str:
+    """The operator's name as stored on the ticket: free text, so redacted like any other."""
     user = message.from_user
-    return (user.full_name or user.username or str(user.id)) if user else "?"
+    return redact(user.full_name or user.username or str(user.id)) if user else "?"
 
 
 async def _say(message: Message, text: str) -> None:
@@ -49,7 +51,7 @@ async def on_take(message: Message, bot: Bot, store: Store, handoff: Handoff) ->
         already = ticket["state"] == "claimed" and ticket["operator_id"] == message.from_user.id
         ticket = handoff.tickets.claim(ticket["id"], message.from_user.id, operator_name(message))
     except TicketError as exc:
-        await _say(message, f"#{ticket['id']}: {exc}")
+        await _say(message, f"#{ticket['id']}: {html.escape(str(exc))}")
         return
     store.audit(message.from_user.id, "take", ticket["id"])
     await _say(message, f"✋ #{ticket['id']} taken by {html.escape(ticket['operator_name'])}")
@@ -64,7 +66,7 @@ async def on_release(message: Message, store: Store, handoff: Handoff) -> None:
     try:
         handoff.tickets.release(ticket["id"], message.from_user.id)
     except TicketError as exc:
-        await _say(message, f"#{ticket['id']}: {exc}")
+        await _say(message, f"#{ticket['id']}: {html.escape(str(exc))}")
         return
     store.audit(message.from_user.id, "release", ticket["id"])
     await _say(message, f"↩️ #{ticket['id']} released: waiting for an operator")
@@ -77,7 +79,7 @@ async def on_close(message: Message, bot: Bot, store: Store, handoff: Handoff) -
     try:
         ticket = handoff.tickets.close(ticket["id"])
     except TicketError as exc:
-        await _say(message, f"#{ticket['id']}: {exc}")
+        await _say(message, f"#{ticket['id']}: {html.escape(str(exc))}")
         return
     store.audit(message.from_user.id, "close", ticket["id"])
     await _say(message, f"✅ #{ticket['id']} closed by {html.escape(operator_name(message))}")
@@ -93,18 +95,22 @@ async def on_transfer(message: Message, command: CommandObject, bot: Bot, store:
     if ticket is None and message.reply_to_message is None:
         return
     if target is None or target.is_bot:
-        if not (command.args or "").strip().isdigit():
-            await _say(message, "Reply to the colleague's message with /transfer, or /transfer <user id>.")
+        arg = (command.args or "").strip()
+        # ASCII digits only ("²".isdigit(), but int() refuses it), no longer than a Telegram id
+        # (52 bits): a longer number would overflow SQLite's INTEGER.
+        if not (arg.isascii() and arg.isdigit() and len(arg) <= 16):
+            # Sent as HTML: a bare "<user id>" is refused by Telegram ("Unsupported start tag").
+            await _say(message, "Reply to the colleague's message with /transfer, or /transfer &lt;user id&gt;.")
             return
-        target_id, target_name = int(command.args.strip()), f"operator {command.args.strip()}"
+        target_id, target_name = int(arg), f"operator {arg}"
     else:
-        target_id, target_name = target.id, target.full_name
+        target_id, target_name = target.id, redact(target.full_name)
     if ticket is None:
         return
     try:
         ticket = handoff.tickets.claim(ticket["id"], target_id, target_name, force=True)
     except TicketError as exc:
-        await _say(message, f"#{ticket['id']}: {exc}")
+        await _say(message, f"#{ticket['id']}: {html.escape(str(exc))}")
         return
     store.audit(message.from_user.id, "transfer", ticket["id"], f"to {target_id}")
     await _say(message, f"➡️ #{ticket['id']} transferred to {html.escape(target_name)}")
