@@ -261,3 +261,61 @@ async def test_a_ticket_left_half_open_by_a_crash_gets_its_card_when_yes_comes_a
     await fake.press(user, consent)
     await asyncio.sleep(0.5)
     assert len(fake.topics) == topics
+
+
+async def test_edits_reach_the_other_side_while_a_person_has_the_case(bot_harness):
+    harness = await bot_harness()
+    fake = harness.fake
+    user = 6020
+    ticket = await hand_off(harness, user)
+    answers_before = len(fake.sent_to(user))
+    # The citizen corrects a message: the topic sees the new text; the bot does not answer it.
+    await fake.push(fake.message_update(user, "düzəliş: pensiya mart ayı üçün", edited=True))
+    await until(lambda: any("edited" in s.text and "mart ayı" in s.text for s in fake.sent_to(OPERATORS_CHAT)
+                            if s.thread_id == ticket["thread_id"]))
+    await asyncio.sleep(0.3)
+    assert len(fake.sent_to(user)) == answers_before
+    # The operator answers, then corrects the answer: the citizen gets the corrected copy.
+    answer = await operator_says(fake, "Salam, 5 iş günü", ticket["thread_id"])
+    await fake.wait_sent(user, 1, method="copyMessage")
+    edited = fake.message_update(OPERATOR, "Salam, 10 iş günü", chat_id=OPERATORS_CHAT, chat_type="supergroup",
+                                 thread_id=ticket["thread_id"], edited=True)
+    edited["edited_message"]["message_id"] = answer["message"]["message_id"]
+    await fake.push(edited)
+    copies = await fake.wait_sent(user, 2, method="copyMessage")
+    assert int(copies[-1].params["from_chat_id"]) == OPERATORS_CHAT
+    assert any("corrected" in s.text or "düzəltdi" in s.text for s in fake.sent_to(user))
+    # An edit of a message never relayed (a /note, say) is not sent to the citizen.
+    note = fake.message_update(OPERATOR, "/note daxili", chat_id=OPERATORS_CHAT, chat_type="supergroup",
+                               thread_id=ticket["thread_id"], edited=True)
+    await fake.push(note)
+    await asyncio.sleep(0.3)
+    assert len(fake.sent_to(user, "copyMessage")) == 2
+
+
+async def test_a_button_pressed_in_the_operators_group_is_answered(bot_harness):
+    harness = await bot_harness()
+    fake = harness.fake
+    update = await fake.press(OPERATOR, "h:1:1")
+    update["callback_query"]["message"]["chat"] = {"id": OPERATORS_CHAT, "type": "supergroup"}
+    await fake.push({"callback_query": update["callback_query"]})
+    await until(lambda: len(fake.callback_answers()) == 2)
+    assert "Nothing to do" in fake.callback_answers()[-1].params.get("text", "")
+
+
+async def test_transfer_in_reply_based_mode_uses_the_card(bot_harness):
+    harness = await bot_harness()
+    fake = harness.fake
+    fake.forum = False
+    await harness.stop()
+    harness = await bot_harness()
+    ticket = await hand_off(harness, 6021)
+    card = {"message_id": ticket["card_message_id"], "date": 0,
+            "chat": {"id": OPERATORS_CHAT, "type": "supergroup"}, "text": "card",
+            "from": {"id": 42, "is_bot": True, "first_name": "Helpdesk"}}
+    await operator_says(fake, f"/transfer {COLLEAGUE}", None, reply_to=card)
+    await until(lambda: harness.handoff.tickets.get(ticket["id"])["operator_id"] == COLLEAGUE)
+    # replying to something that is not a card: told how to do it
+    other = {**card, "message_id": 1, "from": {"id": COLLEAGUE, "is_bot": False, "first_name": "Leyla"}}
+    await operator_says(fake, "/transfer", None, reply_to=other)
+    await until(lambda: any("card" in s.text for s in fake.sent_to(OPERATORS_CHAT) if "transfer" in s.text))

@@ -222,6 +222,18 @@ async def on_message_to_operator(message: Message, bot: Bot, store: Store, hando
     await handoff.to_operators(bot, ticket, message)
 
 
+async def on_edit_to_operator(message: Message, bot: Bot, store: Store, handoff: Handoff,
+                              ticket: dict) -> None:
+    """A citizen corrected a message while a person has the case: the person sees the new text,
+    not a bot answer to it."""
+    text = message.text or message.caption or ""
+    store.log_message(message.from_user.id, message.chat.id, "in", text, lang=ticket["lang"],
+                      action="relay_edit")
+    excerpt = text if len(text) <= 3000 else text[:3000] + "…"
+    await handoff.post_to_ticket(bot, ticket, f"✏️ #{ticket['id']}: the citizen edited a message:\n"
+                                              f"{html.escape(excerpt)}")
+
+
 async def on_not_text(message: Message, store: Store) -> None:
     """Voice, photo, sticker, document, location…: say what the bot can read."""
     caption = message.caption or ""
@@ -359,6 +371,7 @@ def make_router() -> Router:
     router.message.register(on_message_to_operator, HasOpenTicket())
     router.message.register(on_text, F.text)
     router.message.register(on_not_text)  # anything else a private chat can carry
+    router.edited_message.register(on_edit_to_operator, HasOpenTicket())
     router.edited_message.register(on_edited, F.text)
 
     router.callback_query.register(on_lang_choice, LangChoice.filter())

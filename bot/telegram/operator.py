@@ -12,7 +12,7 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.handoff import Handoff
 from bot.redact import redact
@@ -90,9 +90,13 @@ async def on_close(message: Message, bot: Bot, store: Store, handoff: Handoff) -
 async def on_transfer(message: Message, command: CommandObject, bot: Bot, store: Store,
                       handoff: Handoff) -> None:
     """``/transfer`` replying to the colleague's message, or ``/transfer <their user id>``."""
-    ticket = ticket_of(message, handoff) if message.is_topic_message else None
+    # In a topic the ticket is the topic's; in reply-based mode, the card /transfer replies to.
+    ticket = ticket_of(message, handoff)
     target = message.reply_to_message.from_user if message.reply_to_message else None
     if ticket is None and message.reply_to_message is None:
+        return
+    if ticket is None and not message.is_topic_message:
+        await _say(message, "Reply to the ticket's card with /transfer &lt;user id&gt;.")
         return
     if target is None or target.is_bot:
         arg = (command.args or "").strip()
@@ -154,6 +158,24 @@ async def on_operator_message(message: Message, bot: Bot, store: Store, handoff:
     await handoff.to_citizen(bot, ticket, message)
 
 
+async def on_operator_edited(message: Message, bot: Bot, handoff: Handoff) -> None:
+    """An operator corrected an answer already relayed: the citizen gets the corrected version."""
+    ticket = ticket_of(message, handoff)
+    if ticket is None or ticket["state"] not in ("open", "claimed"):
+        return
+    relayed = any(r["direction"] == "to_citizen" and r["message_id"] == message.message_id
+                  and r["state"] == "sent" for r in handoff.tickets.relays(ticket["id"]))
+    if not relayed:
+        return
+    await bot.send_message(ticket["chat_id"], t("operator_edited", ticket["lang"]))
+    await bot.copy_message(ticket["chat_id"], from_chat_id=message.chat.id, message_id=message.message_id)
+
+
+async def on_operators_button(callback: CallbackQuery) -> None:
+    """The bot puts no buttons in the operators' group: a press here is stale or forged."""
+    await callback.answer("Nothing to do here.")
+
+
 async def on_reload(message: Message, settings, reloader) -> None:
     """Admins only: move the bot to the edited knowledge base (the old one serves meanwhile)."""
     if message.from_user.id not in settings.admin_ids:
@@ -175,4 +197,8 @@ def make_router(operators_chat_id: int) -> Router:
     router.message.register(on_kb, Command("kb"))
     router.message.register(on_reload, Command("reload"))
     router.message.register(on_operator_message, ~F.text.startswith("/"))
+    router.edited_message.filter(F.chat.id == operators_chat_id)
+    router.edited_message.register(on_operator_edited)
+    router.callback_query.filter(F.message.chat.id == operators_chat_id)
+    router.callback_query.register(on_operators_button)
     return router

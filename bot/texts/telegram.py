@@ -41,6 +41,7 @@ TELEGRAM_TEXTS: dict[str, dict[str, str]] = {
         "handoff_still_open": "Əməkdaşlar hələ məşğuldur, müraciətiniz açıq qalır. Bu arada bu keçidlər "
                               "kömək edə bilər:",
         "operator_took_over": "👤 Əməkdaş söhbətə qoşuldu və sizə buradan cavab yazacaq.",
+        "operator_edited": "✏️ Əməkdaş cavabını düzəltdi:",
         "ticket_closed": "Müraciətiniz bağlandı. Əməkdaşın köməyini 1-dən 5-ə qiymətləndirin. "
                          "Sual qalıbsa, «Yenidən aç» düyməsini basın.",
         "reopen": "🔄 Yenidən aç",
@@ -99,6 +100,7 @@ TELEGRAM_TEXTS: dict[str, dict[str, str]] = {
         "handoff_still_open": "Сотрудники пока заняты, ваше обращение остаётся открытым. Пока можно "
                               "посмотреть эти ссылки:",
         "operator_took_over": "👤 К разговору подключился сотрудник и ответит вам здесь.",
+        "operator_edited": "✏️ Сотрудник исправил свой ответ:",
         "ticket_closed": "Обращение закрыто. Оцените помощь сотрудника от 1 до 5. Если вопрос остался, "
                          "нажмите «Открыть снова».",
         "reopen": "🔄 Открыть снова",
@@ -158,6 +160,7 @@ TELEGRAM_TEXTS: dict[str, dict[str, str]] = {
         "handoff_still_open": "Our staff are still busy; your case stays open. Meanwhile these links may "
                               "help:",
         "operator_took_over": "👤 A member of staff has joined and will answer you here.",
+        "operator_edited": "✏️ The member of staff corrected their answer:",
         "ticket_closed": "Your case is closed. Please rate the help from 1 to 5. If anything is left, "
                          "press \"Reopen\".",
         "reopen": "🔄 Reopen",
