@@ -2,6 +2,7 @@
 crash — with the real Dispatcher polling (and a real webhook) against the loopback Bot API."""
 
 import asyncio
+import contextlib
 
 import aiohttp
 import pytest
@@ -59,13 +60,35 @@ async def fake():
     await server.stop()
 
 
-async def poll(dp, fake):
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "h.sqlite3")
+    yield s
+    s.close()
+
+
+def loopback_bot(fake) -> Bot:
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
 
-    bot = Bot(fake.token, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
+    return Bot(fake.token, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
+
+
+async def poll(dp, fake):
+    bot = loopback_bot(fake)
     task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
     return bot, task
+
+
+@contextlib.asynccontextmanager
+async def polling(dp, fake):
+    """The dispatcher polls the loopback server until the block ends (a clean stop)."""
+    _, task = await poll(dp, fake)
+    try:
+        yield
+    finally:
+        await dp.stop_polling()
+        await task
 
 
 async def wait_until(condition, timeout: float = 10.0) -> None:
@@ -76,8 +99,7 @@ async def wait_until(condition, timeout: float = 10.0) -> None:
     await asyncio.wait_for(loop(), timeout)
 
 
-async def test_updates_acknowledged_mid_handling_survive_a_crash_and_are_handled_once(fake, tmp_path):
-    store = Store(tmp_path / "h.sqlite3")
+async def test_updates_acknowledged_mid_handling_survive_a_crash_and_are_handled_once(fake, store):
     held = Recorder(hold=True)
     dp = make_dispatcher(store, held)
     bot, task = await poll(dp, fake)
@@ -97,59 +119,36 @@ async def test_updates_acknowledged_mid_handling_survive_a_crash_and_are_handled
     assert held.handled == [] and fake.updates == []
 
     fresh = Recorder()
-    dp2 = make_dispatcher(store, fresh)
-    bot2, task2 = await poll(dp2, fake)
-    try:
+    async with polling(make_dispatcher(store, fresh), fake):
         await wait_until(lambda: len(fake.sent_to(7)) == 3)
-        assert fresh.handled == pushed                       # replayed, in order
-        assert [s.text for s in fake.sent_to(7)] == ["ok q0", "ok q1", "ok q2"]
-        assert all(inbox.state(u) == "done" for u in pushed)
-    finally:
-        await dp2.stop_polling()
-        await task2
-        store.close()
+    assert fresh.handled == pushed                       # replayed, in order
+    assert [s.text for s in fake.sent_to(7)] == ["ok q0", "ok q1", "ok q2"]
+    assert all(inbox.state(u) == "done" for u in pushed)
 
 
-async def test_a_redelivered_update_is_handled_once(fake, tmp_path):
-    store = Store(tmp_path / "h.sqlite3")
+async def test_a_redelivered_update_is_handled_once(fake, store):
     recorder = Recorder()
-    dp = make_dispatcher(store, recorder)
     update = await fake.send_text(8, "hello")
     fake.updates.append(dict(update))           # Telegram sends it again (a timeout on its side)
-    bot, task = await poll(dp, fake)
-    try:
+    async with polling(make_dispatcher(store, recorder), fake):
         await wait_until(lambda: fake.confirmed >= update["update_id"] and recorder.handled)
         await asyncio.sleep(0.3)
-        assert recorder.handled == [update["update_id"]] and len(fake.sent_to(8)) == 1
-    finally:
-        await dp.stop_polling()
-        await task
-        store.close()
+    assert recorder.handled == [update["update_id"]] and len(fake.sent_to(8)) == 1
 
 
-async def test_a_failing_handler_marks_the_update_failed_not_replayed(fake, tmp_path):
-    store = Store(tmp_path / "h.sqlite3")
-    dp = make_dispatcher(store, Recorder(fail_on="bad"))
-    bot, task = await poll(dp, fake)
-    update = await fake.send_text(9, "bad")
-    try:
+async def test_a_failing_handler_marks_the_update_failed_not_replayed(fake, store):
+    async with polling(make_dispatcher(store, Recorder(fail_on="bad")), fake):
+        update = await fake.send_text(9, "bad")
         await wait_until(lambda: Inbox(store).state(update["update_id"]) == "failed")
-        assert Inbox(store).recover().replay == []
-    finally:
-        await dp.stop_polling()
-        await task
-        store.close()
+    assert Inbox(store).recover().replay == []
 
 
-async def test_webhook_records_the_update_before_answering_200(fake, tmp_path):
-    from aiogram.client.session.aiohttp import AiohttpSession
-    from aiogram.client.telegram import TelegramAPIServer
+async def test_webhook_records_the_update_before_answering_200(fake, store):
     from aiohttp import web
 
-    store = Store(tmp_path / "h.sqlite3")
     held = Recorder(hold=True)
     dp = make_dispatcher(store, held)
-    bot = Bot(fake.token, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
+    bot = loopback_bot(fake)
     app = web.Application()
     DurableRequestHandler(dp, bot, dp.workflow_data["inbox"], secret_token="s3cret").register(app, path="/hook")
     server = TestServer(app, host="127.0.0.1")
@@ -169,4 +168,3 @@ async def test_webhook_records_the_update_before_answering_200(fake, tmp_path):
     finally:
         await server.close()
         await bot.session.close()
-        store.close()

@@ -195,18 +195,28 @@ async def test_unclaimed_ticket_gets_links_and_stays_open(bot_harness):
     assert harness.handoff.tickets.get(ticket["id"])["state"] == "open"
 
 
-async def test_reply_based_relay_without_forum(bot_harness):
+async def reply_based(bot_harness):
+    """A harness whose operators' group has no topics (the bot learns it at start)."""
     harness = await bot_harness()
-    fake = harness.fake
-    fake.forum = False
+    harness.fake.forum = False
     await harness.stop()
-    harness = await bot_harness()
+    return await bot_harness()
+
+
+def card_of(ticket: dict) -> dict:
+    """The ticket's card as it appears in an operator's reply (reply-based mode)."""
+    return {"message_id": ticket["card_message_id"], "date": 0,
+            "chat": {"id": OPERATORS_CHAT, "type": "supergroup"}, "text": "card",
+            "from": {"id": 42, "is_bot": True, "first_name": "Helpdesk"}}
+
+
+async def test_reply_based_relay_without_forum(bot_harness):
+    harness = await reply_based(bot_harness)
+    fake = harness.fake
     await until(lambda: any("reply" in s.text for s in fake.sent_to(OPERATORS_CHAT)))  # said so at start
     ticket = await hand_off(harness, 6010)
     assert ticket["thread_id"] is None and ticket["card_message_id"]
-    card = {"message_id": ticket["card_message_id"], "date": 0,
-            "chat": {"id": OPERATORS_CHAT, "type": "supergroup"}, "text": "card",
-            "from": {"id": 42, "is_bot": True, "first_name": "Helpdesk"}}
+    card = card_of(ticket)
     await operator_says(fake, "Cavab reply ilə", None, reply_to=card)
     await fake.wait_sent(6010, 1, method="copyMessage")
 
@@ -304,15 +314,10 @@ async def test_a_button_pressed_in_the_operators_group_is_answered(bot_harness):
 
 
 async def test_transfer_in_reply_based_mode_uses_the_card(bot_harness):
-    harness = await bot_harness()
+    harness = await reply_based(bot_harness)
     fake = harness.fake
-    fake.forum = False
-    await harness.stop()
-    harness = await bot_harness()
     ticket = await hand_off(harness, 6021)
-    card = {"message_id": ticket["card_message_id"], "date": 0,
-            "chat": {"id": OPERATORS_CHAT, "type": "supergroup"}, "text": "card",
-            "from": {"id": 42, "is_bot": True, "first_name": "Helpdesk"}}
+    card = card_of(ticket)
     await operator_says(fake, f"/transfer {COLLEAGUE}", None, reply_to=card)
     await until(lambda: harness.handoff.tickets.get(ticket["id"])["operator_id"] == COLLEAGUE)
     # replying to something that is not a card: told how to do it
