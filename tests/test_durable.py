@@ -109,12 +109,13 @@ async def test_updates_acknowledged_mid_handling_survive_a_crash_and_are_handled
     await wait_until(lambda: fake.confirmed >= pushed[-1] and len(held.started) == 1)
     inbox = Inbox(store)
     assert [inbox.state(u) for u in pushed] == ["handling", "received", "received"]
-    # The process dies: its handlers never finish and Telegram will not send these again.
-    in_flight = list(dp._handle_update_tasks)
-    task.cancel()
-    for t in in_flight:
+    # The process dies: its reader and handlers stop where they are, and Telegram will not send
+    # these again. (Cancelling start_polling alone would leave aiogram's reader task running.)
+    dying = [task, *dp._handle_update_tasks,
+             *(t for t in asyncio.all_tasks() if t.get_coro().__name__ == "_polling")]
+    for t in dying:
         t.cancel()
-    await asyncio.gather(task, *in_flight, return_exceptions=True)
+    await asyncio.gather(*dying, return_exceptions=True)
     await bot.session.close()
     assert held.handled == [] and fake.updates == []
 
