@@ -82,11 +82,13 @@ class Handoff:
     async def open(self, bot: Bot, ticket: dict) -> str:
         """Create the topic and the card, then tell the citizen what happens next (their language)."""
         if self.enabled:
-            thread_id = None
-            if self.forum:
+            # A topic made by a run that died before posting the card is used, not made again.
+            thread_id = ticket.get("thread_id")
+            if self.forum and thread_id is None:
                 try:
                     topic = await bot.create_forum_topic(self.chat_id, self.topic_name(ticket))
                     thread_id = topic.message_thread_id
+                    self.tickets.set_topic(ticket["id"], thread_id, None)
                 except TelegramBadRequest as exc:  # topics switched off since start-up
                     log.warning("cannot create a forum topic (%r): reply-based relay", exc)
                     self.forum = False

@@ -250,16 +250,21 @@ async def test_forget_closes_the_open_ticket_and_tells_operators(bot_harness):
     assert any("/forget" in s.text for s in fake.sent_to(OPERATORS_CHAT) if s.thread_id == ticket["thread_id"])
 
 
+async def consent_pending(fake, user: int) -> tuple[str, int]:
+    """A new citizen asks for a person: the "yes" button's data and the ticket waiting for it."""
+    await fake.send_text(user, "canlı operatorla danışmaq istəyirəm")
+    sent = await fake.wait_sent(user, 2)
+    consent = next(b["callback_data"] for s in sent for b in s.buttons()
+                   if b.get("callback_data", "").startswith("h:") and b["callback_data"].endswith(":1"))
+    return consent, Consent.unpack(consent).ticket
+
+
 async def test_a_ticket_left_half_open_by_a_crash_gets_its_card_when_yes_comes_again(bot_harness):
     """A crash after the ticket opened but before its card was posted: the replayed "yes" posts it."""
     harness = await bot_harness()
     fake, tickets = harness.fake, harness.handoff.tickets
     user = 6090
-    await fake.send_text(user, "canlı operatorla danışmaq istəyirəm")
-    sent = await fake.wait_sent(user, 2)
-    consent = next(b["callback_data"] for s in sent for b in s.buttons()
-                   if b.get("callback_data", "").startswith("h:") and b["callback_data"].endswith(":1"))
-    ticket_id = Consent.unpack(consent).ticket
+    consent, ticket_id = await consent_pending(fake, user)
     tickets.open(ticket_id, user)                 # what the killed process got done
     assert tickets.get(ticket_id)["card_message_id"] is None
     await fake.press(user, consent)
@@ -271,6 +276,23 @@ async def test_a_ticket_left_half_open_by_a_crash_gets_its_card_when_yes_comes_a
     await fake.press(user, consent)
     await asyncio.sleep(0.5)
     assert len(fake.topics) == topics
+
+
+async def test_a_topic_made_before_a_crash_is_used_for_the_card(bot_harness):
+    """Killed after the topic was made but before the card: the replay posts the card there."""
+    harness = await bot_harness()
+    fake, tickets = harness.fake, harness.handoff.tickets
+    user = 6091
+    consent, ticket_id = await consent_pending(fake, user)
+    tickets.open(ticket_id, user)
+    tickets.set_topic(ticket_id, 777, None)       # the topic the killed run had made
+    fake.topics[777] = "made before the crash"
+    topics = len(fake.topics)
+    await fake.press(user, consent)
+    await until(lambda: tickets.get(ticket_id)["card_message_id"] is not None)
+    assert len(fake.topics) == topics
+    card = next(s for s in fake.sent_to(OPERATORS_CHAT) if f"#{ticket_id}" in s.text)
+    assert card.thread_id == 777 and tickets.get(ticket_id)["thread_id"] == 777
 
 
 async def test_edits_reach_the_other_side_while_a_person_has_the_case(bot_harness):
