@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from knowledge.loader import LANGS, ArticleError, KnowledgeBase, load_knowledge_base
+from knowledge.loader import LANGS, Article, ArticleError, KnowledgeBase, load_knowledge_base
 
 SHORT_SECTION_RATIO = 0.4   # a section under 40 % of the others' median is "much shorter"
 SIMILAR_COSINE = 0.97       # article vectors closer than this are too alike to tell apart
+
+_NUMBER = re.compile(r"\d+")
+_STEP_MARKER = re.compile(r"^\s*\d+[.)]\s", re.MULTILINE)  # "1. Do this" numbers steps, states nothing
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,19 @@ def find_warnings(kb: KnowledgeBase, max_age_days: int, today: dt.date | None = 
     today = today or dt.date.today()
     found: list[Finding] = []
     for article in kb.articles:
-        age = (today - article.reviewed).days
-        if age > max_age_days:
+        review = article.review
+        if not review.reviewed:
+            found.append(Finding("warning", "draft", article.path, 1,
+                                 "draft: no editor has reviewed this article yet",
+                                 f"check every fact against its sources, then "
+                                 f"`helpdesk kb review {article.id} --by NAME`"))
+        elif review.date is not None and (today - review.date).days > max_age_days:
             found.append(Finding("warning", "stale", article.path, 1,
-                                 f"reviewed {age} days ago (limit {max_age_days})",
-                                 "check the facts against the source and update 'reviewed'"))
+                                 f"reviewed {(today - review.date).days} days ago by {review.by} "
+                                 f"(limit {max_age_days})",
+                                 f"check the facts against the sources, then "
+                                 f"`helpdesk kb review {article.id} --by NAME`"))
+        found += unsupported_numbers(article)
         lengths = {lang: len(article.sections[lang].body) for lang in LANGS}
         for lang in LANGS:
             others = [lengths[o] for o in LANGS if o != lang]
@@ -70,6 +82,30 @@ def find_warnings(kb: KnowledgeBase, max_age_days: int, today: dt.date | None = 
                              f"topic '{topic}' has no article", f"run `helpdesk kb new {topic}`"))
     if embedder is not None and len(kb.articles) > 1:
         found += similar_articles(kb, embedder)
+    return found
+
+
+def card_numbers(article: Article, lang: str) -> set[str]:
+    """Every number a citizen reads in one language of the card (step markers aside)."""
+    parts = [_STEP_MARKER.sub("", article.sections[lang].body), article.title[lang],
+             *article.documents.get(lang, [])]
+    parts += [field[lang] for field in (article.fee, article.duration) if field]
+    return {m for part in parts for m in _NUMBER.findall(part)}
+
+
+def unsupported_numbers(article: Article) -> list[Finding]:
+    """Numbers in the card that no source's ``supports`` line states (a fact with no page)."""
+    supported = {m for source in article.sources for m in _NUMBER.findall(source.supports)}
+    found = []
+    for lang in LANGS:
+        missing = sorted(card_numbers(article, lang) - supported, key=lambda n: (len(n), n))
+        if missing:
+            found.append(Finding("warning", "unsourced_number", article.path,
+                                 _section_line(article.path, lang),
+                                 f"the '{lang}' card states {', '.join(missing)}, which no source's "
+                                 f"'supports' names",
+                                 "add the page that states it to 'sources' (with the number in "
+                                 "'supports'), or take the number out"))
     return found
 
 

@@ -21,13 +21,14 @@ links:
   - title: {{az: "TODO: keçidin adı", ru: "TODO: название ссылки", en: "TODO: link title"}}
     url: {portal}
 agency: {{az: "TODO", ru: "TODO", en: "TODO"}}
-channel: online                # online | asan | both
+channel: online                # online | asan | both | office
 documents: {{az: [], ru: [], en: []}}
 # fee: {{az: "...", ru: "...", en: "..."}}        # only when confirmed
 # duration: {{az: "...", ru: "...", en: "..."}}   # only when confirmed
 # legal_basis: "..."
-source: "TODO: where the facts come from"
-reviewed: {today}
+sources:                       # every fee, deadline, age, phone or law number stands in a `supports`
+  - {{url: "{portal}", title: "TODO: the page you read (replace the url too)", accessed: {today}, supports: "TODO: the facts it gives, every number written out"}}
+review: {{state: draft}}          # `helpdesk kb review {topic} --by NAME` records a review
 keywords: {{az: [TODO], ru: [TODO], en: [TODO]}}
 questions: {{az: [], ru: [], en: []}}
 ---
@@ -162,8 +163,13 @@ def import_sheet(sheet: Path, articles_dir: Path, coverage_path: Path,
                 "agency": {lang: coverage.sectors.get(entry["sector"], "—") for lang in LANGS},
                 "channel": "online",
                 "documents": {lang: [] for lang in LANGS},
-                "source": f"imported from {Path(sheet).name}: check and complete before publishing",
-                "reviewed": (today or dt.date.today()),
+                # The sheet names no page: point at the portal and say that nothing is checked yet;
+                # `kb check` flags every number the editor still has to source.
+                "sources": [{"url": entry.get("portal", "https://e-gov.az"),
+                             "title": f"imported from {Path(sheet).name}",
+                             "accessed": (today or dt.date.today()),
+                             "supports": "nothing checked yet: add the pages the facts come from"}],
+                "review": {"state": "draft"},
                 "keywords": {lang: [first[lang].get("title") or first[lang]["question"]] for lang in LANGS},
                 "questions": {lang: [r["question"] for r in topic_rows if r["lang"] == lang] for lang in LANGS},
             }

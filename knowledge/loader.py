@@ -16,33 +16,48 @@ from urllib.parse import urlparse
 
 import yaml
 
-LANGS = ("az", "ru", "en")
-CHANNELS = ("online", "asan", "both")
-KNOWLEDGE_DIR = Path(__file__).resolve().parent
+from knowledge.common import (DEFAULT_COVERAGE, DEFAULT_OFFICIAL_DOMAINS, KNOWLEDGE_DIR, LANGS,
+                              ArticleError, Coverage, is_official_url, load_coverage)
+from knowledge.directory import DEFAULT_DIRECTORY_DIR, Directory, load_directory
+
+__all__ = ["DEFAULT_COVERAGE", "DEFAULT_OFFICIAL_DOMAINS", "KNOWLEDGE_DIR", "LANGS", "ArticleError",
+           "Coverage", "Directory", "is_official_url", "load_coverage"]
+
+CHANNELS = ("online", "asan", "both", "office")
+REVIEW_STATES = ("draft", "reviewed")
 DEFAULT_ARTICLES_DIR = KNOWLEDGE_DIR / "articles"
-DEFAULT_COVERAGE = KNOWLEDGE_DIR / "coverage.yaml"
-DEFAULT_OFFICIAL_DOMAINS = (
-    "gov.az", "e-gov.az", "e-sosial.az", "asanimza.az", "sima.az", "e-qanun.az", "president.az",
-    "mygov.az", "azintelecom.az",
-)
 
 _SECTION = re.compile(r"^##\s+(\w+)\s*$")
-_REQUIRED = ("id", "topic", "sector", "title", "links", "agency", "channel", "source",
-             "reviewed", "keywords")
-
-
-class ArticleError(ValueError):
-    """A knowledge-base file that cannot be used, with where and why."""
-
-    def __init__(self, path: Path | str, line: int, message: str) -> None:
-        self.path, self.line, self.message = str(path), line, message
-        super().__init__(f"{self.path}:{line}: {message}")
+_REQUIRED = ("id", "topic", "sector", "title", "links", "agency", "channel", "sources",
+             "review", "keywords")
 
 
 @dataclass(frozen=True)
 class Link:
     title: dict[str, str]
     url: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """A page an editor read, and the facts of the card it supports (numbers written out)."""
+    url: str
+    title: str
+    accessed: dt.date
+    supports: str
+
+
+@dataclass(frozen=True)
+class Review:
+    """``draft`` until a person records a review with ``helpdesk kb review`` (who and when)."""
+    state: str = "draft"
+    by: str | None = None
+    date: dt.date | None = None
+    note: str | None = None
+
+    @property
+    def reviewed(self) -> bool:
+        return self.state == "reviewed"
 
 
 @dataclass(frozen=True)
@@ -65,8 +80,8 @@ class Article:
     sections: dict[str, Section]
     keywords: dict[str, list[str]]
     questions: dict[str, list[str]]
-    source: str
-    reviewed: dt.date
+    sources: tuple[Source, ...]
+    review: Review
     fee: dict[str, str] | None = None
     duration: dict[str, str] | None = None
     legal_basis: str | None = None
@@ -84,16 +99,13 @@ class Article:
         return "\n".join(parts)
 
 
-@dataclass(frozen=True)
-class Coverage:
-    sectors: dict[str, str]
-    topics: dict[str, dict]  # id -> {sector, portal, about}
-
-
 @dataclass
 class KnowledgeBase:
     articles: list[Article]
     coverage: Coverage
+    directory: Directory = field(default_factory=Directory)
+    # Broken directory entries are set aside, not fatal: the rest of the directory keeps serving.
+    directory_errors: list[ArticleError] = field(default_factory=list)
     content_hash: str = ""
     by_topic: dict[str, Article] = field(default_factory=dict)
 
@@ -102,27 +114,14 @@ class KnowledgeBase:
         digest = hashlib.sha256()
         for article in sorted(self.articles, key=lambda a: a.id):
             digest.update(article.content_hash.encode())
+        if self.directory.entries:  # (an empty directory keeps the hash of the articles alone)
+            digest.update(self.directory.content_hash.encode())
         self.content_hash = digest.hexdigest()[:16]
 
-
-def load_coverage(path: Path = DEFAULT_COVERAGE) -> Coverage:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ArticleError(path, 0, "coverage file not found") from exc
-    except yaml.YAMLError as exc:
-        line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else 0
-        raise ArticleError(path, line, f"broken YAML: {exc}") from exc
-    topics = {t["id"]: t for t in data.get("topics", [])}
-    return Coverage(sectors=dict(data.get("sectors", {})), topics=topics)
-
-
-def is_official_url(url: str, domains: tuple[str, ...] | list[str]) -> bool:
-    parsed = urlparse(url)
-    host = (parsed.hostname or "").lower()
-    if parsed.scheme != "https" or not host:
-        return False
-    return any(host == d or host.endswith("." + d) for d in domains)
+    @property
+    def services(self) -> tuple:
+        """Directory entries that no article covers: what a ``refer`` names."""
+        return tuple(e for e in self.directory.entries if e.topic not in self.by_topic)
 
 
 def _line_of(lines: list[str], key: str, default: int) -> int:
@@ -157,6 +156,43 @@ def _lang_map(path: Path, line: int, value, name: str, kind: type) -> dict:
     if kind is list:  # YAML reads "108" as a number; keep it as the text the editor wrote
         return {code: [str(x) for x in value[code]] for code in LANGS}
     return {code: value[code] for code in LANGS}
+
+
+def _sources(path: Path, line: int, value) -> tuple[Source, ...]:
+    if not isinstance(value, list) or not value:
+        raise ArticleError(path, line, "'sources' must be a list of {url, title, accessed, supports}")
+    out = []
+    for number, item in enumerate(value, start=1):
+        where = f"sources[{number}]"
+        if not isinstance(item, dict):
+            raise ArticleError(path, line, f"{where} must be a mapping of url, title, accessed, supports")
+        url = str(item.get("url") or "")
+        if urlparse(url).scheme not in ("https", "http") or not urlparse(url).hostname:
+            raise ArticleError(path, line, f"{where}.url must be the address of the page read, got {url!r}")
+        accessed = item.get("accessed")
+        if not isinstance(accessed, dt.date):
+            raise ArticleError(path, line, f"{where}.accessed must be a date like 2026-12-01")
+        for key in ("title", "supports"):
+            if not (isinstance(item.get(key), str) and item[key].strip()):
+                raise ArticleError(path, line, f"{where}.{key} must be non-empty text")
+        out.append(Source(url=url, title=item["title"].strip(), accessed=accessed,
+                          supports=item["supports"].strip()))
+    return tuple(out)
+
+
+def parse_review(path: Path, line: int, value) -> Review:
+    """A review block; a review date nobody recorded (a bare date) is refused."""
+    if not isinstance(value, dict) or value.get("state") not in REVIEW_STATES:
+        raise ArticleError(path, line, "'review' must be {state: draft} or the block written by "
+                                       "`helpdesk kb review` (state, by, date)")
+    if value["state"] == "draft":
+        return Review()
+    by, date = value.get("by"), value.get("date")
+    if not (isinstance(by, str) and by.strip()) or not isinstance(date, dt.date):
+        raise ArticleError(path, line, "a reviewed article needs 'by' (a name) and 'date' — "
+                                       "record it with `helpdesk kb review ID --by NAME`")
+    note = value.get("note")
+    return Review("reviewed", by.strip(), date, str(note) if note else None)
 
 
 def _sections(path: Path, lines: list[str], body_start: int) -> dict[str, Section]:
@@ -226,9 +262,8 @@ def parse_article(path: Path, text: str, coverage: Coverage,
             raise ArticleError(path, line, f"link {url!r} is not https on an official domain "
                                            f"({', '.join(domains)})")
         links.append(Link(title=_lang_map(path, line, item.get("title"), "links.title", str), url=url))
-    reviewed = meta["reviewed"]
-    if not isinstance(reviewed, dt.date):
-        raise ArticleError(path, at("reviewed"), "'reviewed' must be a date like 2026-11-25")
+    sources = _sources(path, at("sources"), meta["sources"])
+    review = parse_review(path, at("review"), meta["review"])
     optional = {}
     for key in ("fee", "duration"):
         if meta.get(key) is not None:
@@ -245,7 +280,7 @@ def parse_article(path: Path, text: str, coverage: Coverage,
         sections=_sections(path, lines, body_start),
         keywords=_lang_map(path, at("keywords"), meta["keywords"], "keywords", list),
         questions=_lang_map(path, at("questions"), questions, "questions", list),
-        source=str(meta["source"]), reviewed=reviewed,
+        sources=sources, review=review,
         legal_basis=str(meta["legal_basis"]) if meta.get("legal_basis") else None,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
         **optional,
@@ -255,11 +290,15 @@ def parse_article(path: Path, text: str, coverage: Coverage,
 def load_knowledge_base(articles_dir: Path = DEFAULT_ARTICLES_DIR,
                         coverage_path: Path = DEFAULT_COVERAGE,
                         domains: tuple[str, ...] | list[str] = DEFAULT_OFFICIAL_DOMAINS,
-                        errors: list[ArticleError] | None = None) -> KnowledgeBase:
-    """Every article under ``articles_dir``.
+                        errors: list[ArticleError] | None = None,
+                        directory_dir: Path | None = None) -> KnowledgeBase:
+    """Every article under ``articles_dir``, and the service directory.
 
     The first bad file stops the load with its error — unless ``errors`` is given: then every
-    bad file is listed there and skipped, so ``kb check`` can show them all at once.
+    bad file is listed there and skipped, so ``kb check`` can show them all at once. The
+    directory is ``directory_dir``, by default the ``directory`` folder beside the articles
+    folder (none there: no directory); its broken entries never stop the load — they are kept in
+    ``directory_errors`` (and added to ``errors``).
     """
     coverage = load_coverage(coverage_path)
     articles_dir = Path(articles_dir)
@@ -276,7 +315,15 @@ def load_knowledge_base(articles_dir: Path = DEFAULT_ARTICLES_DIR,
             errors.append(exc)
     if not articles:
         raise ArticleError(articles_dir, 0, "no articles (*.md) found")
-    return KnowledgeBase(articles=articles, coverage=coverage)
+    if directory_dir is None:
+        directory_dir = (DEFAULT_DIRECTORY_DIR if articles_dir.resolve() == DEFAULT_ARTICLES_DIR
+                         else articles_dir.parent / "directory")
+    directory_errors: list[ArticleError] = []
+    directory = load_directory(directory_dir, coverage, domains, errors=directory_errors)
+    if errors is not None:
+        errors.extend(directory_errors)
+    return KnowledgeBase(articles=articles, coverage=coverage, directory=directory,
+                         directory_errors=directory_errors)
 
 
 def _load_one(path: Path, coverage: Coverage, domains, seen: dict[str, str]) -> Article:

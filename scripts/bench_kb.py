@@ -45,7 +45,11 @@ def synthetic_kb(root: Path, count: int, seed: int = 7) -> tuple[Path, Path]:
         meta = {"id": topic, "topic": topic, "sector": "synthetic", "title": title,
                 "links": [{"title": {lang: "e-gov.az" for lang in LANGS}, "url": "https://e-gov.az"}],
                 "agency": {lang: "agency" for lang in LANGS}, "channel": "online",
-                "documents": {lang: [] for lang in LANGS}, "source": "synthetic", "reviewed": dt.date(2026, 11, 25),
+                "documents": {lang: [] for lang in LANGS},
+                "sources": [{"url": "https://e-gov.az", "title": "synthetic",
+                                                               "accessed": dt.date(2026, 11, 25),
+                                                               "supports": "synthetic"}],
+                "review": {"state": "draft"},
                 "keywords": {lang: rng.sample(WORDS[lang], 3) for lang in LANGS},
                 "questions": {lang: [] for lang in LANGS}}
         body = {lang: (title[lang], " ".join(rng.choices(WORDS[lang], k=25)) + ".") for lang in LANGS}

@@ -70,8 +70,9 @@ def article_text(topic_id: str, sector_id: str, langs: dict, **front: str) -> st
         "agency": "agency: {az: Qurum, ru: Ведомство, en: Agency}",
         "channel": "channel: online",
         "documents": "documents: {az: [Sənəd], ru: [Документ], en: [Document]}",
-        "source": "source: test fixture",
-        "reviewed": "reviewed: 2026-11-25",
+        "sources": "sources:\n  - {url: https://e-gov.az, title: Portal, accessed: 2026-11-25, "
+                   "supports: test fixture}",
+        "review": "review: {state: reviewed, by: Test Editor, date: 2026-11-25}",
         "keywords": "keywords: {" + ", ".join(f"{c}: [{v[1]}]" for c, v in langs.items()) + "}",
         "questions": "questions: {" + ", ".join(f'{c}: ["{v[0]}"]' for c, v in langs.items()) + "}",
     }

@@ -85,8 +85,8 @@ def test_broken_yaml_names_the_line(tiny_kb_paths):
 
 
 def test_missing_required_field(tiny_kb_paths):
-    error = refused(tiny_kb_paths, article_text("tax-debt-check", SECTOR, LANGS, source=""))
-    assert "missing required field 'source'" in error.message
+    error = refused(tiny_kb_paths, article_text("tax-debt-check", SECTOR, LANGS, sources=""))
+    assert "missing required field 'sources'" in error.message
 
 
 def test_id_must_match_file_name(tiny_kb_paths):
@@ -102,8 +102,8 @@ def test_no_front_matter(tiny_kb_paths):
 def test_bad_channel_and_date(tiny_kb_paths):
     assert "channel must be" in refused(
         tiny_kb_paths, article_text("tax-debt-check", SECTOR, LANGS, channel="channel: fax")).message
-    assert "'reviewed' must be a date" in refused(
-        tiny_kb_paths, article_text("tax-debt-check", SECTOR, LANGS, reviewed="reviewed: soon")).message
+    assert "'review' must be" in refused(
+        tiny_kb_paths, article_text("tax-debt-check", SECTOR, LANGS, review="review: 2026-11-25")).message
 
 
 def test_section_without_answer(tiny_kb_paths):

@@ -1,0 +1,59 @@
+"""What the articles and the service directory share: languages, errors, coverage, domains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import yaml
+
+LANGS = ("az", "ru", "en")
+KNOWLEDGE_DIR = Path(__file__).resolve().parent
+DEFAULT_COVERAGE = KNOWLEDGE_DIR / "coverage.yaml"
+DEFAULT_OFFICIAL_DOMAINS = (
+    "gov.az", "e-gov.az", "e-sosial.az", "asanimza.az", "sima.az", "e-qanun.az", "president.az",
+    "mygov.az", "azintelecom.az",
+)
+
+
+class ArticleError(ValueError):
+    """A knowledge-base file that cannot be used, with where and why."""
+
+    def __init__(self, path: Path | str, line: int, message: str) -> None:
+        self.path, self.line, self.message = str(path), line, message
+        super().__init__(f"{self.path}:{line}: {message}")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    sectors: dict[str, str]
+    topics: dict[str, dict]  # id -> {sector, portal, about}
+
+
+def load_coverage(path: Path = DEFAULT_COVERAGE) -> Coverage:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ArticleError(path, 0, "coverage file not found") from exc
+    except yaml.YAMLError as exc:
+        line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else 0
+        raise ArticleError(path, line, f"broken YAML: {exc}") from exc
+    topics = {t["id"]: t for t in data.get("topics", [])}
+    return Coverage(sectors=dict(data.get("sectors", {})), topics=topics)
+
+
+def is_official_url(url: str, domains: tuple[str, ...] | list[str]) -> bool:
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").lower()
+    if parsed.scheme != "https" or not host:
+        return False
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def is_official_url(url: str, domains: tuple[str, ...] | list[str]) -> bool:
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").lower()
+    if parsed.scheme != "https" or not host:
+        return False
+    return any(host == d or host.endswith("." + d) for d in domains)
