@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -12,7 +13,7 @@ import click
 
 from bot.config import ConfigError, Settings, load_settings
 from intents.classifier import IntentModelError
-from knowledge.loader import ArticleError, check_knowledge_base, load_knowledge_base
+from knowledge.loader import LANGS, ArticleError, check_knowledge_base, load_knowledge_base
 from retrieval.embedders import ModelMissingError, make_embedder
 from retrieval.index import (IndexMissingError, IndexStaleError, build_index, check_fresh,
                              count_chunks, read_meta, save_index)
@@ -241,23 +242,67 @@ def kb_build(ctx: click.Context, if_stale: bool, full: bool) -> None:
     click.echo(index.report.summary())
 
 
-@kb.command("stats")
+@kb.command("review")
+@click.argument("article_id")
+@click.option("--by", "by", required=True, help="Your name: who checked the facts against the sources.")
+@click.option("--note", default=None, help="What you checked or changed (kept in the file and the audit).")
 @click.pass_context
-def kb_stats(ctx: click.Context) -> None:
-    """Articles per sector, coverage, review dates and the index state.
+def kb_review(ctx: click.Context, article_id: str, by: str, note: str | None) -> None:
+    """Record that a person reviewed an article: its review block and an audit row.
 
-    Example: helpdesk kb stats
+    Check every fact against the article's sources first. The file gets
+    `review: {state: reviewed, by: NAME, date: TODAY}`; rebuild the index afterwards.
+
+    Example: helpdesk kb review tax-debt-check --by "Aysel Məmmədova" --note "fees checked"
     """
+    from knowledge.review import record_review
+
     settings = _settings(ctx)
     knowledge = load_knowledge_base(settings.articles_dir, settings.coverage_file,
                                     tuple(settings.official_domains))
-    per_sector = Counter(a.sector for a in knowledge.articles)
+    article = record_review(knowledge, article_id, by, note)
+    _audit(ctx, "kb_review", f"{article_id} reviewed by {by.strip()}" + (f": {note}" if note else ""))
+    click.echo(f"{article.path}: reviewed by {by.strip()} on {dt.date.today().isoformat()}; "
+               "next: `helpdesk kb build`")
+
+
+@kb.command("stats")
+@click.pass_context
+def kb_stats(ctx: click.Context) -> None:
+    """Per sector: articles, drafts, reviewed, stale reviews, sourced facts; directory; index.
+
+    Example: helpdesk kb stats
+    """
+    from knowledge.check import card_numbers
+
+    settings = _settings(ctx)
+    knowledge = load_knowledge_base(settings.articles_dir, settings.coverage_file,
+                                    tuple(settings.official_domains))
     click.echo(f"articles: {len(knowledge.articles)}  topics covered: "
-               f"{len(knowledge.by_topic)}/{len(knowledge.coverage.topics)}")
-    for sector in knowledge.coverage.sectors:
-        click.echo(f"  {sector:<10} {per_sector.get(sector, 0)}")
-    oldest = min(a.reviewed for a in knowledge.articles)
-    click.echo(f"oldest review: {oldest.isoformat()}  KB hash: {knowledge.content_hash}")
+               f"{len(knowledge.by_topic)}/{len(knowledge.coverage.topics)}  "
+               f"directory: {len(knowledge.directory.entries)} services "
+               f"({len(knowledge.services)} without an article)")
+    today = dt.date.today()
+    click.echo("| sector | articles | drafts | reviewed | stale | sources | facts | sourced facts | services |")
+    click.echo("|---|---|---|---|---|---|---|---|---|")
+    sectors = list(knowledge.coverage.sectors) + sorted(
+        {e.sector for e in knowledge.directory.entries} - set(knowledge.coverage.sectors))
+    for sector in sectors:
+        articles = [a for a in knowledge.articles if a.sector == sector]
+        services = sum(e.sector == sector for e in knowledge.directory.entries)
+        reviewed = [a for a in articles if a.review.reviewed]
+        stale = sum((today - a.review.date).days > settings.kb_max_age_days
+                    for a in reviewed if a.review.date)
+        facts = sourced = 0
+        for a in articles:
+            supported = {n for src in a.sources for n in re.findall(r"\d+", src.supports)}
+            numbers = set().union(*(card_numbers(a, lang) for lang in LANGS))
+            facts += len(numbers)
+            sourced += len(numbers & supported)
+        click.echo(f"| {sector} | {len(articles)} | {len(articles) - len(reviewed)} | {len(reviewed)} "
+                   f"| {stale} | {sum(len(a.sources) for a in articles)} | {facts} | {sourced} "
+                   f"| {services} |")
+    click.echo(f"KB hash: {knowledge.content_hash}")
     try:
         meta = read_meta(settings.index_dir)
         state = "up to date" if meta.kb_hash == knowledge.content_hash else "STALE"
@@ -397,14 +442,17 @@ def report_gaps(ctx: click.Context, since, fmt: str, distance: float) -> None:
 
     Example: helpdesk report gaps --since 2026-11-01 --format csv
     """
-    from bot.reports import cluster_questions, gap_questions, gaps_csv, gaps_markdown
+    from bot.reports import (cluster_questions, gap_questions, gaps_csv, gaps_markdown,
+                             referred_services)
     from bot.tickets import Tickets
 
     settings = _settings(ctx)
     store = _store(ctx)
     questions = gap_questions(store, since.date() if since else None)
     clusters = cluster_questions(questions, make_embedder(settings.embedder), distance)
-    click.echo(gaps_csv(clusters) if fmt == "csv" else gaps_markdown(clusters, Tickets(store).drafts()))
+    services = referred_services(store, since.date() if since else None)
+    click.echo(gaps_csv(clusters, services) if fmt == "csv"
+               else gaps_markdown(clusters, Tickets(store).drafts(), services))
     store.close()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -73,6 +74,12 @@ class Settings(BaseSettings):
     clarify_margin: float = Field(default=0.0, ge=0, le=1)
     intent_threshold: float = Field(default=0.5, ge=0, le=1)
     out_of_scope_threshold: float = Field(default=0.5, ge=0, le=1)
+    # The answerability check: when a directory service is referred instead of a card.
+    refer_threshold: float = Field(default=0.40, ge=0, le=1)
+    service_margin: float = Field(default=0.0, ge=-1, le=1)
+    min_coverage: float = Field(default=0.0, ge=0, le=1)
+    # What citizens see of articles no editor has reviewed: notice | refer | serve.
+    draft_policy: Literal["notice", "refer", "serve"] = "notice"
 
     @field_validator("embedder")
     @classmethod

@@ -19,14 +19,39 @@ from bot.texts import t
 from intents.language import detect_language
 from intents.classifier import IntentClassifier
 from intents.rules import SMALLTALK, IntentPrediction, KeywordIntents
+from bot.cards import (article_links, article_referral, render_card, render_referral,  # noqa: F401
+                       service_referral)
+from knowledge.directory import ServiceEntry
 from knowledge.loader import LANGS, Article, KnowledgeBase, load_knowledge_base
+from retrieval.coverage import TermCoverage
 from retrieval.embedders import Embedder, make_embedder
 from retrieval.index import load_index
 from retrieval.normalize import clean, tokens
-from retrieval.search import FusionConfig, HybridSearcher, Mode, SearchResult
+from retrieval.search import FusionConfig, HybridSearcher, Mode, SearchResult, is_folded_az
 
 # Retrieval reads this much of a message; a 10,000-character paste is still answered, from its start.
 MAX_QUERY_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What the served pipeline saw of one message before any threshold was applied.
+
+    ``Helpdesk.reply`` is ``reply_from(observe(...))``; threshold tuning observes each question
+    once and replays ``reply_from`` with other policies, so it measures the pipeline that serves.
+    """
+    text: str
+    query: str
+    lang: str
+    query_lang: str
+    mode: str
+    intent: IntentPrediction
+    sectors: dict
+    scores: tuple | None  # (BM25, dense) raw scores per document; None when search was skipped
+
+    @property
+    def empty(self) -> bool:
+        return not tokens(self.query)
 
 
 @dataclass
@@ -44,35 +69,18 @@ class Reply:
     lang_fallback: bool = False
     choices: list[str] = field(default_factory=list)  # the topics a clarify offers
     reason: str = ""                                  # why the policy chose the action
+    service: str | None = None                        # the directory entry a refer names
+    draft: bool = False                               # the card shown has not been reviewed
+    coverage: float = 1.0                             # the answerability check's word coverage
 
     def to_json_dict(self) -> dict:
         """The ``helpdesk ask --json`` contract of DESIGN.md (and nothing else)."""
         data = asdict(self)
-        for extra in ("lang_fallback", "choices", "reason"):
+        for extra in ("lang_fallback", "choices", "reason", "draft", "coverage"):
             data.pop(extra)
+        if data["service"] is None:
+            data.pop("service")
         return data
-
-
-def render_card(article: Article, lang: str) -> str:
-    """A service card in plain text: title, steps, then documents, fee, time, where, agency."""
-    lang = lang if lang in LANGS else "az"
-    section = article.sections[lang]
-    lines = [section.title, "", section.body, ""]
-    documents = article.documents.get(lang) or []
-    if documents:
-        lines.append(f"{t('documents', lang)}: " + "; ".join(documents))
-    if article.fee:
-        lines.append(f"{t('fee', lang)}: {article.fee[lang]}")
-    if article.duration:
-        lines.append(f"{t('duration', lang)}: {article.duration[lang]}")
-    lines.append(f"{t('where', lang)}: {t('channel_' + article.channel, lang)}")
-    lines.append(f"{t('agency', lang)}: {article.agency[lang]}")
-    return "\n".join(lines).strip()
-
-
-def article_links(article: Article, lang: str) -> list[dict]:
-    lang = lang if lang in LANGS else "az"
-    return [{"title": link.title[lang], "url": link.url} for link in article.links]
 
 
 class IntentReader:
@@ -103,15 +111,22 @@ class IntentReader:
 
 
 COMPLAINTS_TOPIC = "complaints-appeals"
+DRAFT_POLICIES = ("notice", "refer", "serve")
 
 
 class Helpdesk:
     def __init__(self, kb: KnowledgeBase, searcher: HybridSearcher,
-                 policy: PolicyConfig | None = None, intents=None, cache_size: int = 4096) -> None:
+                 policy: PolicyConfig | None = None, intents=None, cache_size: int = 4096,
+                 draft_policy: str = "notice") -> None:
+        if draft_policy not in DRAFT_POLICIES:
+            raise ValueError(f"draft_policy must be one of {', '.join(DRAFT_POLICIES)}")
         self.kb = kb
         self.searcher = searcher
         self.policy = policy or PolicyConfig()
         self.intents = intents or IntentReader()
+        self.draft_policy = draft_policy
+        self.term_coverage = TermCoverage(kb)
+        self.services = kb.directory.by_id
         # Citizens ask the same questions again and again: remember recent replies (LRU) so a
         # repeated question skips the model. The key is the cleaned text, so "Salam" and
         # "salam\u200b" share an entry; a new Helpdesk (a reload) starts empty.
@@ -135,13 +150,15 @@ class Helpdesk:
                               clarify_threshold=settings.clarify_threshold,
                               clarify_margin=settings.clarify_margin,
                               intent_threshold=settings.intent_threshold,
-                              out_of_scope_threshold=settings.out_of_scope_threshold)
+                              out_of_scope_threshold=settings.out_of_scope_threshold,
+                              refer_threshold=settings.refer_threshold,
+                              service_margin=settings.service_margin,
+                              min_coverage=settings.min_coverage)
         classifier = IntentClassifier.load(settings.intents_dir)
         return cls(kb, HybridSearcher(kb, index, embedder, fusion), policy, IntentReader(classifier),
-                   cache_size=settings.answer_cache_size)
+                   cache_size=settings.answer_cache_size, draft_policy=settings.draft_policy)
 
-    def reply(self, text: str, lang_hint: str | None = None, mode: Mode = "hybrid") -> Reply:
-        started = time.perf_counter()
+    def _prelude(self, text, lang_hint: str | None) -> tuple[str, str, str, str, bool]:
         text = text if isinstance(text, str) else ""
         query = clean(text)[:MAX_QUERY_CHARS]
         guess = detect_language(query, default=lang_hint if lang_hint in LANGS else "az")
@@ -149,21 +166,62 @@ class Helpdesk:
         lang = lang_hint if lang_hint in LANGS else guess.lang
         # Several words and no sign of any of our languages: answer in Azerbaijani and say so.
         fallback = lang_hint not in LANGS and not guess.confident and len(tokens(query)) >= 3
-        key = (query, lang_hint if lang_hint in LANGS else None, mode, self.policy)
+        return text, query, lang, guess.lang, fallback
+
+    def reply(self, text: str, lang_hint: str | None = None, mode: Mode = "hybrid") -> Reply:
+        started = time.perf_counter()
+        text, query, lang, query_lang, fallback = self._prelude(text, lang_hint)
+        key = (query, lang_hint if lang_hint in LANGS else None, mode, self.policy, self.draft_policy)
         cached = self._cached(key)
         if cached is not None:
             reply = cached
             reply.text = text
-        elif not tokens(query):
-            reply = Reply(text, lang, "smalltalk", "empty", None, 0.0, t("empty", lang))
         else:
-            reply = self._answer(text, query, lang, guess.lang, mode)
-            self._remember(key, reply)
+            reply = self.reply_from(self._observe(text, query, lang, query_lang, mode))
+            if reply.intent != "empty":
+                self._remember(key, reply)
         if fallback:
             reply.lang_fallback = True
             reply.answer = f"{t('fallback_unknown_lang', lang)}\n\n{reply.answer}"
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         return reply
+
+    def observe(self, text: str, lang_hint: str | None = None, mode: Mode = "hybrid",
+                always_search: bool = False) -> Observation:
+        """The expensive half of :meth:`reply` (intent, sector, BM25 and dense scores)."""
+        text, query, lang, query_lang, _ = self._prelude(text, lang_hint)
+        return self._observe(text, query, lang, query_lang, mode, always_search)
+
+    def _observe(self, text: str, query: str, lang: str, query_lang: str, mode: Mode,
+                 always_search: bool = False) -> Observation:
+        if not tokens(query):
+            return Observation(text, query, lang, query_lang, mode, IntentPrediction("empty", 0.0),
+                               {}, None)
+        intent, sectors = self.intents.analyze(query)
+        skip = intent.intent in SMALLTALK and intent.confidence >= self.policy.intent_threshold
+        scores = None if skip and not always_search else self.searcher.raw_scores(query, mode, query_lang)
+        return Observation(text, query, lang, query_lang, mode, intent, sectors, scores)
+
+    def reply_from(self, obs: Observation, policy: PolicyConfig | None = None) -> Reply:
+        """The decision half of :meth:`reply`: thresholds, the answerability check, the text."""
+        policy = policy or self.policy
+        text, lang = obs.text, obs.lang
+        if obs.empty:
+            return Reply(text, lang, "smalltalk", "empty", None, 0.0, t("empty", lang))
+        intent = obs.intent
+        scores = obs.scores
+        if scores is None and not (intent.intent in SMALLTALK
+                                   and intent.confidence >= policy.intent_threshold):
+            scores = self.searcher.raw_scores(obs.query, obs.mode, obs.query_lang)
+        result = (SearchResult() if scores is None else self.searcher.combine(
+            *scores, mode=obs.mode, k=5, folded=is_folded_az(obs.query, obs.query_lang),
+            sector_probs=obs.sectors))
+        coverage = self.term_coverage.coverage(obs.query, result.top.topic) if result.top else 1.0
+        decision = decide(intent, result, policy, coverage)
+        candidates = [{"topic": h.topic, "score": h.score} for h in result.hits]
+        base = dict(text=text, lang=lang, intent=intent.intent, confidence=result.confidence,
+                    candidates=candidates, reason=decision.reason, coverage=round(coverage, 3))
+        return self._render(decision, result, base)
 
     def _cached(self, key: tuple) -> Reply | None:
         if self.cache_size <= 0:
@@ -187,23 +245,19 @@ class Helpdesk:
         """The same, off the event loop: encoding is CPU-bound."""
         return await asyncio.to_thread(self.reply, text, lang_hint)
 
-    def _answer(self, text: str, query: str, lang: str, query_lang: str, mode: Mode) -> Reply:
-        intent, sectors = self.intents.analyze(query)
-        skip_search = intent.intent in SMALLTALK and intent.confidence >= self.policy.intent_threshold
-        result: SearchResult = (SearchResult() if skip_search
-                                else self.searcher.search(
-                                    query, k=5, mode=mode, lang=query_lang,
-                                    sector_probs=sectors))
-        decision = decide(intent, result, self.policy)
-        candidates = [{"topic": h.topic, "score": h.score} for h in result.hits]
-        base = dict(text=text, lang=lang, intent=intent.intent, confidence=result.confidence,
-                    candidates=candidates, reason=decision.reason)
+    def _render(self, decision, result: SearchResult, base: dict) -> Reply:
+        lang = base["lang"]
         if decision.action == "smalltalk":
-            return Reply(action="smalltalk", topic=None, answer=t(intent.intent, lang), **base)
+            return Reply(action="smalltalk", topic=None, answer=t(decision.reason, lang), **base)
+        if decision.action == "refer":
+            entry = self.services[decision.topics[0]]
+            answer, links = service_referral(entry, lang)
+            base["confidence"] = result.top_service.score if result.top_service else 0.0
+            return Reply(action="refer", topic=None, answer=answer, links=links,
+                         service=entry.id, **base)
         if decision.action == "answer":
             article = self.kb.by_topic[decision.topics[0]]
-            return Reply(action="answer", topic=article.topic, answer=render_card(article, lang),
-                         links=article_links(article, lang), **base)
+            return self._card(article, lang, base)
         if decision.action == "clarify":
             titles = [self.kb.by_topic[topic].title[lang] for topic in decision.topics]
             answer = t("clarify", lang) + "\n" + "\n".join(f"• {title}" for title in titles)
@@ -214,6 +268,31 @@ class Helpdesk:
             article = self.kb.by_topic[COMPLAINTS_TOPIC]
             return Reply(action="handoff", topic=None, answer=t("complaint", lang),
                          links=article_links(article, lang), **base)
-        key = {"operator_request": "operator_request", "out_of_scope": "out_of_scope"}.get(
+        key = {"operator_request": "operator_request", "personal_case": "personal_case"}.get(
             decision.reason, "handoff")
         return Reply(action="handoff", topic=None, answer=t(key, lang), **base)
+
+    def card_reply(self, article: Article, lang: str, text: str = "", intent: str = "question",
+                   confidence: float = 1.0) -> Reply:
+        """The reply for one article (the menu and clarify buttons), under the draft policy."""
+        return self._card(article, lang, dict(text=text, lang=lang, intent=intent,
+                                              confidence=confidence, candidates=[], reason="chosen"))
+
+    def service_reply(self, entry: ServiceEntry, lang: str, text: str = "") -> Reply:
+        """The refer reply for one directory service (the menu's "more services")."""
+        answer, links = service_referral(entry, lang)
+        return Reply(text=text, lang=lang, action="refer", intent="question", topic=None,
+                     confidence=1.0, answer=answer, links=links, reason="chosen", service=entry.id)
+
+    def _card(self, article: Article, lang: str, base: dict) -> Reply:
+        """A card, or what the draft policy shows instead of an unreviewed one."""
+        draft = not article.review.reviewed
+        if draft and self.draft_policy == "refer":
+            answer, links = article_referral(article, lang)
+            return Reply(action="refer", topic=article.topic, answer=answer, links=links,
+                         service=article.topic, draft=True, **base)
+        answer = render_card(article, lang)
+        if draft and self.draft_policy == "notice":
+            answer = f"{answer}\n\n{t('draft_notice', lang)}"
+        return Reply(action="answer", topic=article.topic, answer=answer,
+                     links=article_links(article, lang), draft=draft, **base)

@@ -1,7 +1,10 @@
 """``helpdesk eval``: answer quality on a labelled JSON Lines file, per retrieval mode and language.
 
-Groups: ``all``, each language, and ``az-folded`` — Azerbaijani typed without its letters —
-reported apart because it is how most citizens write.
+Groups: ``all``, each language, ``az-folded`` — Azerbaijani typed without its letters —
+reported apart because it is how most citizens write, and ``style:<style>`` for items that carry a
+``style``. ``no_card`` items (no article answers them) count as right for any action but
+``answer``; the share of them answered with a card is the wrong-card rate, and handoff precision
+leaves them out (a person is a fine outcome for them).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import numpy as np
 from intents.language import AZ_LETTERS
 
 MODES = ("hybrid", "bm25", "dense")
-HANDOFF_INTENTS = frozenset({"operator_request", "out_of_scope", "complaint"})
+HANDOFF_INTENTS = frozenset({"operator_request", "personal_case", "complaint"})
 
 
 def expected_intent(item: dict) -> str | None:
@@ -55,6 +58,8 @@ def groups_of(item: dict) -> list[str]:
     groups = ["all", item.get("lang", "?")]
     if item.get("lang") == "az" and not any(ch in AZ_LETTERS for ch in item["text"]):
         groups.append("az-folded")
+    if item.get("style"):
+        groups.append(f"style:{item['style']}")
     return groups
 
 
@@ -82,14 +87,23 @@ def score(items: list[dict], replies: list[dict]) -> dict[str, dict]:
             if expect["action"] == "handoff":
                 c["handoff_expected"] += 1
                 c["handoff_hit"] += reply["action"] == "handoff"
-            if reply["action"] == "handoff":
+            if reply["action"] == "handoff" and expect["action"] != "no_card":
                 c["handoff_predicted"] += 1
                 c["handoff_right"] += expect["action"] == "handoff"
+            if expect["action"] == "no_card":
+                c["no_card"] += 1
+                c["wrong_card"] += reply["action"] == "answer"
+                if expect.get("service") and expect["service"] != "out-of-scope":
+                    c["refer_expected"] += 1
+                    c["refer_right"] += (reply["action"] == "refer"
+                                         and reply.get("service") == expect["service"])
+            c["refers"] += reply["action"] == "refer"
             if expect["action"] == "smalltalk":
                 c["smalltalk"] += 1
                 c["smalltalk_ok"] += (reply["action"] == "smalltalk"
                                       and reply["intent"] == expect.get("intent", reply["intent"]))
-            c["action_ok"] += reply["action"] == expect["action"]
+            c["action_ok"] += (reply["action"] != "answer" if expect["action"] == "no_card"
+                               else reply["action"] == expect["action"])
             wanted = expected_intent(item)
             if wanted is not None:
                 c["intent_items"] += 1
@@ -106,6 +120,10 @@ def score(items: list[dict], replies: list[dict]) -> dict[str, dict]:
             "handoff_recall": _ratio(c["handoff_hit"], c["handoff_expected"]),
             "handoff_precision": _ratio(c["handoff_right"], c["handoff_predicted"]),
             "smalltalk_accuracy": _ratio(c["smalltalk_ok"], c["smalltalk"]),
+            "no_card": c["no_card"],
+            "wrong_card_rate": _ratio(c["wrong_card"], c["no_card"]),
+            "refers": c["refers"],
+            "refer_service_accuracy": _ratio(c["refer_right"], c["refer_expected"]),
             "action_accuracy": _ratio(c["action_ok"], c["items"]),
             "language_accuracy": _ratio(c["lang_ok"], c["items"]),
             "intent_accuracy": _ratio(c["intent_ok"], c["intent_items"]),
@@ -123,11 +141,14 @@ def evaluate(helpdesk, items: list[dict], modes: tuple[str, ...] = MODES) -> dic
         if mode == "hybrid":
             report["confusion"] = confusion(items, replies)
             for item, reply in zip(items, replies):
-                if reply["action"] != item["expect"]["action"] or (
-                        item["expect"].get("topic") and reply["topic"] != item["expect"]["topic"]):
+                expect = item["expect"]
+                wrong = (reply["action"] == "answer" if expect["action"] == "no_card"
+                         else reply["action"] != expect["action"]
+                         or (expect.get("topic") and reply["topic"] != expect["topic"]))
+                if wrong:
                     report["misses"].append({
                         "id": item.get("id"), "expect": item["expect"], "action": reply["action"],
-                        "topic": reply["topic"], "confidence": reply["confidence"],
+                        "topic": reply["topic"] or reply.get("service"), "confidence": reply["confidence"],
                         "candidates": [c["topic"] for c in reply["candidates"][:3]]})
     return report
 
@@ -141,14 +162,18 @@ def confusion(items: list[dict], replies: list[dict]) -> dict[str, dict[str, int
         wanted = expected_intent(item)
         if wanted is not None and not intent_matches(wanted, reply["intent"]):
             out["intent"][f"{wanted} → {reply['intent']}"] += 1
-        if reply["action"] != item["expect"]["action"]:
-            out["action"][f"{item['expect']['action']} → {reply['action']}"] += 1
+        wanted_action = item["expect"]["action"]
+        if wanted_action == "no_card" and reply["action"] != "answer":
+            continue
+        if reply["action"] != wanted_action:
+            out["action"][f"{wanted_action} → {reply['action']}"] += 1
     return {kind: dict(counter.most_common()) for kind, counter in out.items()}
 
 
 _COLUMNS = (("answer_top1", "top-1"), ("recall_at_3", "R@3"), ("rank_top1", "rank-1"),
             ("handoff_recall", "handoff R"), ("handoff_precision", "handoff P"),
-            ("smalltalk_accuracy", "smalltalk"), ("intent_accuracy", "intent"),
+            ("smalltalk_accuracy", "smalltalk"), ("wrong_card_rate", "wrong card"),
+            ("refers", "refers"), ("intent_accuracy", "intent"),
             ("language_accuracy", "lang"),
             ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"))
 
@@ -157,13 +182,16 @@ def format_report(report: dict) -> str:
     def cell(key: str, value) -> str:
         if value is None:
             return "–"
+        if isinstance(value, int):
+            return str(value)
         return f"{value:.1f}" if key.endswith("_ms") else f"{value:.3f}"
 
     lines = [f"{report['items']} items", ""]
     header = "| mode | group | n | " + " | ".join(label for _, label in _COLUMNS) + " |"
     lines += [header, "|" + "---|" * (len(_COLUMNS) + 3)]
     for mode, groups in report["modes"].items():
-        for group in ("all", "az", "az-folded", "ru", "en"):
+        styles = sorted(g for g in groups if g.startswith("style:")) if mode == "hybrid" else []
+        for group in ("all", "az", "az-folded", "ru", "en", *styles):
             if group in groups:
                 g = groups[group]
                 lines.append(f"| {mode} | {group} | {g['items']} | "

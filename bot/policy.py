@@ -1,4 +1,10 @@
-"""Turn the intent and the retrieval result into one action: answer, clarify, handoff, smalltalk."""
+"""Turn the intent and the retrieval result into one action: answer, clarify, refer, handoff,
+smalltalk.
+
+A wrong card is worse than no card, so an article answers only when it beats the best directory
+service that no article covers and (when the check is on) contains enough of the question's
+content words; a service that wins is *referred* (its name, agency and official link).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import NamedTuple
 from intents.rules import SMALLTALK, IntentPrediction
 from retrieval.search import SearchResult
 
-ACTIONS = ("answer", "clarify", "handoff", "smalltalk")
+ACTIONS = ("answer", "clarify", "refer", "handoff", "smalltalk")
 
 
 @dataclass(frozen=True)
@@ -18,11 +24,18 @@ class PolicyConfig:
     clarify_margin: float = 0.0      # top two closer than this: ask which one
     clarify_options: int = 3
     intent_threshold: float = 0.5        # a non-question intent below this is treated as a question
-    out_of_scope_threshold: float = 0.5  # out_of_scope needs this much to hand off unasked
+    out_of_scope_threshold: float = 0.5  # out_of_scope needs this much to decline
+    refer_threshold: float = 0.40   # a directory service this good may be referred to
+    service_margin: float = 0.0     # an article must beat the best service by this much to answer
+    min_coverage: float = 0.0       # share of the question's content words the article must hold
 
     def __post_init__(self) -> None:
         if not 0 <= self.clarify_threshold <= self.answer_threshold <= 1:
             raise ValueError("need 0 <= clarify_threshold <= answer_threshold <= 1")
+        if not 0 <= self.refer_threshold <= 1 or not 0 <= self.min_coverage <= 1:
+            raise ValueError("refer_threshold and min_coverage must be within [0, 1]")
+        if not -1 <= self.service_margin <= 1:
+            raise ValueError("service_margin must be within [-1, 1]")
         if self.clarify_margin < 0 or self.clarify_options < 2:
             raise ValueError("clarify_margin must be >= 0 and clarify_options >= 2")
 
@@ -33,18 +46,29 @@ class Decision(NamedTuple):
     topics: tuple[str, ...] = ()
 
 
-def decide(intent: IntentPrediction, result: SearchResult, config: PolicyConfig) -> Decision:
+def decide(intent: IntentPrediction, result: SearchResult, config: PolicyConfig,
+           coverage: float = 1.0) -> Decision:
+    """``coverage``: the share of the question's content words found in the best article."""
     sure = intent.confidence >= config.intent_threshold
     if intent.intent in SMALLTALK and sure:
         return Decision("smalltalk", intent.intent)
-    if intent.intent in ("operator_request", "complaint") and sure:
+    if intent.intent in ("operator_request", "complaint", "personal_case") and sure:
         return Decision("handoff", intent.intent)
     if intent.intent == "out_of_scope" and intent.confidence >= config.out_of_scope_threshold:
-        return Decision("handoff", "out_of_scope")
-    top = result.top
-    if top is None or result.confidence < config.clarify_threshold:
+        return Decision("smalltalk", "out_of_scope")
+    top, service = result.top, result.top_service
+    article_score = result.confidence
+    service_score = service.score if service else 0.0
+    service_wins = service is not None and service_score >= config.refer_threshold and (
+        top is None or article_score < service_score + config.service_margin
+        or coverage < config.min_coverage)
+    if service_wins:
+        return Decision("refer", "directory_service", (service.service,))
+    if top is None or article_score < config.clarify_threshold:
         return Decision("handoff", "low_confidence")
-    if result.confidence >= config.answer_threshold and result.margin >= config.clarify_margin:
+    if coverage < config.min_coverage:
+        return Decision("handoff", "not_answerable")
+    if article_score >= config.answer_threshold and result.margin >= config.clarify_margin:
         return Decision("answer", "confident", (top.topic,))
     close = tuple(h.topic for h in result.hits[: config.clarify_options]
                   if h.score >= config.clarify_threshold)

@@ -73,8 +73,22 @@ def cluster_questions(questions: list[dict], embedder, distance: float = 0.15) -
     return sorted(clusters, key=lambda c: -c.size)
 
 
-def gaps_markdown(clusters: list[Cluster], drafts: list[dict]) -> str:
+def referred_services(store: Store, since: dt.date | None = None) -> list[tuple[str, int]]:
+    """Directory services citizens were referred to (no article yet), most asked first."""
+    rows = store.db.query(
+        "SELECT topic, COUNT(*) AS n FROM messages WHERE direction = 'in' AND action = 'refer' "
+        "AND topic IS NOT NULL AND created_at >= ? GROUP BY topic ORDER BY n DESC, topic",
+        [_since_ts(since)])
+    return [(r["topic"], r["n"]) for r in rows]
+
+
+def gaps_markdown(clusters: list[Cluster], drafts: list[dict],
+                  services: list[tuple[str, int]] | None = None) -> str:
     lines = ["# What citizens asked that nothing answered well", ""]
+    if services:
+        lines += ["# Services asked for that have no article yet (referred), most asked first", "",
+                  "| service | questions |", "|---|---|"]
+        lines += [f"| {service} | {n} |" for service, n in services] + [""]
     for number, c in enumerate(clusters, 1):
         langs = ", ".join(f"{k} {v}" for k, v in c.langs.most_common())
         reasons = ", ".join(f"{k} {v}" for k, v in c.reasons.most_common())
@@ -87,7 +101,7 @@ def gaps_markdown(clusters: list[Cluster], drafts: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def gaps_csv(clusters: list[Cluster]) -> str:
+def gaps_csv(clusters: list[Cluster], services: list[tuple[str, int]] | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["cluster", "size", "az", "ru", "en", "example"])
@@ -95,6 +109,8 @@ def gaps_csv(clusters: list[Cluster]) -> str:
         for example in c.examples:
             writer.writerow([number, c.size, c.langs.get("az", 0), c.langs.get("ru", 0),
                              c.langs.get("en", 0), example])
+    for service, n in services or []:  # referred services: "service:<id>" in the cluster column
+        writer.writerow([f"service:{service}", n, "", "", "", ""])
     return buffer.getvalue()
 
 
@@ -102,13 +118,13 @@ def usage(store: Store, since: dt.date | None = None) -> dict:
     """Questions per day and action, 👍 share per topic and language, busiest topics."""
     rows = list(store.db.query(
         "SELECT created_at, action, topic, lang FROM messages WHERE direction = 'in' AND action IS NOT NULL "
-        "AND action IN ('answer', 'clarify', 'handoff', 'smalltalk') AND created_at >= ?", [_since_ts(since)]))
+        "AND action IN ('answer', 'clarify', 'refer', 'handoff', 'smalltalk') AND created_at >= ?", [_since_ts(since)]))
     per_day: dict[str, Counter] = defaultdict(Counter)
     topics: Counter = Counter()
     for r in rows:
         day = dt.date.fromtimestamp(r["created_at"]).isoformat()
         per_day[day][r["action"]] += 1
-        if r["topic"]:
+        if r["topic"] and r["action"] != "refer":  # a refer's topic is a directory service
             topics[r["topic"]] += 1
     votes: dict[tuple, list[int]] = defaultdict(list)
     for f in store.db.query("SELECT topic, lang, helpful FROM feedback WHERE created_at >= ?", [_since_ts(since)]):
@@ -123,11 +139,11 @@ def usage(store: Store, since: dt.date | None = None) -> dict:
 
 
 def usage_text(report: dict) -> str:
-    lines = [f"{report['questions']} questions", "", "| day | answer | clarify | handoff | smalltalk |",
-             "|---|---|---|---|---|"]
+    lines = [f"{report['questions']} questions", "",
+             "| day | answer | clarify | refer | handoff | smalltalk |", "|---|---|---|---|---|---|"]
     for day, c in report["per_day"].items():
-        lines.append(f"| {day} | {c.get('answer', 0)} | {c.get('clarify', 0)} | {c.get('handoff', 0)} | "
-                     f"{c.get('smalltalk', 0)} |")
+        lines.append(f"| {day} | {c.get('answer', 0)} | {c.get('clarify', 0)} | {c.get('refer', 0)} | "
+                     f"{c.get('handoff', 0)} | {c.get('smalltalk', 0)} |")
     lines += ["", "busiest topics: " + (", ".join(f"{t} {n}" for t, n in report["busiest_topics"]) or "none")]
     lines += ["👍 share: " + (", ".join(f"{k} {v:.0%}" for k, v in report["thumbs_up_share"].items()) or "no votes")]
     return "\n".join(lines)
@@ -142,8 +158,8 @@ def usage_png(report: dict, path: Path) -> Path:
     days = list(report["per_day"])
     fig, (daily, busiest) = plt.subplots(1, 2, figsize=(12, 4.5))
     bottom = np.zeros(len(days))
-    for action, colour in (("answer", "#2e7d32"), ("clarify", "#f9a825"), ("handoff", "#c62828"),
-                           ("smalltalk", "#90a4ae")):
+    for action, colour in (("answer", "#2e7d32"), ("clarify", "#f9a825"), ("refer", "#6a1b9a"),
+                           ("handoff", "#c62828"), ("smalltalk", "#90a4ae")):
         values = np.array([report["per_day"][d].get(action, 0) for d in days], dtype=float)
         daily.bar(days, values, bottom=bottom, label=action, color=colour)
         bottom += values

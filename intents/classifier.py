@@ -214,6 +214,17 @@ def kb_training_material(kb) -> tuple[dict[str, list[tuple[str, str]]], list[str
                 if lang == "az" and strip_letters(text) != text:
                     sector_texts.append(strip_letters(text))
                     sector_labels.append(article.sector)
+    # Directory services: their names are things citizens ask about (question) and, with their
+    # keywords, tell the sector of services no article covers.
+    for entry in kb.directory.entries:
+        for lang in LANGS:
+            questions[lang].append((entry.name[lang], entry.sector))
+            for text in (entry.name[lang], ", ".join(entry.keywords[lang])):
+                sector_texts.append(text)
+                sector_labels.append(entry.sector)
+                if lang == "az" and strip_letters(text) != text:
+                    sector_texts.append(strip_letters(text))
+                    sector_labels.append(entry.sector)
     return questions, sector_texts, sector_labels
 
 

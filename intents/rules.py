@@ -13,7 +13,7 @@ from typing import NamedTuple
 from retrieval.normalize import fold, tokens
 
 INTENTS = ("greeting", "thanks", "goodbye", "help", "operator_request", "question",
-           "complaint", "out_of_scope")
+           "complaint", "personal_case", "out_of_scope")
 SMALLTALK = frozenset({"greeting", "thanks", "goodbye", "help"})
 
 

@@ -24,7 +24,7 @@ from retrieval.dense import DenseIndex
 from retrieval.embedders import Embedder
 from retrieval.lexical import BM25Index
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: directory entries are indexed after the articles
 _PARAGRAPH = re.compile(r"\n\s*\n")
 
 
@@ -85,6 +85,29 @@ def article_chunks(article: Article) -> list[str]:
     return chunks
 
 
+SERVICE_PREFIX = "service:"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One retrievable unit: an article, or a service-directory entry (after the articles)."""
+    id: str
+    content_hash: str
+    chunks: list[str]
+    text: str
+
+
+def kb_documents(kb: KnowledgeBase) -> list[Document]:
+    docs = [Document(a.id, a.content_hash, article_chunks(a), a.search_text()) for a in kb.articles]
+    docs += [Document(SERVICE_PREFIX + e.id, e.content_hash, e.chunks(), e.search_text())
+             for e in kb.directory.entries]
+    return docs
+
+
+def doc_ids(kb: KnowledgeBase) -> list[str]:
+    return [a.id for a in kb.articles] + [SERVICE_PREFIX + e.id for e in kb.directory.entries]
+
+
 @dataclass
 class SearchIndex:
     meta: IndexMeta
@@ -114,11 +137,12 @@ def build_index(kb: KnowledgeBase, embedder: Embedder, batch_size: int = 32,
     pieces: list[np.ndarray] = []
     chunk_doc: list[int] = []
     to_embed: list[tuple[int, list[str]]] = []
-    for number, article in enumerate(kb.articles):
-        chunks = article_chunks(article)
-        if old_hashes.get(article.id) == article.content_hash and article.id in reuse \
-                and len(reuse[article.id]) == len(chunks):
-            pieces.append(reuse[article.id])
+    docs = kb_documents(kb)
+    for number, doc in enumerate(docs):
+        chunks = doc.chunks
+        if old_hashes.get(doc.id) == doc.content_hash and doc.id in reuse \
+                and len(reuse[doc.id]) == len(chunks):
+            pieces.append(reuse[doc.id])
             if progress:
                 progress(len(chunks))
         else:
@@ -135,19 +159,19 @@ def build_index(kb: KnowledgeBase, embedder: Embedder, batch_size: int = 32,
             progress(len(batch))
     vectors = np.concatenate(pieces) if pieces else np.zeros((0, embedder.dim), dtype=np.float32)
     dense = DenseIndex(embedder.dim).fit(vectors, chunk_doc)
-    lexical = BM25Index().fit([a.search_text() for a in kb.articles])
-    ids = {a.id for a in kb.articles}
-    embedded_ids = [kb.articles[number].id for number, _ in to_embed]
+    lexical = BM25Index().fit([doc.text for doc in docs])
+    ids = {doc.id for doc in docs}
+    embedded_ids = [docs[number].id for number, _ in to_embed]
     report = BuildReport(new=[i for i in embedded_ids if i not in old_hashes],
                          changed=[i for i in embedded_ids if i in old_hashes],
                          removed=sorted(set(old_hashes) - ids),
-                         unchanged=len(kb.articles) - len(to_embed), embedded_passages=len(texts))
+                         unchanged=len(docs) - len(to_embed), embedded_passages=len(texts))
     meta = IndexMeta(
         embedder=embedder.name, dim=embedder.dim, kb_hash=kb.content_hash,
-        article_ids=[a.id for a in kb.articles], topics=[a.topic for a in kb.articles],
+        article_ids=[doc.id for doc in docs], topics=[a.topic for a in kb.articles],
         chunks=len(chunk_doc), built_at=time.time(),
         build_seconds=round(time.perf_counter() - started, 3),
-        article_hashes={a.id: a.content_hash for a in kb.articles})
+        article_hashes={doc.id: doc.content_hash for doc in docs})
     return SearchIndex(meta=meta, lexical=lexical, dense=dense, report=report)
 
 
@@ -163,7 +187,7 @@ def load_previous(directory: Path, embedder: Embedder) -> SearchIndex | None:
 
 
 def count_chunks(kb: KnowledgeBase) -> int:
-    return sum(len(article_chunks(a)) for a in kb.articles)
+    return sum(len(doc.chunks) for doc in kb_documents(kb))
 
 
 def save_index(index: SearchIndex, directory: Path) -> None:
@@ -223,6 +247,7 @@ def load_index(directory: Path, kb: KnowledgeBase, embedder: Embedder) -> Search
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise IndexMissingError(f"the search index in {directory} is damaged ({exc}): "
                                 "run `helpdesk kb build`") from exc
-    if lexical.size != len(kb.articles) or dense.dim != embedder.dim:
+    if lexical.size != len(meta.article_ids) or meta.article_ids != doc_ids(kb) \
+            or dense.dim != embedder.dim:
         raise IndexStaleError("the index does not match the knowledge base: run `helpdesk kb build`")
     return SearchIndex(meta=meta, lexical=lexical, dense=dense)

@@ -16,7 +16,7 @@ import numpy as np
 
 from knowledge.loader import KnowledgeBase
 from retrieval.embedders import Embedder
-from retrieval.index import SearchIndex
+from retrieval.index import SearchIndex, doc_ids
 from retrieval.normalize import tokens
 from retrieval.restore import AZ_SPECIAL, AzRestorer
 
@@ -58,8 +58,22 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class ServiceHit:
+    """A directory entry that no article covers, with the same fused score as an article."""
+    service: str
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+
+
+@dataclass(frozen=True)
 class SearchResult:
     hits: list[Hit] = field(default_factory=list)
+    services: list[ServiceHit] = field(default_factory=list)
+
+    @property
+    def top_service(self) -> ServiceHit | None:
+        return self.services[0] if self.services else None
 
     @property
     def top(self) -> Hit | None:
@@ -85,9 +99,10 @@ def is_folded_az(text: str, lang: str | None) -> bool:
 class HybridSearcher:
     def __init__(self, kb: KnowledgeBase, index: SearchIndex, embedder: Embedder,
                  config: FusionConfig | None = None) -> None:
-        if index.meta.article_ids != [a.id for a in kb.articles]:
+        if index.meta.article_ids != doc_ids(kb):
             raise ValueError("the index was built for other articles: rebuild it")
         self.kb, self.index, self.embedder = kb, index, embedder
+        self.entries = kb.directory.entries
         self.config = config or FusionConfig()
         self.restorer = AzRestorer.from_texts(
             part for a in kb.articles
@@ -133,20 +148,39 @@ class HybridSearcher:
         fused = self._fuse(lexical, dense, mode, folded)
         if sector_probs and self.config.sector_weight:
             w = self.config.sector_weight
-            fused = {d: (1 - w) * s + w * sector_probs.get(self.kb.articles[d].sector, 0.0)
+            fused = {d: (1 - w) * s + w * sector_probs.get(self._sector(d), 0.0)
                      for d, s in fused.items()}
         hits: list[Hit] = []
-        seen_topics: set[str] = set()
+        services: list[ServiceHit] = []
+        seen: set[str] = set()
+        n_articles = len(self.kb.articles)
         for doc, score in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0])):
-            article = self.kb.articles[doc]
-            if article.topic in seen_topics:
+            raw = (round(float(score), 4), round(dense.get(doc, 0.0), 4), round(lexical.get(doc, 0.0), 4))
+            if doc < n_articles:
+                article = self.kb.articles[doc]
+            else:
+                # A directory entry an article covers speaks for that article; one without is a
+                # service the helpdesk can only refer to.
+                entry = self.entries[doc - n_articles]
+                article = self.kb.by_topic.get(entry.topic) if entry.topic else None
+                if article is None:
+                    if entry.id not in seen and len(services) < k:
+                        seen.add(entry.id)
+                        services.append(ServiceHit(entry.id, *raw))
+                    continue
+            if article.topic in seen or len(hits) == k:
                 continue
-            seen_topics.add(article.topic)
-            hits.append(Hit(article.topic, article.id, round(float(score), 4),
-                            round(dense.get(doc, 0.0), 4), round(lexical.get(doc, 0.0), 4)))
-            if len(hits) == k:
+            seen.add(article.topic)
+            hits.append(Hit(article.topic, article.id, *raw))
+            if len(hits) == k and len(services) == k:
                 break
-        return SearchResult(hits)
+        return SearchResult(hits, services)
+
+    def _sector(self, doc: int) -> str:
+        n_articles = len(self.kb.articles)
+        if doc < n_articles:
+            return self.kb.articles[doc].sector
+        return self.entries[doc - n_articles].sector
 
     def _dense_norm(self, cosine: float) -> float:
         cfg = self.config

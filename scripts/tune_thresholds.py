@@ -2,9 +2,11 @@
 
 Usage:  python scripts/tune_thresholds.py ../shared/eval/dev.jsonl [--top 15]
 
-Each question is searched once (BM25 and dense scores kept); then a coarse grid of fusion settings
-is scored by rank-1 and recall@3 over answerable items, and for the best one a grid of policy
-thresholds is scored by answer accuracy against handoff rate. Copy the chosen values into the
+Each question is observed once by the served pipeline (``Helpdesk.observe``: intent, sector, BM25
+and dense scores); every grid point is then decided by the served ``Helpdesk.reply_from``, so the
+figures are those of the bot. A coarse grid of fusion settings is scored by rank-1 and recall@3
+over answerable items; for the best one a grid of policy and answerability thresholds is scored
+by answer accuracy against the wrong-card rate on ``no_card`` items and handoff recall. Copy the chosen values into the
 settings (bot/config.py defaults or HELPDESK_* variables). The grid is deliberately coarse: a
 small dev set rewards over-fitting a fine one.
 """
@@ -22,37 +24,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.config import load_settings  # noqa: E402
 from bot.dialogue import Helpdesk  # noqa: E402
 from bot.evaluation import read_items, score  # noqa: E402
-from bot.policy import PolicyConfig, decide  # noqa: E402
-from intents.language import detect_language  # noqa: E402
-from intents.rules import SMALLTALK  # noqa: E402
-from retrieval.search import FusionConfig, SearchResult, is_folded_az  # noqa: E402
+from bot.policy import PolicyConfig  # noqa: E402
+from retrieval.search import FusionConfig  # noqa: E402
 
 
-def collect(helpdesk: Helpdesk, items: list[dict]) -> list[tuple]:
-    searcher = helpdesk.searcher
-    searcher.config = replace(searcher.config, depth=len(helpdesk.kb.articles))
-    rows = []
-    for item in items:
-        lang = detect_language(item["text"]).lang
-        intent, sectors = helpdesk.intents.analyze(item["text"])
-        lexical, dense = searcher.raw_scores(item["text"], "hybrid", lang)
-        extra = (is_folded_az(item["text"], lang), sectors)
-        rows.append((item, lang, intent, lexical, dense, extra))
-    return rows
+def collect(helpdesk: Helpdesk, items: list[dict]) -> list:
+    """Each question observed once by the served pipeline (search always run, for replays)."""
+    return [helpdesk.observe(item["text"], always_search=True) for item in items]
 
 
-def replies_for(helpdesk: Helpdesk, rows: list[tuple], policy: PolicyConfig) -> list[dict]:
-    replies = []
-    for item, lang, intent, lexical, dense, (folded, sectors) in rows:
-        result = (helpdesk.searcher.combine(lexical, dense, "hybrid", 5, folded, sectors)
-                  if intent.intent not in SMALLTALK else None)
-        result = result or SearchResult()
-        decision = decide(intent, result, policy)
-        replies.append({"action": decision.action, "intent": intent.intent, "lang": lang,
-                        "topic": decision.topics[0] if decision.action == "answer" else None,
-                        "candidates": [{"topic": h.topic, "score": h.score} for h in result.hits],
-                        "latency_ms": 0.0})
-    return replies
+def replies_for(helpdesk: Helpdesk, observations: list, policy: PolicyConfig) -> list[dict]:
+    """The served decision (``Helpdesk.reply_from``) under ``policy``, in the ``ask --json`` form."""
+    return [helpdesk.reply_from(obs, policy).to_json_dict() for obs in observations]
 
 
 def main() -> None:
@@ -63,11 +46,15 @@ def main() -> None:
     settings = load_settings()
     helpdesk = Helpdesk.from_settings(settings)
     items = read_items(args.file)
+    # The depth must reach every document so that no fusion setting misses one that was cut.
+    helpdesk.searcher.config = FusionConfig(**{**helpdesk.searcher.config.__dict__,
+                                               "depth": len(helpdesk.searcher.index.meta.article_ids)})
     rows = collect(helpdesk, items)
-    loose = PolicyConfig(answer_threshold=0.0, clarify_threshold=0.0, clarify_margin=0.0)
+    loose = PolicyConfig(answer_threshold=0.0, clarify_threshold=0.0, clarify_margin=0.0,
+                         refer_threshold=1.0)
 
     fusion_rows = []
-    depth = len(helpdesk.kb.articles)
+    depth = helpdesk.searcher.config.depth
     grid = itertools.product((0.3, 0.4, 0.5, 0.6), (0.0, 0.1, 0.2, 0.3, 0.4), (0.78, 0.80),
                              (0.92, 0.95), (8.0, 12.0, 20.0), (0.0, 0.1, 0.2, 0.3))
     for w, w_folded, floor, ceiling, half, sector_w in grid:
@@ -86,24 +73,30 @@ def main() -> None:
     helpdesk.searcher.config = fusion_rows[0][3]
 
     policy_rows = []
-    for answer_t, clarify_t, margin, oos_t in itertools.product(
-            (0.30, 0.35, 0.40, 0.45, 0.50, 0.55, 0.60), (0.20, 0.25, 0.30, 0.35, 0.40),
-            (0.0, 0.01, 0.02, 0.03, 0.05), (0.4, 0.5, 0.6, 0.7)):
+    base = helpdesk.policy
+    for answer_t, clarify_t, refer_t, service_m, coverage in itertools.product(
+            (0.40, 0.45, 0.50, 0.55, 0.60), (0.30, 0.35, 0.40),
+            (0.30, 0.35, 0.40, 0.45, 0.50), (-0.05, 0.0, 0.05, 0.10), (0.0, 0.2, 0.3, 0.4)):
         if clarify_t > answer_t:
             continue
         policy = PolicyConfig(answer_threshold=answer_t, clarify_threshold=clarify_t,
-                              clarify_margin=margin, out_of_scope_threshold=oos_t)
-        replies = replies_for(helpdesk, rows, policy)
-        m = score(items, replies)["all"]
-        handoff_rate = sum(r["action"] == "handoff" for r in replies) / len(replies)
-        policy_rows.append((m["answer_top1"], m["handoff_recall"] or 0, m["handoff_precision"] or 0,
-                            handoff_rate, answer_t, clarify_t, margin, oos_t))
-    # Answer accuracy first, then catching handoffs, then precision of handoffs.
-    policy_rows.sort(key=lambda r: (round(r[0] + 0.5 * r[1], 3), r[2], -r[6]), reverse=True)
-    print("\npolicy: answer-top1  handoff-R  handoff-P  handoff-rate  answer_t  clarify_t  margin  oos_t")
-    for r in policy_rows[: args.top]:
-        print(f"        {r[0]:.3f}        {r[1]:.3f}      {r[2]:.3f}      {r[3]:.3f}         "
-              f"{r[4]:<8}  {r[5]:<9}  {r[6]:<6}  {r[7]}")
+                              clarify_margin=base.clarify_margin,
+                              intent_threshold=base.intent_threshold,
+                              out_of_scope_threshold=base.out_of_scope_threshold,
+                              refer_threshold=refer_t, service_margin=service_m,
+                              min_coverage=coverage)
+        m = score(items, replies_for(helpdesk, rows, policy))["all"]
+        policy_rows.append((m["answer_top1"] or 0, m["wrong_card_rate"],
+                            m["handoff_recall"] or 0, m["handoff_precision"] or 0, policy))
+    # Few wrong cards first (a wrong card is worse than none), then right answers, then handoffs.
+    policy_rows.sort(key=lambda r: (round(r[0] - 2 * (r[1] or 0), 3), r[2], r[3]), reverse=True)
+    print("\npolicy: answer-top1  wrong-card  handoff-R  handoff-P  answer_t  clarify_t  refer_t  "
+          "service_margin  min_coverage")
+    for top1, wrong, rec, prec, p in policy_rows[: args.top]:
+        wrong_text = "–" if wrong is None else f"{wrong:.3f}"
+        print(f"        {top1:.3f}        {wrong_text:<10}  {rec:.3f}      {prec:.3f}      "
+              f"{p.answer_threshold:<8}  {p.clarify_threshold:<9}  {p.refer_threshold:<7}  "
+              f"{p.service_margin:<14}  {p.min_coverage}")
 
 
 if __name__ == "__main__":

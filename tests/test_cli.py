@@ -172,7 +172,7 @@ def test_kb_check_lists_every_problem_as_json(tiny_settings, tiny_kb_paths):
     long_az = dict(short, az=(langs["az"][0], langs["az"][1], langs["az"][2] * 6),
                    en=(langs["en"][0], langs["en"][1], langs["en"][2] * 6))
     write(articles / sector / "passport.md", article_text("passport", sector, long_az,
-                                                          reviewed="reviewed: 2020-01-01"))
+                                                          review="review: {state: reviewed, by: Editor, date: 2020-01-01}"))
     write(articles / "taxes" / "tax-payment-online.md", "---\nid: [broken\n---\n")
     result = run("kb", "check", "--json")
     assert result.exit_code == 2

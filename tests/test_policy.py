@@ -2,7 +2,7 @@ import pytest
 
 from bot.policy import PolicyConfig, decide
 from intents.rules import IntentPrediction
-from retrieval.search import Hit, SearchResult
+from retrieval.search import Hit, SearchResult, ServiceHit
 
 CFG = PolicyConfig(answer_threshold=0.5, clarify_threshold=0.4, clarify_margin=0.05)
 QUESTION = IntentPrediction("question", 0.5)
@@ -39,7 +39,8 @@ def test_confident_but_close_falls_back_to_answer_when_runner_up_is_weak():
 @pytest.mark.parametrize("intent, action", [("greeting", "smalltalk"), ("thanks", "smalltalk"),
                                             ("goodbye", "smalltalk"), ("help", "smalltalk"),
                                             ("operator_request", "handoff"), ("complaint", "handoff"),
-                                            ("out_of_scope", "handoff")])
+                                            ("personal_case", "handoff"),
+                                            ("out_of_scope", "smalltalk")])
 def test_intents_override_retrieval(intent, action):
     assert decide(IntentPrediction(intent, 0.9), result(0.99), CFG).action == action
 
@@ -49,3 +50,34 @@ def test_config_checked():
         PolicyConfig(answer_threshold=0.3, clarify_threshold=0.5)
     with pytest.raises(ValueError):
         PolicyConfig(clarify_options=1)
+
+
+def with_service(article: float, service: float) -> SearchResult:
+    return SearchResult([Hit("topic-0", "topic-0", article)], [ServiceHit("notary", service)])
+
+
+def test_a_directory_service_that_beats_the_article_is_referred():
+    cfg = PolicyConfig(refer_threshold=0.4, service_margin=0.05)
+    assert decide(QUESTION, with_service(0.63, 0.70), cfg) == ("refer", "directory_service", ("notary",))
+    # the article must beat the service by the margin, not merely tie it
+    assert decide(QUESTION, with_service(0.66, 0.63), cfg).action == "refer"
+    assert decide(QUESTION, with_service(0.80, 0.63), cfg).action == "answer"
+
+
+def test_a_weak_service_is_never_referred():
+    cfg = PolicyConfig(refer_threshold=0.5)
+    assert decide(QUESTION, with_service(0.2, 0.45), cfg).action == "handoff"
+    assert decide(QUESTION, SearchResult([], [ServiceHit("notary", 0.45)]), cfg).action == "handoff"
+
+
+def test_low_word_coverage_turns_a_card_into_a_refer_or_handoff():
+    cfg = PolicyConfig(refer_threshold=0.4, min_coverage=0.5)
+    assert decide(QUESTION, with_service(0.9, 0.45), cfg, coverage=0.2).action == "refer"
+    assert decide(QUESTION, result(0.9), cfg, coverage=0.2) == ("handoff", "not_answerable", ())
+    assert decide(QUESTION, result(0.9), cfg, coverage=0.6).action == "answer"
+
+
+def test_out_of_scope_declines_and_personal_cases_go_to_a_person():
+    assert decide(IntentPrediction("out_of_scope", 0.9), with_service(0.9, 0.1), CFG) == (
+        "smalltalk", "out_of_scope", ())
+    assert decide(IntentPrediction("personal_case", 0.9), with_service(0.9, 0.1), CFG).action == "handoff"

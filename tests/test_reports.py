@@ -57,7 +57,7 @@ def test_usage_counts_and_png(store, tmp_path):
     assert report["per_day"][today] == {"handoff": 8, "answer": 2}
     assert ("tax-debt-check", 1) in report["busiest_topics"]
     assert report["thumbs_up_share"] == {"tax-debt-check / az": 0.0}
-    assert "| " + today + " | 2 | 0 | 8 | 0 |" in usage_text(report)
+    assert "| " + today + " | 2 | 0 | 0 | 8 | 0 |" in usage_text(report)
     png = usage_png(report, tmp_path / "usage.png")
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000

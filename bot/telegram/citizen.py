@@ -17,13 +17,15 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.chat_action import ChatActionSender
 
 from bot.config import Settings
-from bot.dialogue import Helpdesk, Reply, article_links, render_card
+from bot.dialogue import Helpdesk, Reply
 from bot.redact import redact
 from bot.store import Store
 from bot.handoff import Handoff
-from bot.telegram.keyboards import (Consent, Feedback, ForgetMe, LangChoice, Rating, Reopen, SectorChoice,
+from bot.telegram.keyboards import (SERVICES_PER_PAGE, Consent, Feedback, ForgetMe, LangChoice,
+                                    Rating, Reopen, SectorChoice, ServiceChoice, ServicesPage,
                                     TalkToPerson, TopicChoice, answer_keyboard, clarify_keyboard,
-                                    consent_keyboard, forget_keyboard, language_keyboard, sectors_keyboard,
+                                    consent_keyboard, forget_keyboard, language_keyboard,
+                                    menu_sectors, sector_services, sectors_keyboard, services_keyboard,
                                     topics_keyboard)
 from bot.tickets import TicketError
 from bot.telegram.render import domain_is_official, find_domains, reply_html, split_message
@@ -74,7 +76,8 @@ async def send_reply(message: Message, user_id: int, reply: Reply, store: Store,
                      prefix: str = "", handoff: Handoff | None = None) -> None:
     """Send a reply into ``message``'s chat (logged for ``user_id``), links and buttons last."""
     stored_id = store.log_message(user_id, message.chat.id, "out", reply.answer, lang=reply.lang,
-                                  action=reply.action, intent=reply.intent, topic=reply.topic,
+                                  action=reply.action, intent=reply.intent,
+                                  topic=reply.service if reply.action == "refer" else reply.topic,
                                   confidence=reply.confidence, latency_ms=reply.latency_ms)
     if reply.action == "clarify":
         markup = clarify_keyboard(helpdesk.kb, reply.choices, reply.lang)
@@ -107,7 +110,8 @@ async def answer_text(message: Message, text: str, bot: Bot, helpdesk: Helpdesk,
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
         reply = await helpdesk.areply(text, lang_hint=chosen)
     store.log_message(user.id, message.chat.id, "in", text, lang=reply.lang, intent=reply.intent,
-                      action=reply.action, topic=reply.topic, confidence=reply.confidence)
+                      action=reply.action, topic=reply.service if reply.action == "refer" else reply.topic,
+                      confidence=reply.confidence)
     if metrics is not None:
         metrics.count_message("in")
         metrics.observe_reply(reply.action, reply.latency_ms / 1000)
@@ -253,7 +257,7 @@ async def on_lang_choice(callback: CallbackQuery, callback_data: LangChoice, sto
 
 async def on_sector_choice(callback: CallbackQuery, callback_data: SectorChoice, store: Store,
                            helpdesk: Helpdesk) -> None:
-    if callback_data.sector not in helpdesk.kb.coverage.sectors:
+    if callback_data.sector not in menu_sectors(helpdesk.kb):
         await on_stale_button(callback, store)
         return
     lang = user_lang(store, callback.from_user.id)
@@ -269,9 +273,31 @@ async def on_topic_choice(callback: CallbackQuery, callback_data: TopicChoice, s
         await on_stale_button(callback, store)
         return
     lang = user_lang(store, callback.from_user.id)
-    reply = Reply(text=f"[button] {article.topic}", lang=lang, action="answer", intent="question",
-                  topic=article.topic, confidence=1.0, answer=render_card(article, lang),
-                  links=article_links(article, lang), reason="chosen")
+    reply = helpdesk.card_reply(article, lang, text=f"[button] {article.topic}")
+    await callback.answer()
+    await send_reply(callback.message, callback.from_user.id, reply, store, helpdesk)
+
+
+async def on_services_page(callback: CallbackQuery, callback_data: ServicesPage, store: Store,
+                           helpdesk: Helpdesk) -> None:
+    lang = user_lang(store, callback.from_user.id)
+    if callback_data.page * SERVICES_PER_PAGE >= len(sector_services(helpdesk.kb, callback_data.sector, lang)):
+        await on_stale_button(callback, store)
+        return
+    await callback.answer()
+    await callback.message.answer(
+        t("menu_services", lang),
+        reply_markup=services_keyboard(helpdesk.kb, callback_data.sector, callback_data.page, lang))
+
+
+async def on_service_choice(callback: CallbackQuery, callback_data: ServiceChoice, store: Store,
+                            helpdesk: Helpdesk) -> None:
+    entry = helpdesk.kb.directory.by_id.get(callback_data.service)
+    if entry is None:
+        await on_stale_button(callback, store)
+        return
+    lang = user_lang(store, callback.from_user.id)
+    reply = helpdesk.service_reply(entry, lang, text=f"[button] {entry.id}")
     await callback.answer()
     await send_reply(callback.message, callback.from_user.id, reply, store, helpdesk)
 
@@ -377,6 +403,8 @@ def make_router() -> Router:
     router.callback_query.register(on_lang_choice, LangChoice.filter())
     router.callback_query.register(on_sector_choice, SectorChoice.filter())
     router.callback_query.register(on_topic_choice, TopicChoice.filter())
+    router.callback_query.register(on_services_page, ServicesPage.filter())
+    router.callback_query.register(on_service_choice, ServiceChoice.filter())
     router.callback_query.register(on_feedback, Feedback.filter())
     router.callback_query.register(on_talk_to_person, TalkToPerson.filter())
     router.callback_query.register(on_consent, Consent.filter())

@@ -41,6 +41,19 @@ class TalkToPerson(CallbackData, prefix="o"):
     pass
 
 
+class ServicesPage(CallbackData, prefix="sp"):
+    """A page of the directory services (no article yet) of one sector, from /menu."""
+    sector: str
+    page: Annotated[int, Field(ge=0, le=1000)]
+
+
+class ServiceChoice(CallbackData, prefix="v"):
+    service: str
+
+
+SERVICES_PER_PAGE = 8
+
+
 def language_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for code, name in LANG_NAMES.items():
@@ -74,22 +87,49 @@ def clarify_keyboard(kb: KnowledgeBase, topics: list[str], lang: str) -> InlineK
     return builder.as_markup()
 
 
+def menu_sectors(kb: KnowledgeBase) -> list[str]:
+    """Sectors with an article or a directory service, in coverage order, then the others."""
+    present = {a.sector for a in kb.articles} | {e.sector for e in kb.services}
+    ordered = [s for s in kb.coverage.sectors if s in present]
+    return ordered + sorted(present - set(ordered))
+
+
 def sectors_keyboard(kb: KnowledgeBase, lang: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    present = {a.sector for a in kb.articles}
-    for sector in kb.coverage.sectors:
-        if sector in present:
-            builder.button(text=ui(f"sector_{sector}", lang), callback_data=SectorChoice(sector=sector))
+    for sector in menu_sectors(kb):
+        builder.button(text=ui(f"sector_{sector}", lang), callback_data=SectorChoice(sector=sector))
     builder.adjust(2)
     return builder.as_markup()
 
 
+def sector_services(kb: KnowledgeBase, sector: str, lang: str) -> list:
+    return sorted((e for e in kb.services if e.sector == sector), key=lambda e: e.name[lang])
+
+
 def topics_keyboard(kb: KnowledgeBase, sector: str, lang: str) -> InlineKeyboardMarkup:
+    """The sector's articles, then "more services" when the directory has others there."""
     builder = InlineKeyboardBuilder()
     for article in kb.articles:
         if article.sector == sector:
             builder.row(InlineKeyboardButton(text=article.title[lang][:64],
                                              callback_data=TopicChoice(topic=article.topic).pack()))
+    if sector_services(kb, sector, lang):
+        builder.row(InlineKeyboardButton(text=ui("more_services", lang),
+                                         callback_data=ServicesPage(sector=sector, page=0).pack()))
+    return builder.as_markup()
+
+
+def services_keyboard(kb: KnowledgeBase, sector: str, page: int, lang: str) -> InlineKeyboardMarkup:
+    """One page of the sector's directory services, with a "more" button while there are more."""
+    services = sector_services(kb, sector, lang)
+    builder = InlineKeyboardBuilder()
+    start = page * SERVICES_PER_PAGE
+    for entry in services[start:start + SERVICES_PER_PAGE]:
+        builder.row(InlineKeyboardButton(text=entry.name[lang][:64],
+                                         callback_data=ServiceChoice(service=entry.id).pack()))
+    if start + SERVICES_PER_PAGE < len(services):
+        builder.row(InlineKeyboardButton(text=ui("more_services", lang),
+                                         callback_data=ServicesPage(sector=sector, page=page + 1).pack()))
     return builder.as_markup()
 
 

@@ -34,8 +34,20 @@ TEXTS: dict[str, dict[str, str]] = {
                      "Rəsmi şikayət üçün qurumun özünə yazılı müraciət edin (onlayn: my.gov.az, "
                      "SİMA və ya ASAN İmza ilə); cavab 15 iş günü ərzində verilməlidir. Aşağıdakı "
                      "keçiddə qaydası var.",
-        "out_of_scope": "Bu sual mənim bildiyim dövlət xidmətləri mövzularından kənardır. "
-                        "İstəsəniz, sualı əməkdaşımıza ötürə bilərəm.",
+        "out_of_scope": "Bu, dövlət xidmətləri ilə bağlı sual deyil, ona görə cavab verə bilmirəm. "
+                        "Mən vergilər, pensiya və müavinətlər, sənədlər, ASAN İmza, əmlak, "
+                        "cərimələr və digər e-xidmətlər barədə kömək edirəm. Əməkdaşla danışmaq "
+                        "istəsəniz, «operator» yazın.",
+        "personal_case": "Şəxsi işinizi yoxlamaq üçün sənədlərinizə baxmaq lazımdır, bunu yalnız "
+                         "əməkdaş edə bilər. Sualınızı əməkdaşa ötürə bilərəm.",
+        "refer_intro": "Bu xidmət üzrə hələ addım-addım təlimatım yoxdur. Xidmət:",
+        "refer_where": "Müraciət və ətraflı məlumat üçün rəsmi keçid aşağıdadır. İstəsəniz, "
+                       "sualınızı əməkdaşa da ötürə bilərəm.",
+        "draft_notice": "ℹ️ Bu məlumatı hələ redaktor yoxlamayıb; rəsmi keçiddə dəqiqləşdirin.",
+        "channel_office": "qurumun öz ofisində",
+        "service_channel_online": "onlayn",
+        "service_channel_asan": "ASAN Xidmət mərkəzində",
+        "service_channel_office": "qurumun ofisində",
         "fallback_unknown_lang": "(Dilinizi müəyyən edə bilmədim, ona görə Azərbaycan dilində "
                                  "cavab verirəm. Rus və ya ingilis dilində də yaza bilərsiniz.)",
     },
@@ -66,8 +78,20 @@ TEXTS: dict[str, dict[str, str]] = {
                      "Официальную жалобу подают письменно в само ведомство (онлайн — на my.gov.az "
                      "с SİMA или ASAN İmza); ответ положен в течение 15 рабочих дней. Порядок — "
                      "по ссылке ниже.",
-        "out_of_scope": "Этот вопрос выходит за рамки тем о государственных услугах, которые я знаю. "
-                        "Если хотите, я передам его сотруднику.",
+        "out_of_scope": "Это не вопрос о государственных услугах, поэтому ответить я не могу. "
+                        "Я помогаю с налогами, пенсиями и пособиями, документами, ASAN İmza, "
+                        "недвижимостью, штрафами и другими электронными услугами. Если нужен "
+                        "сотрудник, напишите «оператор».",
+        "personal_case": "Чтобы проверить ваше личное дело, нужно посмотреть ваши документы — это "
+                         "может только сотрудник. Я могу передать ему ваш вопрос.",
+        "refer_intro": "Пошаговой инструкции по этой услуге у меня пока нет. Услуга:",
+        "refer_where": "Подать заявление и узнать подробности можно по официальной ссылке ниже. "
+                       "Если хотите, я передам вопрос сотруднику.",
+        "draft_notice": "ℹ️ Эти сведения ещё не проверены редактором; уточните их по официальной ссылке.",
+        "channel_office": "в офисе ведомства",
+        "service_channel_online": "онлайн",
+        "service_channel_asan": "в центре ASAN Xidmət",
+        "service_channel_office": "в офисе ведомства",
         "fallback_unknown_lang": "(Не удалось определить язык, поэтому отвечаю на азербайджанском. "
                                  "Можно писать и по-русски или по-английски.)",
     },
@@ -98,8 +122,19 @@ TEXTS: dict[str, dict[str, str]] = {
                      "will answer you here. To file a formal complaint, write to the agency itself "
                      "(online on my.gov.az, signed with SİMA or ASAN İmza); a reply is due within "
                      "15 working days. The link below explains how.",
-        "out_of_scope": "This question is outside the state-service topics I know. If you like, "
-                        "I can pass it to a member of our staff.",
+        "out_of_scope": "That is not a question about state services, so I cannot answer it. "
+                        "I help with taxes, pensions and benefits, documents, ASAN İmza, property, "
+                        "fines and other e-services. If you want a person, write \"operator\".",
+        "personal_case": "Checking your own case means looking at your file, which only a member of "
+                         "staff can do. I can pass your question to them.",
+        "refer_intro": "I have no step-by-step guide for this service yet. The service:",
+        "refer_where": "The official link below is where to apply and read the details. If you "
+                       "like, I can also pass your question to a member of staff.",
+        "draft_notice": "ℹ️ An editor has not checked this yet; please confirm on the official link.",
+        "channel_office": "at the agency's own office",
+        "service_channel_online": "online",
+        "service_channel_asan": "at an ASAN Xidmət centre",
+        "service_channel_office": "at the agency's office",
         "fallback_unknown_lang": "(I could not tell your language, so I answer in Azerbaijani. "
                                  "You can also write in Russian or English.)",
     },

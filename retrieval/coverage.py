@@ -1,0 +1,62 @@
+"""How much of a question an article's own words cover: one piece of the answerability check.
+
+A near miss often scores well on a few shared words ("register", "card") while the words that
+name the service ("military", "apostille") are nowhere in the article. The share of the
+question's content words that the article (or a directory entry for its topic) contains tells
+such a miss from a hit. Words are folded and matched by their first ``prefix_len`` letters, so
+Azerbaijani and Russian endings do not matter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from knowledge.loader import KnowledgeBase
+from retrieval.normalize import tokens
+
+# Words that say nothing of which service is meant (folded forms; az, ru, en).
+_GENERIC = frozenset("""
+nece necə nede harada harda hara hansi hansı neyi nedir nədir olar olur lazim lazımdır lazimdir
+ucun üçün etmek etmeli etmək istəyirəm isteyirem isteyirem bilerem bilərəm bilmirem mene menim
+mənə mənim sizin bizim bunu onun onlayn online elektron xidmet xidmət xidməti xidmeti almaq
+elemek eləmək qeydiyyat necedir haqqinda haqqında
+как где какие какой какая когда можно нужно нужен нужна надо сделать получить оформить хочу
+мне меня мой моя мои через онлайн электронно электронный услуга услуги справка
+how where what which when can could should need want get do does make apply online the for
+with from about your have this that there please service services
+""".split())
+
+
+@dataclass
+class TermCoverage:
+    kb: KnowledgeBase
+    prefix_len: int = 5
+    min_len: int = 3
+    _terms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.prefix_len < 3 or self.min_len < 1:
+            raise ValueError("prefix_len must be >= 3 and min_len >= 1")
+        self._generic = frozenset(self._key(t) for word in _GENERIC for t in tokens(word))
+        extra: dict[str, list[str]] = {}
+        for entry in self.kb.directory.entries:
+            if entry.topic:
+                extra.setdefault(entry.topic, []).append(entry.search_text())
+        for article in self.kb.articles:
+            text = "\n".join([article.search_text(), *extra.get(article.topic, [])])
+            self._terms[article.topic] = frozenset(self._key(w) for w in tokens(text))
+
+    def _key(self, word: str) -> str:
+        return word[: self.prefix_len]
+
+    def content_words(self, query: str) -> list[str]:
+        return [self._key(w) for w in tokens(query)
+                if len(w) >= self.min_len and not w.isdigit() and self._key(w) not in self._generic]
+
+    def coverage(self, query: str, topic: str) -> float:
+        """Share of the question's content words in the topic's article (1.0 when it has none)."""
+        words = self.content_words(query)
+        terms = self._terms.get(topic)
+        if not words or terms is None:
+            return 1.0
+        return sum(w in terms for w in words) / len(words)
