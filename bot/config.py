@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.loader import DEFAULT_ARTICLES_DIR, DEFAULT_COVERAGE, DEFAULT_OFFICIAL_DOMAINS
+from retrieval.answerability import DEFAULT_MODEL as DEFAULT_ANSWERABILITY_MODEL
 
 
 class ConfigError(RuntimeError):
@@ -78,6 +79,8 @@ class Settings(BaseSettings):
     refer_threshold: float = Field(default=0.40, ge=0, le=1)
     service_margin: float = Field(default=0.0, ge=-1, le=1)
     min_coverage: float = Field(default=0.0, ge=0, le=1)
+    min_answerable: float = Field(default=0.0, ge=0, le=1)
+    answerability_model: Path = DEFAULT_ANSWERABILITY_MODEL
     # What citizens see of articles no editor has reviewed: notice | refer | serve.
     draft_policy: Literal["notice", "refer", "serve"] = "notice"
 

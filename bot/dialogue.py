@@ -23,6 +23,7 @@ from bot.cards import (article_links, article_referral, render_card, render_refe
                        service_referral)
 from knowledge.directory import ServiceEntry
 from knowledge.loader import LANGS, Article, KnowledgeBase, load_knowledge_base
+from retrieval.answerability import AnswerabilityModel, Evidence, evidence
 from retrieval.coverage import TermCoverage
 from retrieval.embedders import Embedder, make_embedder
 from retrieval.index import load_index
@@ -48,6 +49,7 @@ class Observation:
     intent: IntentPrediction
     sectors: dict
     scores: tuple | None  # (BM25, dense) raw scores per document; None when search was skipped
+    fallback: bool = False  # no sign of any of our languages: answered in az with a note
 
     @property
     def empty(self) -> bool:
@@ -72,11 +74,12 @@ class Reply:
     service: str | None = None                        # the directory entry a refer names
     draft: bool = False                               # the card shown has not been reviewed
     coverage: float = 1.0                             # the answerability check's word coverage
+    answerable: float = 1.0                           # ... and its model's probability
 
     def to_json_dict(self) -> dict:
         """The ``helpdesk ask --json`` contract of DESIGN.md (and nothing else)."""
         data = asdict(self)
-        for extra in ("lang_fallback", "choices", "reason", "draft", "coverage"):
+        for extra in ("lang_fallback", "choices", "reason", "draft", "coverage", "answerable"):
             data.pop(extra)
         if data["service"] is None:
             data.pop("service")
@@ -117,7 +120,8 @@ DRAFT_POLICIES = ("notice", "refer", "serve")
 class Helpdesk:
     def __init__(self, kb: KnowledgeBase, searcher: HybridSearcher,
                  policy: PolicyConfig | None = None, intents=None, cache_size: int = 4096,
-                 draft_policy: str = "notice") -> None:
+                 draft_policy: str = "notice",
+                 answerability: AnswerabilityModel | None = None) -> None:
         if draft_policy not in DRAFT_POLICIES:
             raise ValueError(f"draft_policy must be one of {', '.join(DRAFT_POLICIES)}")
         self.kb = kb
@@ -126,6 +130,7 @@ class Helpdesk:
         self.intents = intents or IntentReader()
         self.draft_policy = draft_policy
         self.term_coverage = TermCoverage(kb)
+        self.answerability = answerability
         self.services = kb.directory.by_id
         # Citizens ask the same questions again and again: remember recent replies (LRU) so a
         # repeated question skips the model. The key is the cleaned text, so "Salam" and
@@ -153,10 +158,12 @@ class Helpdesk:
                               out_of_scope_threshold=settings.out_of_scope_threshold,
                               refer_threshold=settings.refer_threshold,
                               service_margin=settings.service_margin,
-                              min_coverage=settings.min_coverage)
+                              min_coverage=settings.min_coverage,
+                              min_answerable=settings.min_answerable)
         classifier = IntentClassifier.load(settings.intents_dir)
         return cls(kb, HybridSearcher(kb, index, embedder, fusion), policy, IntentReader(classifier),
-                   cache_size=settings.answer_cache_size, draft_policy=settings.draft_policy)
+                   cache_size=settings.answer_cache_size, draft_policy=settings.draft_policy,
+                   answerability=AnswerabilityModel.load(settings.answerability_model))
 
     def _prelude(self, text, lang_hint: str | None) -> tuple[str, str, str, str, bool]:
         text = text if isinstance(text, str) else ""
@@ -177,30 +184,43 @@ class Helpdesk:
             reply = cached
             reply.text = text
         else:
-            reply = self.reply_from(self._observe(text, query, lang, query_lang, mode))
+            reply = self.reply_from(self._observe(text, query, lang, query_lang, mode, fallback=fallback))
             if reply.intent != "empty":
                 self._remember(key, reply)
-        if fallback:
-            reply.lang_fallback = True
-            reply.answer = f"{t('fallback_unknown_lang', lang)}\n\n{reply.answer}"
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         return reply
 
     def observe(self, text: str, lang_hint: str | None = None, mode: Mode = "hybrid",
                 always_search: bool = False) -> Observation:
         """The expensive half of :meth:`reply` (intent, sector, BM25 and dense scores)."""
-        text, query, lang, query_lang, _ = self._prelude(text, lang_hint)
-        return self._observe(text, query, lang, query_lang, mode, always_search)
+        text, query, lang, query_lang, fallback = self._prelude(text, lang_hint)
+        return self._observe(text, query, lang, query_lang, mode, always_search, fallback)
 
     def _observe(self, text: str, query: str, lang: str, query_lang: str, mode: Mode,
-                 always_search: bool = False) -> Observation:
+                 always_search: bool = False, fallback: bool = False) -> Observation:
         if not tokens(query):
             return Observation(text, query, lang, query_lang, mode, IntentPrediction("empty", 0.0),
                                {}, None)
         intent, sectors = self.intents.analyze(query)
         skip = intent.intent in SMALLTALK and intent.confidence >= self.policy.intent_threshold
         scores = None if skip and not always_search else self.searcher.raw_scores(query, mode, query_lang)
-        return Observation(text, query, lang, query_lang, mode, intent, sectors, scores)
+        return Observation(text, query, lang, query_lang, mode, intent, sectors, scores, fallback)
+
+    def assess(self, obs: Observation, policy: PolicyConfig | None = None
+               ) -> tuple[SearchResult, float, Evidence]:
+        """The fused result, the word coverage and the answerability evidence of an observation."""
+        policy = policy or self.policy
+        intent, scores = obs.intent, obs.scores
+        # A sure smalltalk intent is answered without a search, whatever was observed.
+        if intent.intent in SMALLTALK and intent.confidence >= policy.intent_threshold:
+            scores = None
+        elif scores is None:
+            scores = self.searcher.raw_scores(obs.query, obs.mode, obs.query_lang)
+        result = (SearchResult() if scores is None else self.searcher.combine(
+            *scores, mode=obs.mode, k=5, folded=is_folded_az(obs.query, obs.query_lang),
+            sector_probs=obs.sectors))
+        coverage = self.term_coverage.coverage(obs.query, result.top.topic) if result.top else 1.0
+        return result, coverage, evidence(result, coverage)
 
     def reply_from(self, obs: Observation, policy: PolicyConfig | None = None) -> Reply:
         """The decision half of :meth:`reply`: thresholds, the answerability check, the text."""
@@ -209,19 +229,19 @@ class Helpdesk:
         if obs.empty:
             return Reply(text, lang, "smalltalk", "empty", None, 0.0, t("empty", lang))
         intent = obs.intent
-        scores = obs.scores
-        if scores is None and not (intent.intent in SMALLTALK
-                                   and intent.confidence >= policy.intent_threshold):
-            scores = self.searcher.raw_scores(obs.query, obs.mode, obs.query_lang)
-        result = (SearchResult() if scores is None else self.searcher.combine(
-            *scores, mode=obs.mode, k=5, folded=is_folded_az(obs.query, obs.query_lang),
-            sector_probs=obs.sectors))
-        coverage = self.term_coverage.coverage(obs.query, result.top.topic) if result.top else 1.0
-        decision = decide(intent, result, policy, coverage)
+        result, coverage, ev = self.assess(obs, policy)
+        answerable = (self.answerability.probability(ev)
+                      if self.answerability is not None and result.top else 1.0)
+        decision = decide(intent, result, policy, coverage, answerable)
         candidates = [{"topic": h.topic, "score": h.score} for h in result.hits]
         base = dict(text=text, lang=lang, intent=intent.intent, confidence=result.confidence,
-                    candidates=candidates, reason=decision.reason, coverage=round(coverage, 3))
-        return self._render(decision, result, base)
+                    candidates=candidates, reason=decision.reason, coverage=round(coverage, 3),
+                    answerable=round(answerable, 3))
+        reply = self._render(decision, result, base)
+        if obs.fallback:
+            reply.lang_fallback = True
+            reply.answer = f"{t('fallback_unknown_lang', lang)}\n\n{reply.answer}"
+        return reply
 
     def _cached(self, key: tuple) -> Reply | None:
         if self.cache_size <= 0:

@@ -28,12 +28,13 @@ class PolicyConfig:
     refer_threshold: float = 0.40   # a directory service this good may be referred to
     service_margin: float = 0.0     # an article must beat the best service by this much to answer
     min_coverage: float = 0.0       # share of the question's content words the article must hold
+    min_answerable: float = 0.0     # the answerability model's probability an answer needs
 
     def __post_init__(self) -> None:
         if not 0 <= self.clarify_threshold <= self.answer_threshold <= 1:
             raise ValueError("need 0 <= clarify_threshold <= answer_threshold <= 1")
-        if not 0 <= self.refer_threshold <= 1 or not 0 <= self.min_coverage <= 1:
-            raise ValueError("refer_threshold and min_coverage must be within [0, 1]")
+        if not all(0 <= v <= 1 for v in (self.refer_threshold, self.min_coverage, self.min_answerable)):
+            raise ValueError("refer_threshold, min_coverage and min_answerable must be within [0, 1]")
         if not -1 <= self.service_margin <= 1:
             raise ValueError("service_margin must be within [-1, 1]")
         if self.clarify_margin < 0 or self.clarify_options < 2:
@@ -47,8 +48,9 @@ class Decision(NamedTuple):
 
 
 def decide(intent: IntentPrediction, result: SearchResult, config: PolicyConfig,
-           coverage: float = 1.0) -> Decision:
-    """``coverage``: the share of the question's content words found in the best article."""
+           coverage: float = 1.0, answerable: float = 1.0) -> Decision:
+    """``coverage``: the share of the question's content words found in the best article;
+    ``answerable``: the answerability model's probability that the best article answers it."""
     sure = intent.confidence >= config.intent_threshold
     if intent.intent in SMALLTALK and sure:
         return Decision("smalltalk", intent.intent)
@@ -59,14 +61,18 @@ def decide(intent: IntentPrediction, result: SearchResult, config: PolicyConfig,
     top, service = result.top, result.top_service
     article_score = result.confidence
     service_score = service.score if service else 0.0
+    unanswerable = coverage < config.min_coverage or answerable < config.min_answerable
     service_wins = service is not None and service_score >= config.refer_threshold and (
-        top is None or article_score < service_score + config.service_margin
-        or coverage < config.min_coverage)
+        top is None or article_score < service_score + config.service_margin or unanswerable)
     if service_wins:
         return Decision("refer", "directory_service", (service.service,))
+    if intent.intent == "out_of_scope" and (top is None or unanswerable
+                                            or article_score < config.answer_threshold):
+        # The model leans to "not a state service" and nothing answers well: decline politely.
+        return Decision("smalltalk", "out_of_scope")
     if top is None or article_score < config.clarify_threshold:
         return Decision("handoff", "low_confidence")
-    if coverage < config.min_coverage:
+    if unanswerable:
         return Decision("handoff", "not_answerable")
     if article_score >= config.answer_threshold and result.margin >= config.clarify_margin:
         return Decision("answer", "confident", (top.topic,))

@@ -32,6 +32,23 @@ to of in on at for with from how what where when which who why it this that ther
 not no yes get apply need have has check online number card how's what's i'm don't
 hello hi thanks thank bye good morning evening see later help
 """.split())
+# English words of state services that no Azerbaijani word folds into (short phrases such as
+# "travel ban check" carry no function word).
+EN_CONTENT = frozenset("""
+registration register check ban travel car inspection due job seeker certificate licence license
+passport fine fines permit visa birth marriage divorce death court notary apostille military
+pension tax taxes debt payment pay allowance benefit benefits office online appointment driving
+renew renewal lost stolen id card status service services application apply address residence
+""".split())
+# Russian typed in Latin letters ("kak poluchit pasport").
+RU_TRANSLIT = frozenset("""
+kak gde chto pochemu mozhno nuzhno nuzhen nuzhny skolko spasibo pozhaluysta pozhalujsta privet
+zdravstvuyte poluchit sdelat oformit kakie kakoy kakaya mne menya moy moya eto dlya ili
+rabotaet dokumenty spravka spravku napishi skazhi
+""".split())
+EN_ENDINGS = ("tion", "ing", "ment", "ness", "ity", "ance", "ence")
+AZ_COPULAS = ("dir", "dır", "dur", "di", "du", "mi", "mu")
+_DOMAIN = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.(?:az|com|net|org|ru)\b\S*", re.IGNORECASE)
 RU_HINT = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
@@ -42,7 +59,8 @@ class LanguageGuess(NamedTuple):
 
 def detect_language(text: str, default: str = "az") -> LanguageGuess:
     text = clean(text)
-    letters = [ch for ch in text if ch.isalpha()]
+    # A site's name ("e-gov.az") says nothing of the writer's language.
+    letters = [ch for ch in _DOMAIN.sub(" ", text) if ch.isalpha()] or [ch for ch in text if ch.isalpha()]
     if not letters:
         return LanguageGuess(default, False)
     cyrillic = sum(1 for ch in letters if "\u0400" <= ch <= "\u04ff")
@@ -50,13 +68,28 @@ def detect_language(text: str, default: str = "az") -> LanguageGuess:
         if is_az_cyrillic(text):
             return LanguageGuess("az", True)
         return LanguageGuess("ru", len(letters) >= 4)
-    if any(ch in AZ_LETTERS for ch in text):
-        return LanguageGuess("az", True)
+    has_az_letters = any(ch in AZ_LETTERS for ch in text)
     words = tokens(text)
-    az = sum(1.0 for w in words if w in AZ_WORDS)
-    az += sum(0.5 for w in words if w not in AZ_WORDS and w not in EN_WORDS
-              and len(w) > 4 and w.endswith(AZ_SUFFIXES))
-    en = sum(1.0 for w in words if w in EN_WORDS)
+    az = en = ru = 0.0
+    for w in words:
+        if w in RU_TRANSLIT:
+            ru += 1.0
+            continue
+        weight = 0.5 if len(w) <= 2 else 1.0  # "in", "en": English or a glued-on ending
+        if w in AZ_WORDS or any(w.endswith(c) and w[: -len(c)] in AZ_WORDS for c in AZ_COPULAS):
+            az += weight
+        elif w in EN_WORDS:
+            en += weight
+        elif w in EN_CONTENT or (len(w) > 5 and w.endswith(EN_ENDINGS)):
+            en += 0.5
+        elif len(w) > 4 and w.endswith(AZ_SUFFIXES):
+            az += 0.5
+    if has_az_letters:
+        # Azerbaijani letters, unless they only spell a service's name in an English sentence
+        # ("How do I get ASAN İmza?").
+        return LanguageGuess("en", True) if en >= 2 and en > az + 1 else LanguageGuess("az", True)
+    if ru > az and ru > en:
+        return LanguageGuess("ru", ru >= 2)
     if az == en:
         return LanguageGuess(default, False)
     lang = "az" if az > en else "en"

@@ -27,13 +27,34 @@ def _rx(*alternatives: str) -> re.Pattern:
     return re.compile(r"(?:^|\b)(?:" + "|".join(alternatives) + r")", re.IGNORECASE)
 
 
+# Asking for a person outright: always a request.
+_PERSON_STRONG = _rx(
+    r"canli", r"real (?:insan|adam|emekdas|isci)", r"insanla", r"insan lazim", r"adamla danis",
+    r"живо\w* (?:человек|оператор)", r"с человеком", r"human", r"real person", r"a person",
+    r"someone from", r"live agent", r"support team", r"talk to (?:a|an|someone|somebody)",
+    r"speak (?:to|with) (?:a|an|someone)", r"connect me", r"put me through", r"переключ", r"соедин")
+# Words that name a person but also other things ("the mobile operator", "e-kassa operator"):
+# a request only in a short message or next to a word that asks for one.
+_PERSON_WEAK = _rx(r"operator", r"оператор", r"emekdas", r"menecer", r"сотруд",
+                   r"сп[еe]циалист", r"консультант", r"agent", r"staff")
+_ASKING = _rx(r"ver(?:in|)\b", r"lazim", r"qos", r"bagla", r"danis", r"isteyirem", r"yonlendir",
+              r"cagir", r"yazsin", r"дайте", r"нужен", r"позов", r"хочу", r"пожалуйста",
+              r"переведите", r"please", r"i want (?:a|an|to)", r"i need (?:a|an|to)", r"give me",
+              r"get me")
+_PERSON_NOT_ASKED = _rx(r"mobil operator", r"operatordan", r"operatorun", r"e-?kassa", r"sim kart",
+                        r"мобильн\w* оператор", r"у оператора", r"mobile operator",
+                        r"as an? (?:e-?kassa )?operator")
+
+
+def asks_for_person(folded: str, n_tokens: int) -> bool:
+    if _PERSON_STRONG.search(folded):
+        return True
+    if not _PERSON_WEAK.search(folded) or _PERSON_NOT_ASKED.search(folded):
+        return False
+    return n_tokens <= 4 or bool(_ASKING.search(folded))
+
+
 _PATTERNS: dict[str, re.Pattern] = {
-    "operator_request": _rx(
-        r"operator", r"оператор", r"canli", r"real (?:insan|adam|emekdas|isci)", r"emekdas",
-        r"insanla", r"adamla danis", r"menecer", r"сотрудник", r"живо\w* (?:человек|оператор)",
-        r"с человеком", r"сотрудни", r"сп[еe]циалист", r"консультант", r"human", r"real person",
-        r"a person", r"someone from", r"live agent", r"support team", r"talk to (?:a|someone)",
-        r"put me through", r"переключ", r"соедин"),
     "thanks": _rx(r"tesekkur", r"tesekur", r"sagol", r"sag ol", r"minnetdar", r"спасибо",
                   r"благодар", r"thank", r"thx", r"merci"),
     "goodbye": _rx(r"xudahafiz", r"helelik", r"gorusen?edek", r"sag qal", r"до свидания",
@@ -61,7 +82,7 @@ class KeywordIntents:
         words = tokens(text)
         if not words:
             return IntentPrediction("out_of_scope", 0.0)
-        if _PATTERNS["operator_request"].search(folded):
+        if asks_for_person(folded, len(words)):
             return IntentPrediction("operator_request", 0.9)
         if _PATTERNS["help"].search(folded):
             return IntentPrediction("help", 0.8)

@@ -63,13 +63,50 @@ def az_lower(text: str) -> str:
     return text.replace("İ", "i").replace("I", "ı").lower()
 
 
+# Azerbaijani typed on a Russian keyboard has none of the marker letters ("Мен годжаям, яза
+# билмирем"): it is told from Russian by its words and endings once transliterated, against
+# Russian function words and endings.
+_AZ_HINT_WORDS = frozenset("""
+ucun nece niye harada harda hara haradan men mene menim sen biz bizim siz sizin onun olar olur
+var yox yoxdur ne nedir ile ve bu lazim lazimdir isteyirem isteyirik edin edirem xahis zehmet
+olmasa bilmirem bilerem neynim nece neynek salam sagol gore ucun hansi kimi indi hele
+""".split())
+_AZ_HINT_ENDINGS = ("maq", "mek", "dir", "dur", "lar", "ler", "dan", "den", "mis", "yam", "yem",
+                    "iram", "irem", "ucun", "acaq", "ecek", "iq", "ib", "ub")
+_RU_HINT_WORDS = frozenset("""
+и в во на не что как где мне меня можно нужно для по с со у я мой моя мое мои это ли или а но от
+до за из к ко о об при бы же уже есть нет вы вам вас ваш ваша пожалуйста какие какой какая когда
+почему сколько если чтобы надо был была было будет могу хочу его её их он она они мы нам
+""".split())
+_RU_HINT_ENDINGS = ("ть", "ся", "ого", "его", "ых", "ими", "ая", "ое", "ие", "ый", "ой", "ую", "ешь")
+
+
 def is_az_cyrillic(text: str) -> bool:
-    return any(ch in AZ_CYRILLIC_MARKERS for ch in text)
+    """Azerbaijani in Cyrillic letters: the marker letters, or Azerbaijani words typed in Russian ones."""
+    return any(ch in AZ_CYRILLIC_MARKERS for ch in text) or _az_in_russian_letters(text)
+
+
+def _az_in_russian_letters(text: str) -> bool:
+    words = re.findall(r"[а-яё]+", text.lower())
+    if len(words) < 2:
+        return False
+    az = ru = 0.0
+    for word in words:
+        latin = az_cyrillic_to_latin(word).translate(_FOLD)
+        if word in _RU_HINT_WORDS:
+            ru += 1
+        elif word.endswith(_RU_HINT_ENDINGS) and len(word) > 3:
+            ru += 0.5
+        if latin in _AZ_HINT_WORDS:
+            az += 1
+        elif len(latin) > 3 and latin.endswith(_AZ_HINT_ENDINGS):
+            az += 0.5
+    return az >= 1 and az > ru
 
 
 def az_cyrillic_to_latin(text: str) -> str:
-    """Transliterate Azerbaijani Cyrillic to Latin (lowercase output)."""
-    text = text.lower()
+    """Transliterate Azerbaijani Cyrillic to Latin (lowercase output); "дж" is c on a Russian keyboard."""
+    text = text.lower().replace("дж", "ҹ")
     return "".join(_AZ_CYRILLIC_TO_LATIN.get(ch, ch) for ch in text)
 
 

@@ -1,6 +1,6 @@
 """Choose the fusion calibration and the policy thresholds on a labelled file, and show the trade-off.
 
-Usage:  python scripts/tune_thresholds.py ../shared/eval/dev.jsonl [--top 15]
+Usage:  python scripts/tune_thresholds.py ../shared/eval/dev.jsonl ../shared/eval/dev_v2.jsonl [--top 15]
 
 Each question is observed once by the served pipeline (``Helpdesk.observe``: intent, sector, BM25
 and dense scores); every grid point is then decided by the served ``Helpdesk.reply_from``, so the
@@ -40,12 +40,12 @@ def replies_for(helpdesk: Helpdesk, observations: list, policy: PolicyConfig) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("file", type=Path)
+    parser.add_argument("files", type=Path, nargs="+", help="labelled files, scored together")
     parser.add_argument("--top", type=int, default=12, help="rows of each table to print")
     args = parser.parse_args()
     settings = load_settings()
     helpdesk = Helpdesk.from_settings(settings)
-    items = read_items(args.file)
+    items = [item for path in args.files for item in read_items(path)]
     # The depth must reach every document so that no fusion setting misses one that was cut.
     helpdesk.searcher.config = FusionConfig(**{**helpdesk.searcher.config.__dict__,
                                                "depth": len(helpdesk.searcher.index.meta.article_ids)})
@@ -74,9 +74,9 @@ def main() -> None:
 
     policy_rows = []
     base = helpdesk.policy
-    for answer_t, clarify_t, refer_t, service_m, coverage in itertools.product(
-            (0.40, 0.45, 0.50, 0.55, 0.60), (0.30, 0.35, 0.40),
-            (0.30, 0.35, 0.40, 0.45, 0.50), (-0.05, 0.0, 0.05, 0.10), (0.0, 0.2, 0.3, 0.4)):
+    for answer_t, clarify_t, refer_t, service_m, answerable in itertools.product(
+            (0.40, 0.45, 0.50, 0.55), (0.30, 0.35, 0.40),
+            (0.25, 0.30, 0.35, 0.40, 0.45), (-0.10, -0.05, 0.0, 0.05), (0.0, 0.2, 0.3, 0.4, 0.5)):
         if clarify_t > answer_t:
             continue
         policy = PolicyConfig(answer_threshold=answer_t, clarify_threshold=clarify_t,
@@ -84,19 +84,19 @@ def main() -> None:
                               intent_threshold=base.intent_threshold,
                               out_of_scope_threshold=base.out_of_scope_threshold,
                               refer_threshold=refer_t, service_margin=service_m,
-                              min_coverage=coverage)
+                              min_coverage=base.min_coverage, min_answerable=answerable)
         m = score(items, replies_for(helpdesk, rows, policy))["all"]
         policy_rows.append((m["answer_top1"] or 0, m["wrong_card_rate"],
                             m["handoff_recall"] or 0, m["handoff_precision"] or 0, policy))
     # Few wrong cards first (a wrong card is worse than none), then right answers, then handoffs.
     policy_rows.sort(key=lambda r: (round(r[0] - 2 * (r[1] or 0), 3), r[2], r[3]), reverse=True)
     print("\npolicy: answer-top1  wrong-card  handoff-R  handoff-P  answer_t  clarify_t  refer_t  "
-          "service_margin  min_coverage")
+          "service_margin  min_answerable")
     for top1, wrong, rec, prec, p in policy_rows[: args.top]:
         wrong_text = "–" if wrong is None else f"{wrong:.3f}"
         print(f"        {top1:.3f}        {wrong_text:<10}  {rec:.3f}      {prec:.3f}      "
               f"{p.answer_threshold:<8}  {p.clarify_threshold:<9}  {p.refer_threshold:<7}  "
-              f"{p.service_margin:<14}  {p.min_coverage}")
+              f"{p.service_margin:<14}  {p.min_answerable}")
 
 
 if __name__ == "__main__":

@@ -100,9 +100,10 @@ def test_real_pipeline_answers(bundled_helpdesk, text, topic):
 
 
 @pytest.mark.slow
-def test_real_pipeline_hands_off_nonsense(bundled_helpdesk):
+def test_real_pipeline_declines_what_is_no_state_service(bundled_helpdesk):
     reply = bundled_helpdesk.reply("Who won the football match yesterday evening?")
-    assert reply.action == "handoff" and reply.topic is None
+    assert (reply.action, reply.intent, reply.topic) == ("smalltalk", "out_of_scope", None)
+    assert "state services" in reply.answer and not reply.links
 
 
 def test_repeated_question_is_served_from_the_cache(tiny_helpdesk):
@@ -126,3 +127,144 @@ def test_cache_is_bounded_and_can_be_off(tiny_helpdesk):
     tiny_helpdesk.reply("unseen words here")
     tiny_helpdesk.reply("unseen words here")
     assert tiny_helpdesk.searcher.embedder.calls == calls + 2
+
+
+DIRECTORY = """services:
+  - id: hunting-licence
+    name: {az: "Ov bileti", ru: "Охотничий билет", en: "Hunting licence"}
+    agency: {az: "Ekologiya Nazirliyi", ru: "Министерство экологии", en: "Ministry of Ecology"}
+    url: https://eco.gov.az
+    channel: online
+    sector: environment
+    keywords: {az: [ov bileti, ov icazəsi, ovçuluq], ru: [охотничий билет, охота], en: [hunting licence, hunting permit]}
+    source: https://eco.gov.az/az/xidmetler
+  - id: tax-debt-lookup
+    name: {az: "Vergi borcu", ru: "Налоговый долг", en: "Tax debt"}
+    agency: {az: "Vergi Xidməti", ru: "Налоговая служба", en: "Tax Service"}
+    url: https://e-taxes.gov.az
+    channel: online
+    sector: taxes
+    keywords: {az: [vergi borcu], ru: [налоговый долг], en: [tax debt]}
+    source: https://e-taxes.gov.az
+    topic: tax-debt-check
+"""
+
+
+@pytest.fixture
+def directory_helpdesk(tiny_settings, tiny_kb_paths):
+    from knowledge.loader import load_knowledge_base
+
+    articles, coverage = tiny_kb_paths
+    (articles.parent / "directory").mkdir()
+    (articles.parent / "directory" / "services.yaml").write_text(DIRECTORY, encoding="utf-8")
+    kb = load_knowledge_base(articles, coverage)
+    embedder = HashingEmbedder(256)
+    save_index(build_index(kb, embedder), tiny_settings.index_dir)
+    settings = tiny_settings.model_copy(update={"dense_floor": 0.0, "dense_ceiling": 1.0,
+                                                "answer_threshold": 0.3, "clarify_threshold": 0.2,
+                                                "refer_threshold": 0.2})
+    return Helpdesk.from_settings(settings, embedder=embedder)
+
+
+@pytest.mark.parametrize("text, lang, intro", [
+    ("ov bileti haradan almaq olar", "az", "təlimatım yoxdur"),
+    ("где получить охотничий билет", "ru", "Пошаговой инструкции"),
+    ("hunting licence application", "en", "no step-by-step guide"),
+])
+def test_a_directory_service_is_referred_with_its_link(directory_helpdesk, text, lang, intro):
+    reply = directory_helpdesk.reply(text)
+    assert (reply.action, reply.service, reply.topic, reply.lang) == ("refer", "hunting-licence", None, lang)
+    assert intro in reply.answer and {"az": "Ekologiya Nazirliyi", "ru": "Министерство экологии",
+                                      "en": "Ministry of Ecology"}[lang] in reply.answer
+    data = reply.to_json_dict()
+    assert data["action"] == "refer" and data["service"] == "hunting-licence"
+    assert data["links"] == [{"title": {"az": "Ov bileti", "ru": "Охотничий билет",
+                                        "en": "Hunting licence"}[lang], "url": "https://eco.gov.az"}]
+
+
+def test_an_entry_with_an_article_speaks_for_the_article(directory_helpdesk):
+    reply = directory_helpdesk.reply("vergi borcu")
+    assert (reply.action, reply.topic) == ("answer", "tax-debt-check") and "service" not in reply.to_json_dict()
+
+
+def test_service_reply_and_card_reply(directory_helpdesk):
+    entry = directory_helpdesk.kb.directory.by_id["hunting-licence"]
+    reply = directory_helpdesk.service_reply(entry, "ru", text="[button] hunting-licence")
+    assert reply.action == "refer" and reply.links[0]["url"] == "https://eco.gov.az"
+    card = directory_helpdesk.card_reply(directory_helpdesk.kb.by_topic["passport"], "en")
+    assert card.action == "answer" and card.answer.startswith("How do I get a passport?")
+
+
+@pytest.mark.parametrize("text", ["Sabah Bakıda hava necə olacaq?", "Tell me a joke please",
+                                  "Какая завтра погода в Баку?"])
+def test_no_state_service_question_is_declined_not_queued(tiny_helpdesk, text):
+    reply = tiny_helpdesk.reply(text)
+    assert (reply.action, reply.intent) == ("smalltalk", "out_of_scope")
+    assert reply.topic is None and not reply.links
+
+
+def test_a_personal_case_goes_to_a_person(tiny_helpdesk):
+    reply = tiny_helpdesk.reply("Bu ay pensiyam niyə gəlmədi? Yoxlayın zəhmət olmasa")
+    assert (reply.action, reply.intent) == ("handoff", "personal_case")
+
+
+PIPELINE_TEXTS = ["ov bileti haradan almaq olar", "vergi borcu", "pasport", "Salam",
+                  "Sabah hava necə olacaq?", "operator", "something else entirely", "", "🙂",
+                  "Как проверить налоговый долг?", "identity card lost"]
+
+
+@pytest.mark.parametrize("overrides", [
+    {}, {"answer_threshold": 0.9, "clarify_threshold": 0.1}, {"refer_threshold": 0.9},
+    {"intent_threshold": 0.95}, {"service_margin": 0.3, "min_coverage": 0.5},
+])
+def test_tuning_replays_give_the_served_replies(directory_helpdesk, overrides):
+    """One pipeline: ``reply_from(observe(x), policy)`` is what a Helpdesk with that policy serves."""
+    import dataclasses
+
+    policy = dataclasses.replace(directory_helpdesk.policy, **overrides)
+    observed = [directory_helpdesk.observe(text, always_search=True) for text in PIPELINE_TEXTS]
+    directory_helpdesk.policy, directory_helpdesk.cache_size = policy, 0
+    for text, obs in zip(PIPELINE_TEXTS, observed):
+        served = directory_helpdesk.reply(text).to_json_dict()
+        replayed = directory_helpdesk.reply_from(obs, policy).to_json_dict()
+        for key in ("action", "intent", "topic", "answer", "links", "candidates", "confidence"):
+            assert served[key] == replayed[key], (text, key)
+        assert served.get("service") == replayed.get("service")
+
+
+def draft_helpdesk(tiny_settings, tiny_kb_paths, policy):
+    articles, _ = tiny_kb_paths
+    path = articles / "identity" / "passport.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "review: {state: reviewed, by: Test Editor, date: 2026-11-25}", "review: {state: draft}"),
+        encoding="utf-8")
+    from knowledge.loader import load_knowledge_base
+
+    kb = load_knowledge_base(*tiny_kb_paths)
+    embedder = HashingEmbedder(256)
+    save_index(build_index(kb, embedder), tiny_settings.index_dir)
+    settings = tiny_settings.model_copy(update={"dense_floor": 0.0, "dense_ceiling": 1.0,
+                                                "answer_threshold": 0.3, "clarify_threshold": 0.2,
+                                                "draft_policy": policy})
+    return Helpdesk.from_settings(settings, embedder=embedder)
+
+
+@pytest.mark.parametrize("policy, action, notice", [("notice", "answer", True),
+                                                    ("serve", "answer", False),
+                                                    ("refer", "refer", False)])
+def test_draft_policy_decides_what_citizens_see(tiny_settings, tiny_kb_paths, policy, action, notice):
+    helpdesk = draft_helpdesk(tiny_settings, tiny_kb_paths, policy)
+    reply = helpdesk.reply("How do I get a passport?")
+    assert reply.action == action and reply.topic == "passport" and reply.draft
+    assert ("An editor has not checked this yet" in reply.answer) is notice
+    if policy == "refer":
+        assert "no step-by-step guide" in reply.answer and reply.links[0]["url"] == "https://e-gov.az"
+    reviewed = helpdesk.reply("vergi borcu")  # a reviewed article is served as it is
+    assert reviewed.action == "answer" and not reviewed.draft and "editor" not in reviewed.answer
+
+
+def test_draft_policy_setting_is_checked(tiny_settings):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        tiny_settings.model_validate({"draft_policy": "hide"})

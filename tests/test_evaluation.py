@@ -56,3 +56,32 @@ def test_format_report_table():
                           "topic": "t1", "confidence": 0.7, "candidates": ["t1"]}]}
     text = format_report(report)
     assert "| hybrid | all | 5 |" in text and "c: expected answer t2 → answer t1" in text
+
+
+NO_CARD = [
+    {"id": "n1", "text": "ov bileti", "lang": "az", "style": "short",
+     "expect": {"action": "no_card", "service": "hunting-licence"}},
+    {"id": "n2", "text": "hunting permit", "lang": "en", "style": "short",
+     "expect": {"action": "no_card", "service": "hunting-licence"}},
+    {"id": "n3", "text": "weather", "lang": "en", "style": "casual",
+     "expect": {"action": "no_card", "service": "out-of-scope"}},
+    {"id": "n4", "text": "adoption", "lang": "en", "style": "casual",
+     "expect": {"action": "no_card", "service": "adoption"}},
+]
+
+
+def test_wrong_card_rate_refers_and_styles():
+    replies = [dict(reply("refer"), service="hunting-licence"),    # right service referred
+               dict(reply("refer", lang="en"), service="fishing"),  # a refer, but another service
+               reply("smalltalk", intent="out_of_scope", lang="en"),
+               reply("answer", "t1", ["t1"], lang="en")]              # a wrong card
+    report = score(NO_CARD, replies)
+    overall = report["all"]
+    assert overall["no_card"] == 4 and overall["wrong_card_rate"] == 0.25
+    assert overall["refers"] == 2 and overall["refer_service_accuracy"] == pytest.approx(1 / 3, abs=1e-3)
+    assert overall["action_accuracy"] == 0.75
+    assert overall["handoff_precision"] is None  # no_card items never count against handoffs
+    assert report["style:short"]["wrong_card_rate"] == 0.0
+    assert report["style:casual"]["wrong_card_rate"] == 0.5
+    text = format_report({"items": 4, "modes": {"hybrid": report}, "misses": []})
+    assert "| hybrid | style:casual | 2 |" in text and "wrong card" in text
