@@ -94,7 +94,8 @@ def ask(ctx: click.Context, text: str | None, as_json: bool, lang: str | None) -
 
 
 def _print_reply(reply) -> None:
-    click.secho(f"[{reply.action} · {reply.intent} · {reply.lang} · "
+    service = f" · service {reply.service}" if reply.service else ""
+    click.secho(f"[{reply.action} · {reply.intent} · {reply.lang}{service} · "
                 f"confidence {reply.confidence:.2f} · {reply.latency_ms:.0f} ms]", fg="cyan")
     click.echo(reply.answer)
     for link in reply.links:
@@ -157,12 +158,15 @@ def kb_check(ctx: click.Context, as_json: bool, similarity: bool) -> None:
     errors = [f for f in findings if f.level == "error"]
     if as_json:
         click.echo(json.dumps({"articles": len(knowledge.articles) if knowledge else 0,
+                               "services": len(knowledge.directory.entries) if knowledge else 0,
                                "findings": [f.as_dict() for f in findings]}, ensure_ascii=False, indent=1))
     else:
         for finding in findings:
             click.secho(f"{finding.level}: {finding}", fg="red" if finding.level == "error" else "yellow")
         loaded = len(knowledge.articles) if knowledge else 0
-        click.echo(f"{loaded} articles OK, {len(errors)} refused, {len(findings) - len(errors)} warnings")
+        services = len(knowledge.directory.entries) if knowledge else 0
+        click.echo(f"{loaded} articles OK, {len(errors)} refused, {len(findings) - len(errors)} warnings; "
+                   f"directory: {services} services")
     if errors:
         ctx.exit(2)
 
@@ -509,8 +513,7 @@ def intents_train(ctx: click.Context, if_stale: bool, c: float) -> None:
 
     Example: helpdesk intents train
     """
-    from intents.classifier import (DATA_DIR, IntentClassifier, kb_training_material,
-                                    load_training_data, train_classifier)
+    from intents.classifier import IntentClassifier, train_classifier, training_digest
 
     settings = _settings(ctx)
     knowledge = load_knowledge_base(settings.articles_dir, settings.coverage_file,
@@ -519,7 +522,7 @@ def intents_train(ctx: click.Context, if_stale: bool, c: float) -> None:
     if if_stale:
         try:
             saved = IntentClassifier.load(target)
-            wanted = load_training_data(DATA_DIR, kb_training_material(knowledge)[0]).digest
+            wanted = training_digest(knowledge)
             if saved.meta.get("data_digest") == wanted:
                 click.echo(f"intent model is up to date ({target})")
                 return

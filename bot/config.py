@@ -65,9 +65,10 @@ class Settings(BaseSettings):
     dense_weight: float = Field(default=0.5, ge=0, le=1)
     dense_weight_folded: float = Field(default=0.3, ge=0, le=1)
     sector_weight: float = Field(default=0.1, ge=0, le=1)
-    dense_floor: float = 0.80
+    topic_weight: float = Field(default=0.4, ge=0, le=1)
+    dense_floor: float = 0.82
     dense_ceiling: float = 0.92
-    bm25_half: float = Field(default=12.0, gt=0)
+    bm25_half: float = Field(default=20.0, gt=0)
 
     # Policy thresholds (see bot/policy.py); chosen on the dev set with scripts/tune_thresholds.py.
     answer_threshold: float = Field(default=0.50, ge=0, le=1)

@@ -50,6 +50,7 @@ class Observation:
     sectors: dict
     scores: tuple | None  # (BM25, dense) raw scores per document; None when search was skipped
     fallback: bool = False  # no sign of any of our languages: answered in az with a note
+    topics: dict = field(default_factory=dict)  # the topic head's probabilities
 
     @property
     def empty(self) -> bool:
@@ -100,11 +101,15 @@ class IntentReader:
 
     def analyze(self, text: str) -> tuple[IntentPrediction, dict[str, float]]:
         """Intent and sector probabilities; an explicit request for a person always wins."""
+        return self.read(text)[:2]
+
+    def read(self, text: str) -> tuple[IntentPrediction, dict[str, float], dict[str, float]]:
+        """Intent, sector and topic probabilities; an explicit request for a person always wins."""
         by_rule = self.rules.predict(text)
         if self.classifier is None:
-            return by_rule, {}
-        prediction, sectors = self.classifier.analyze(text)
-        return (by_rule if by_rule.intent == "operator_request" else prediction), sectors
+            return by_rule, {}, {}
+        prediction, sectors, topics = self.classifier.analyze_all(text)
+        return (by_rule if by_rule.intent == "operator_request" else prediction), sectors, topics
 
     def predict(self, text: str) -> IntentPrediction:
         return self.analyze(text)[0]
@@ -149,6 +154,7 @@ class Helpdesk:
         fusion = FusionConfig(fusion=settings.fusion, dense_weight=settings.dense_weight,
                               dense_weight_folded=settings.dense_weight_folded,
                               sector_weight=settings.sector_weight,
+                              topic_weight=settings.topic_weight,
                               dense_floor=settings.dense_floor, dense_ceiling=settings.dense_ceiling,
                               bm25_half=settings.bm25_half)
         policy = PolicyConfig(answer_threshold=settings.answer_threshold,
@@ -201,10 +207,11 @@ class Helpdesk:
         if not tokens(query):
             return Observation(text, query, lang, query_lang, mode, IntentPrediction("empty", 0.0),
                                {}, None)
-        intent, sectors = self.intents.analyze(query)
+        intent, sectors, topics = self.intents.read(query)
         skip = intent.intent in SMALLTALK and intent.confidence >= self.policy.intent_threshold
         scores = None if skip and not always_search else self.searcher.raw_scores(query, mode, query_lang)
-        return Observation(text, query, lang, query_lang, mode, intent, sectors, scores, fallback)
+        return Observation(text, query, lang, query_lang, mode, intent, sectors, scores, fallback,
+                           topics)
 
     def assess(self, obs: Observation, policy: PolicyConfig | None = None
                ) -> tuple[SearchResult, float, Evidence]:
@@ -218,9 +225,10 @@ class Helpdesk:
             scores = self.searcher.raw_scores(obs.query, obs.mode, obs.query_lang)
         result = (SearchResult() if scores is None else self.searcher.combine(
             *scores, mode=obs.mode, k=5, folded=is_folded_az(obs.query, obs.query_lang),
-            sector_probs=obs.sectors))
+            sector_probs=obs.sectors, topic_probs=obs.topics))
         coverage = self.term_coverage.coverage(obs.query, result.top.topic) if result.top else 1.0
-        return result, coverage, evidence(result, coverage)
+        topic_prob = obs.topics.get(result.top.topic, 0.0) if result.top else 0.0
+        return result, coverage, evidence(result, coverage, topic_prob)
 
     def reply_from(self, obs: Observation, policy: PolicyConfig | None = None) -> Reply:
         """The decision half of :meth:`reply`: thresholds, the answerability check, the text."""

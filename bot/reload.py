@@ -17,8 +17,7 @@ from aiogram import Bot, Dispatcher
 
 from bot.config import Settings
 from bot.dialogue import Helpdesk
-from intents.classifier import (DATA_DIR, IntentClassifier, IntentModelError, kb_training_material,
-                                load_training_data, train_classifier)
+from intents.classifier import IntentClassifier, IntentModelError, train_classifier, training_digest
 from knowledge.loader import ArticleError, load_knowledge_base
 from retrieval.index import build_index, load_previous, read_meta, save_index
 
@@ -69,7 +68,7 @@ class Reloader:
             index = build_index(kb, embedder, previous=load_previous(settings.index_dir, embedder))
             save_index(index, settings.index_dir)
             note.append(index.report.summary().splitlines()[0])
-        wanted = load_training_data(DATA_DIR, kb_training_material(kb)[0]).digest
+        wanted = training_digest(kb)
         try:
             fresh = IntentClassifier.load(settings.intents_dir).meta.get("data_digest") == wanted
         except IntentModelError:

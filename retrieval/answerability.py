@@ -3,8 +3,8 @@
 The best article's score alone cannot tell (0.63 for the passport card on a military-service
 question). A small logistic model reads more evidence: the best article's fused, dense and BM25
 scores, the best directory service's (one no article covers), how far the article stands above
-the runner-up and above that service, and how many of the question's content words the article
-holds. It is fitted by ``scripts/calibrate_answerability.py`` on the served pipeline's
+the runner-up and above that service, how many of the question's content words the article
+holds, and the topic classifier's probability for it. It is fitted by ``scripts/calibrate_answerability.py`` on the served pipeline's
 observations of our own labelled tuning questions (``eval/tuning.jsonl``) and saved as JSON.
 """
 
@@ -20,8 +20,8 @@ from retrieval.search import SearchResult
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "data" / "answerability.json"
 FEATURES = ("article", "article_dense", "article_lexical", "service", "service_dense",
-            "service_lexical", "coverage", "margin", "article_minus_service")
-MODEL_FORMAT = 1
+            "service_lexical", "coverage", "margin", "article_minus_service", "topic_prob")
+MODEL_FORMAT = 2
 
 
 class Evidence(NamedTuple):
@@ -34,15 +34,16 @@ class Evidence(NamedTuple):
     coverage: float
     margin: float
     article_minus_service: float
+    topic_prob: float
 
 
-def evidence(result: SearchResult, coverage: float) -> Evidence:
+def evidence(result: SearchResult, coverage: float, topic_prob: float = 0.0) -> Evidence:
     top, service = result.top, result.top_service
     a = top.score if top else 0.0
     s = service.score if service else 0.0
     return Evidence(a, top.dense if top else 0.0, top.lexical if top else 0.0, s,
                     service.dense if service else 0.0, service.lexical if service else 0.0,
-                    coverage, result.margin, a - s)
+                    coverage, result.margin, a - s, topic_prob)
 
 
 @dataclass(frozen=True)

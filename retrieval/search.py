@@ -21,6 +21,8 @@ from retrieval.normalize import tokens
 from retrieval.restore import AZ_SPECIAL, AzRestorer
 
 Mode = Literal["hybrid", "bm25", "dense"]
+# The topic head's class for "a directory service that no article covers".
+SERVICE_TOPIC = "__service__"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class FusionConfig:
     dense_weight_folded: float = 0.3
     # How much the intent model's sector guess lifts the articles of that sector.
     sector_weight: float = 0.1
+    # How much the topic head (a classifier over the articles' own example questions) counts.
+    topic_weight: float = 0.0
     dense_floor: float = 0.80
     dense_ceiling: float = 0.92
     bm25_half: float = 12.0
@@ -39,7 +43,7 @@ class FusionConfig:
     depth: int = 30
 
     def __post_init__(self) -> None:
-        for name in ("dense_weight", "dense_weight_folded", "sector_weight"):
+        for name in ("dense_weight", "dense_weight_folded", "sector_weight", "topic_weight"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be within [0, 1], got {getattr(self, name)!r}")
         if self.dense_ceiling <= self.dense_floor:
@@ -143,12 +147,21 @@ class HybridSearcher:
 
     def combine(self, lexical: dict[int, float], dense: dict[int, float], mode: Mode = "hybrid",
                 k: int = 5, folded: bool = False,
-                sector_probs: dict[str, float] | None = None) -> SearchResult:
-        """Fuse the two score lists into the best ``k`` topics."""
+                sector_probs: dict[str, float] | None = None,
+                topic_probs: dict[str, float] | None = None) -> SearchResult:
+        """Fuse the two score lists (and the sector and topic priors) into the best ``k`` topics.
+
+        The topic prior is a classifier's probability for each article; a directory service
+        gets the prior of the article it speaks for, or that of "a service no article covers".
+        """
         fused = self._fuse(lexical, dense, mode, folded)
         if sector_probs and self.config.sector_weight:
             w = self.config.sector_weight
             fused = {d: (1 - w) * s + w * sector_probs.get(self._sector(d), 0.0)
+                     for d, s in fused.items()}
+        if topic_probs and self.config.topic_weight and mode == "hybrid":
+            w = self.config.topic_weight
+            fused = {d: (1 - w) * s + w * topic_probs.get(self._topic(d) or "", 0.0)
                      for d, s in fused.items()}
         hits: list[Hit] = []
         services: list[ServiceHit] = []
@@ -175,6 +188,13 @@ class HybridSearcher:
             if len(hits) == k and len(services) == k:
                 break
         return SearchResult(hits, services)
+
+    def _topic(self, doc: int) -> str | None:
+        n_articles = len(self.kb.articles)
+        if doc < n_articles:
+            return self.kb.articles[doc].topic
+        topic = self.entries[doc - n_articles].topic
+        return topic if topic in self.kb.by_topic else SERVICE_TOPIC
 
     def _sector(self, doc: int) -> str:
         n_articles = len(self.kb.articles)

@@ -160,9 +160,11 @@ def directory_helpdesk(tiny_settings, tiny_kb_paths):
     kb = load_knowledge_base(articles, coverage)
     embedder = HashingEmbedder(256)
     save_index(build_index(kb, embedder), tiny_settings.index_dir)
+    # The session's tiny intent model was trained without this directory, so its topic head has
+    # no "service" class: leave the topic prior out here.
     settings = tiny_settings.model_copy(update={"dense_floor": 0.0, "dense_ceiling": 1.0,
                                                 "answer_threshold": 0.3, "clarify_threshold": 0.2,
-                                                "refer_threshold": 0.2})
+                                                "refer_threshold": 0.2, "topic_weight": 0.0})
     return Helpdesk.from_settings(settings, embedder=embedder)
 
 

@@ -117,3 +117,20 @@ def test_bundled_directory_is_large_sourced_and_clean():
     assert all(e.source.startswith(("http://", "https://")) and e.url.startswith("https://")
                for e in entries)
     assert len({e.id for e in entries}) == len(entries)
+
+
+def test_kb_check_lists_a_broken_entry_and_counts_the_rest(tiny_settings, tiny_kb_paths):
+    import json
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    articles, _ = tiny_kb_paths
+    good = GOOD.replace("sector: justice", "sector: taxes")
+    write(articles.parent / "directory", "a.yaml", good.replace("url: https://eco.gov.az", "url: https://eco.example"))
+    result = CliRunner().invoke(main, ["kb", "check", "--json", "--no-similarity"])
+    data = json.loads(result.output)
+    assert result.exit_code == 2 and data["services"] == 1
+    [error] = [f for f in data["findings"] if f["level"] == "error"]
+    assert error["path"].endswith("a.yaml") and error["line"] == 10 and "official domain" in error["message"]
