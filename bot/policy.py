@@ -73,6 +73,11 @@ def decide(intent: IntentPrediction, result: SearchResult, config: PolicyConfig,
     if top is None or article_score < config.clarify_threshold:
         return Decision("handoff", "low_confidence")
     if unanswerable:
+        # Not sure the best article answers it: offer the likeliest ones (and a person), or a person.
+        close = tuple(h.topic for h in result.hits[: config.clarify_options]
+                      if h.score >= config.clarify_threshold)
+        if len(close) >= 2:
+            return Decision("clarify", "not_answerable", close)
         return Decision("handoff", "not_answerable")
     if article_score >= config.answer_threshold and result.margin >= config.clarify_margin:
         return Decision("answer", "confident", (top.topic,))
