@@ -238,8 +238,10 @@ class Helpdesk:
             return Reply(text, lang, "smalltalk", "empty", None, 0.0, t("empty", lang))
         intent = obs.intent
         result, coverage, ev = self.assess(obs, policy)
+        # The model was fitted on the hybrid's scores; the halves alone (eval's comparison) skip it.
         answerable = (self.answerability.probability(ev)
-                      if self.answerability is not None and result.top else 1.0)
+                      if self.answerability is not None and result.top and obs.mode == "hybrid"
+                      else 1.0)
         decision = decide(intent, result, policy, coverage, answerable)
         candidates = [{"topic": h.topic, "score": h.score} for h in result.hits]
         base = dict(text=text, lang=lang, intent=intent.intent, confidence=result.confidence,

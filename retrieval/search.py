@@ -17,7 +17,7 @@ import numpy as np
 from knowledge.loader import KnowledgeBase
 from retrieval.embedders import Embedder
 from retrieval.index import SearchIndex, doc_ids
-from retrieval.normalize import tokens
+from retrieval.normalize import AZ_CYRILLIC_MARKERS, az_cyrillic_to_latin, is_az_cyrillic, tokens
 from retrieval.restore import AZ_SPECIAL, AzRestorer
 
 Mode = Literal["hybrid", "bm25", "dense"]
@@ -113,8 +113,22 @@ class HybridSearcher:
             for part in [a.title["az"], a.sections["az"].body, *a.questions["az"], *a.keywords["az"]])
 
     def dense_text(self, text: str, lang: str | None) -> str:
-        """What the embedder sees: Azerbaijani typed without its letters gets them back."""
-        return self.restorer.restore(text) if lang == "az" else text
+        """What the embedder sees: Azerbaijani typed without its letters gets them back, and
+        Azerbaijani in Cyrillic letters is written in the Latin alphabet first."""
+        if lang != "az":
+            return text
+        if is_az_cyrillic(text):
+            text = az_cyrillic_to_latin(text)
+        return self.restorer.restore(text)
+
+    @staticmethod
+    def lexical_text(text: str) -> str:
+        """What BM25 matches. Azerbaijani typed in Russian letters is ambiguous where Russian has no
+        letter of its own (х for x or h, г for q or g): the other reading is searched as well."""
+        if not is_az_cyrillic(text) or any(ch in AZ_CYRILLIC_MARKERS for ch in text):
+            return text
+        latin = az_cyrillic_to_latin(text)
+        return f"{text} {latin.replace('x', 'h').replace('q', 'g')}"
 
     def encode(self, text: str, lang: str | None = None) -> np.ndarray:
         return self.embedder.encode_queries([self.dense_text(text, lang)])[0]
@@ -139,7 +153,7 @@ class HybridSearcher:
         if not tokens(text):
             return lexical, dense
         if mode in ("hybrid", "bm25"):
-            lexical = {h.doc: h.score for h in self.index.lexical.search(text, depth)}
+            lexical = {h.doc: h.score for h in self.index.lexical.search(self.lexical_text(text), depth)}
         if mode in ("hybrid", "dense"):
             vector = self.encode(text, lang) if query_vector is None else query_vector
             dense = {h.doc: h.score for h in self.index.dense.search(vector, depth)}
