@@ -71,16 +71,16 @@ class Settings(BaseSettings):
     bm25_half: float = Field(default=20.0, gt=0)
 
     # Policy thresholds (see bot/policy.py); chosen on the dev set with scripts/tune_thresholds.py.
-    answer_threshold: float = Field(default=0.36, ge=0, le=1)
+    answer_threshold: float = Field(default=0.33, ge=0, le=1)
     clarify_threshold: float = Field(default=0.20, ge=0, le=1)
     clarify_margin: float = Field(default=0.0, ge=0, le=1)
     intent_threshold: float = Field(default=0.5, ge=0, le=1)
     out_of_scope_threshold: float = Field(default=0.5, ge=0, le=1)
     # The answerability check: when a directory service is referred instead of a card.
     refer_threshold: float = Field(default=0.20, ge=0, le=1)
-    service_margin: float = Field(default=0.0, ge=-1, le=1)
+    service_margin: float = Field(default=0.05, ge=-1, le=1)
     min_coverage: float = Field(default=0.0, ge=0, le=1)
-    min_answerable: float = Field(default=0.10, ge=0, le=1)
+    min_answerable: float = Field(default=0.20, ge=0, le=1)
     answerability_model: Path = DEFAULT_ANSWERABILITY_MODEL
     # What citizens see of articles no editor has reviewed: notice | refer | serve.
     draft_policy: Literal["notice", "refer", "serve"] = "notice"

@@ -174,8 +174,12 @@ class HybridSearcher:
             fused = {d: (1 - w) * s + w * sector_probs.get(self._sector(d), 0.0)
                      for d, s in fused.items()}
         if topic_probs and self.config.topic_weight and mode == "hybrid":
+            # The prior orders the articles among themselves; a service no article covers gets the
+            # best prior of all, so that article against service is decided by the evidence.
             w = self.config.topic_weight
-            fused = {d: (1 - w) * s + w * topic_probs.get(self._topic(d) or "", 0.0)
+            neutral = max(topic_probs.values())
+            fused = {d: (1 - w) * s + w * (neutral if self._topic(d) == SERVICE_TOPIC
+                                           else topic_probs.get(self._topic(d) or "", 0.0))
                      for d, s in fused.items()}
         hits: list[Hit] = []
         services: list[ServiceHit] = []

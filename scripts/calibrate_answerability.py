@@ -1,6 +1,6 @@
 """Fit the answerability model on labelled questions, through the served pipeline.
 
-Usage:  python scripts/calibrate_answerability.py eval/tuning.jsonl [--out PATH] [--c 1.0]
+Usage:  python scripts/calibrate_answerability.py eval/tuning.jsonl eval/tuning2.jsonl [--out PATH]
 
 Each question is observed by ``Helpdesk.observe`` and assessed by ``Helpdesk.assess`` — the same
 steps the bot serves — and its :class:`~retrieval.answerability.Evidence` is labelled 1 when an
