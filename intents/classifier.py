@@ -16,6 +16,7 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import joblib
@@ -139,8 +140,14 @@ class Head:
         return cls(tuple(str(k) for k in model.classes_), sparse.csr_matrix(weights),
                    model.intercept_.astype(np.float32))
 
+    @cached_property
+    def by_feature(self) -> sparse.csr_matrix:
+        """The weights features × classes, row-major: a message's few n-grams pick a few rows
+        (transposing on every call cost 10 ms a message)."""
+        return self.coef.T.tocsr()
+
     def probabilities(self, x) -> dict[str, float]:
-        scores = np.asarray((x @ self.coef.T).todense()).ravel() + self.intercept
+        scores = (x @ self.by_feature).toarray().ravel() + self.intercept
         if len(self.classes) == 2:  # one column of log-odds
             p1 = float(1.0 / (1.0 + np.exp(-scores[0])))
             return {self.classes[0]: 1 - p1, self.classes[1]: p1}
