@@ -52,11 +52,3 @@ def is_official_url(url: str, domains: tuple[str, ...] | list[str]) -> bool:
     if parsed.scheme != "https" or not host:
         return False
     return any(host == d or host.endswith("." + d) for d in domains)
-
-
-def is_official_url(url: str, domains: tuple[str, ...] | list[str]) -> bool:
-    parsed = urlparse(url)
-    host = (parsed.hostname or "").lower()
-    if parsed.scheme != "https" or not host:
-        return False
-    return any(host == d or host.endswith("." + d) for d in domains)
