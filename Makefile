@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check
 
-.PHONY: run test install install-test index eval bench fuzz clean
+.PHONY: run test lint install install-test index eval bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,12 @@ index: install
 run: index
 	$(BIN)/helpdesk chat
 
-test: install-test
+# Style, types and import rules first: each can fail the build, and they take seconds.
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
 	$(BIN)/python -m pytest -q
 
 eval: index

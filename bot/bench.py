@@ -34,8 +34,7 @@ def run_benchmark(settings: Settings, file: Path, repeat: int = 1) -> str:
     from bot.dialogue import Helpdesk
 
     items = read_items(file)
-    kb = load_knowledge_base(settings.articles_dir, settings.coverage_file,
-                             tuple(settings.official_domains))
+    kb = load_knowledge_base(settings.articles_dir, settings.coverage_file, tuple(settings.official_domains))
     started = time.perf_counter()
     embedder = make_embedder(settings.embedder)
     load_model_s = time.perf_counter() - started
@@ -59,12 +58,14 @@ def run_benchmark(settings: Settings, file: Path, repeat: int = 1) -> str:
     wall = time.perf_counter() - wall
     lat = np.array(latencies)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return "\n".join([
-        f"machine: {machine()}",
-        f"embedder: {embedder.name} (load {load_model_s:.2f} s)",
-        f"index build: {len(kb.articles)} articles, {index.meta.chunks} passages in {build_s:.1f} s",
-        f"ask: {len(latencies)} questions, p50 {np.percentile(lat, 50):.1f} ms, "
-        f"p95 {np.percentile(lat, 95):.1f} ms, max {lat.max():.1f} ms, "
-        f"{len(latencies) / wall:.1f} questions/s (one thread, reply cache off)",
-        f"peak memory: {rss_mb:.0f} MB",
-    ])
+    return "\n".join(
+        [
+            f"machine: {machine()}",
+            f"embedder: {embedder.name} (load {load_model_s:.2f} s)",
+            f"index build: {len(kb.articles)} articles, {index.meta.chunks} passages in {build_s:.1f} s",
+            f"ask: {len(latencies)} questions, p50 {np.percentile(lat, 50):.1f} ms, "
+            f"p95 {np.percentile(lat, 95):.1f} ms, max {lat.max():.1f} ms, "
+            f"{len(latencies) / wall:.1f} questions/s (one thread, reply cache off)",
+            f"peak memory: {rss_mb:.0f} MB",
+        ]
+    )

@@ -31,13 +31,15 @@ def render_card(article: Article, lang: str) -> str:
 def render_referral(name: str, agency: str, channel: str, lang: str) -> str:
     """A ``refer`` reply: no guide yet, the service, the agency, where it is done, the link."""
     lang = lang if lang in LANGS else "az"
-    return "\n".join([
-        f"{t('refer_intro', lang)} {name}",
-        f"{t('agency', lang)}: {agency}",
-        f"{t('where', lang)}: {t('service_channel_' + channel, lang)}",
-        "",
-        t("refer_where", lang),
-    ])
+    return "\n".join(
+        [
+            f"{t('refer_intro', lang)} {name}",
+            f"{t('agency', lang)}: {agency}",
+            f"{t('where', lang)}: {t('service_channel_' + channel, lang)}",
+            "",
+            t("refer_where", lang),
+        ]
+    )
 
 
 def service_referral(entry: ServiceEntry, lang: str) -> tuple[str, list[dict]]:
@@ -50,8 +52,10 @@ def article_referral(article: Article, lang: str) -> tuple[str, list[dict]]:
     """A draft article under the ``refer`` draft policy: named like a directory service."""
     lang = lang if lang in LANGS else "az"
     channel = {"both": "online", "asan": "asan", "online": "online"}.get(article.channel, "office")
-    return (render_referral(article.title[lang], article.agency[lang], channel, lang),
-            article_links(article, lang))
+    return (
+        render_referral(article.title[lang], article.agency[lang], channel, lang),
+        article_links(article, lang),
+    )
 
 
 def article_links(article: Article, lang: str) -> list[dict]:

@@ -13,14 +13,27 @@ import click
 
 from bot.config import ConfigError, Settings, load_settings
 from intents.classifier import IntentModelError
-from knowledge.loader import LANGS, ArticleError, check_knowledge_base, load_knowledge_base
+from knowledge.loader import LANGS, ArticleError, load_knowledge_base
 from retrieval.embedders import ModelMissingError, make_embedder
-from retrieval.index import (IndexMissingError, IndexStaleError, build_index, check_fresh,
-                             count_chunks, read_meta, save_index)
+from retrieval.index import (
+    IndexMissingError,
+    IndexStaleError,
+    build_index,
+    check_fresh,
+    count_chunks,
+    read_meta,
+    save_index,
+)
 
 # Errors a user can fix; each is printed as one line with what to run, never a traceback.
-USER_ERRORS = (ConfigError, ArticleError, ModelMissingError, IndexMissingError, IndexStaleError,
-               IntentModelError)
+USER_ERRORS = (
+    ConfigError,
+    ArticleError,
+    ModelMissingError,
+    IndexMissingError,
+    IndexStaleError,
+    IntentModelError,
+)
 
 
 class HelpdeskGroup(click.Group):
@@ -95,8 +108,11 @@ def ask(ctx: click.Context, text: str | None, as_json: bool, lang: str | None) -
 
 def _print_reply(reply) -> None:
     service = f" · service {reply.service}" if reply.service else ""
-    click.secho(f"[{reply.action} · {reply.intent} · {reply.lang}{service} · "
-                f"confidence {reply.confidence:.2f} · {reply.latency_ms:.0f} ms]", fg="cyan")
+    click.secho(
+        f"[{reply.action} · {reply.intent} · {reply.lang}{service} · "
+        f"confidence {reply.confidence:.2f} · {reply.latency_ms:.0f} ms]",
+        fg="cyan",
+    )
     click.echo(reply.answer)
     for link in reply.links:
         click.secho(f"🔗 {link['title']}: {link['url']}", fg="blue")
@@ -114,8 +130,7 @@ def chat(ctx: click.Context, lang: str | None) -> None:
     Example: helpdesk chat --lang ru
     """
     helpdesk = _helpdesk(ctx)
-    click.echo("Citizen helpdesk — ask in Azerbaijani, Russian or English. "
-               "Empty line or Ctrl-D to quit.")
+    click.echo("Citizen helpdesk — ask in Azerbaijani, Russian or English. Empty line or Ctrl-D to quit.")
     while True:
         try:
             question = input("you> ")
@@ -138,8 +153,12 @@ def kb() -> None:
 
 @kb.command("check")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-@click.option("--similarity/--no-similarity", default=True, show_default=True,
-              help="Compare articles with the embedder to find ones too alike to tell apart.")
+@click.option(
+    "--similarity/--no-similarity",
+    default=True,
+    show_default=True,
+    help="Compare articles with the embedder to find ones too alike to tell apart.",
+)
 @click.pass_context
 def kb_check(ctx: click.Context, as_json: bool, similarity: bool) -> None:
     """List every broken article (file:line and a fix) and every warning.
@@ -152,21 +171,35 @@ def kb_check(ctx: click.Context, as_json: bool, similarity: bool) -> None:
 
     settings = _settings(ctx)
     embedder = make_embedder(settings.embedder) if similarity else None
-    knowledge, findings = check_all(settings.articles_dir, settings.coverage_file,
-                                    tuple(settings.official_domains), settings.kb_max_age_days,
-                                    embedder)
+    knowledge, findings = check_all(
+        settings.articles_dir,
+        settings.coverage_file,
+        tuple(settings.official_domains),
+        settings.kb_max_age_days,
+        embedder,
+    )
     errors = [f for f in findings if f.level == "error"]
     if as_json:
-        click.echo(json.dumps({"articles": len(knowledge.articles) if knowledge else 0,
-                               "services": len(knowledge.directory.entries) if knowledge else 0,
-                               "findings": [f.as_dict() for f in findings]}, ensure_ascii=False, indent=1))
+        click.echo(
+            json.dumps(
+                {
+                    "articles": len(knowledge.articles) if knowledge else 0,
+                    "services": len(knowledge.directory.entries) if knowledge else 0,
+                    "findings": [f.as_dict() for f in findings],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
         for finding in findings:
             click.secho(f"{finding.level}: {finding}", fg="red" if finding.level == "error" else "yellow")
         loaded = len(knowledge.articles) if knowledge else 0
         services = len(knowledge.directory.entries) if knowledge else 0
-        click.echo(f"{loaded} articles OK, {len(errors)} refused, {len(findings) - len(errors)} warnings; "
-                   f"directory: {services} services")
+        click.echo(
+            f"{loaded} articles OK, {len(errors)} refused, {len(findings) - len(errors)} warnings; "
+            f"directory: {services} services"
+        )
     if errors:
         ctx.exit(2)
 
@@ -204,8 +237,10 @@ def kb_import(ctx: click.Context, sheet: Path) -> None:
     settings = _settings(ctx)
     result = import_sheet(sheet, settings.articles_dir, settings.coverage_file)
     _audit(ctx, "kb_import", f"{sheet.name}: created {result['created']}, updated {result['updated']}")
-    click.echo(f"{result['rows']} rows: created {', '.join(result['created']) or 'none'}; "
-               f"updated {', '.join(result['updated']) or 'none'}")
+    click.echo(
+        f"{result['rows']} rows: created {', '.join(result['created']) or 'none'}; "
+        f"updated {', '.join(result['updated']) or 'none'}"
+    )
     click.echo("next: `helpdesk kb check`, then `helpdesk kb build`")
 
 
@@ -224,8 +259,9 @@ def kb_build(ctx: click.Context, if_stale: bool, full: bool) -> None:
     from retrieval.index import load_previous
 
     settings = _settings(ctx)
-    knowledge = load_knowledge_base(settings.articles_dir, settings.coverage_file,
-                                    tuple(settings.official_domains))
+    knowledge = load_knowledge_base(
+        settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
+    )
     embedder = make_embedder(settings.embedder)
     if if_stale:
         try:
@@ -236,13 +272,14 @@ def kb_build(ctx: click.Context, if_stale: bool, full: bool) -> None:
             click.echo(f"rebuilding: {exc}")
     previous = None if full else load_previous(settings.index_dir, embedder)
     total = count_chunks(knowledge)
-    with click.progressbar(length=total, label=f"indexing {total} passages",
-                           file=sys.stderr) as bar:
+    with click.progressbar(length=total, label=f"indexing {total} passages", file=sys.stderr) as bar:
         index = build_index(knowledge, embedder, progress=bar.update, previous=previous)
     save_index(index, settings.index_dir)
     _audit(ctx, "kb_build", index.report.summary().splitlines()[0])
-    click.echo(f"built {settings.index_dir}: {len(knowledge.articles)} articles, "
-               f"{index.meta.chunks} passages, {embedder.name}, {index.meta.build_seconds:.1f} s")
+    click.echo(
+        f"built {settings.index_dir}: {len(knowledge.articles)} articles, "
+        f"{index.meta.chunks} passages, {embedder.name}, {index.meta.build_seconds:.1f} s"
+    )
     click.echo(index.report.summary())
 
 
@@ -262,12 +299,15 @@ def kb_review(ctx: click.Context, article_id: str, by: str, note: str | None) ->
     from knowledge.review import record_review
 
     settings = _settings(ctx)
-    knowledge = load_knowledge_base(settings.articles_dir, settings.coverage_file,
-                                    tuple(settings.official_domains))
+    knowledge = load_knowledge_base(
+        settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
+    )
     article = record_review(knowledge, article_id, by, note)
     _audit(ctx, "kb_review", f"{article_id} reviewed by {by.strip()}" + (f": {note}" if note else ""))
-    click.echo(f"{article.path}: reviewed by {by.strip()} on {dt.date.today().isoformat()}; "
-               "next: `helpdesk kb build`")
+    click.echo(
+        f"{article.path}: reviewed by {by.strip()} on {dt.date.today().isoformat()}; "
+        "next: `helpdesk kb build`"
+    )
 
 
 @kb.command("stats")
@@ -280,32 +320,41 @@ def kb_stats(ctx: click.Context) -> None:
     from knowledge.check import card_numbers
 
     settings = _settings(ctx)
-    knowledge = load_knowledge_base(settings.articles_dir, settings.coverage_file,
-                                    tuple(settings.official_domains))
-    click.echo(f"articles: {len(knowledge.articles)}  topics covered: "
-               f"{len(knowledge.by_topic)}/{len(knowledge.coverage.topics)}  "
-               f"directory: {len(knowledge.directory.entries)} services "
-               f"({len(knowledge.services)} without an article)")
+    knowledge = load_knowledge_base(
+        settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
+    )
+    click.echo(
+        f"articles: {len(knowledge.articles)}  topics covered: "
+        f"{len(knowledge.by_topic)}/{len(knowledge.coverage.topics)}  "
+        f"directory: {len(knowledge.directory.entries)} services "
+        f"({len(knowledge.services)} without an article)"
+    )
     today = dt.date.today()
-    click.echo("| sector | articles | drafts | reviewed | stale | sources | facts | sourced facts | services |")
+    click.echo(
+        "| sector | articles | drafts | reviewed | stale | sources | facts | sourced facts | services |"
+    )
     click.echo("|---|---|---|---|---|---|---|---|---|")
     sectors = list(knowledge.coverage.sectors) + sorted(
-        {e.sector for e in knowledge.directory.entries} - set(knowledge.coverage.sectors))
+        {e.sector for e in knowledge.directory.entries} - set(knowledge.coverage.sectors)
+    )
     for sector in sectors:
         articles = [a for a in knowledge.articles if a.sector == sector]
         services = sum(e.sector == sector for e in knowledge.directory.entries)
         reviewed = [a for a in articles if a.review.reviewed]
-        stale = sum((today - a.review.date).days > settings.kb_max_age_days
-                    for a in reviewed if a.review.date)
+        stale = sum(
+            (today - a.review.date).days > settings.kb_max_age_days for a in reviewed if a.review.date
+        )
         facts = sourced = 0
         for a in articles:
             supported = {n for src in a.sources for n in re.findall(r"\d+", src.supports)}
             numbers = set().union(*(card_numbers(a, lang) for lang in LANGS))
             facts += len(numbers)
             sourced += len(numbers & supported)
-        click.echo(f"| {sector} | {len(articles)} | {len(articles) - len(reviewed)} | {len(reviewed)} "
-                   f"| {stale} | {sum(len(a.sources) for a in articles)} | {facts} | {sourced} "
-                   f"| {services} |")
+        click.echo(
+            f"| {sector} | {len(articles)} | {len(articles) - len(reviewed)} | {len(reviewed)} "
+            f"| {stale} | {sum(len(a.sources) for a in articles)} | {facts} | {sourced} "
+            f"| {services} |"
+        )
     click.echo(f"KB hash: {knowledge.content_hash}")
     try:
         meta = read_meta(settings.index_dir)
@@ -317,8 +366,9 @@ def kb_stats(ctx: click.Context) -> None:
 
 
 @main.command()
-@click.option("--log-level", default="INFO", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+@click.option(
+    "--log-level", default="INFO", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"])
+)
 @click.pass_context
 def serve(ctx: click.Context, log_level: str) -> None:
     """Run the Telegram bot: long polling, or a webhook when HELPDESK_WEBHOOK_URL is set.
@@ -364,8 +414,10 @@ def backup(ctx: click.Context, target: Path) -> None:
     result = store.backup(target)
     store.audit(None, "backup", None, str(target))
     store.close()
-    click.echo(f"backup {target}: integrity {result['integrity']}; users {result['users']}, "
-               f"messages {result['messages']}, tickets {result['tickets']}")
+    click.echo(
+        f"backup {target}: integrity {result['integrity']}; users {result['users']}, "
+        f"messages {result['messages']}, tickets {result['tickets']}"
+    )
     if result["integrity"] != "ok":
         ctx.exit(2)
 
@@ -407,8 +459,9 @@ def _minutes(seconds: float | None) -> str:
 
 
 @report.command("tickets")
-@click.option("--state", type=click.Choice(["open", "claimed", "closed", "all"]), default="all",
-              show_default=True)
+@click.option(
+    "--state", type=click.Choice(["open", "claimed", "closed", "all"]), default="all", show_default=True
+)
 @click.pass_context
 def report_tickets(ctx: click.Context, state: str) -> None:
     """Open, claimed and closed tickets with how long citizens waited.
@@ -426,11 +479,18 @@ def report_tickets(ctx: click.Context, state: str) -> None:
     click.echo("| # | state | lang | sector | reason | operator | opened | waited for a person | rating |")
     click.echo("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        waited = (r["claimed_at"] or (now if r["state"] == "open" else r["closed_at"] or now)) - r["opened_at"] \
-            if r["opened_at"] else None
-        opened = dt.datetime.fromtimestamp(r["opened_at"]).strftime("%Y-%m-%d %H:%M") if r["opened_at"] else "–"
-        click.echo(f"| {r['id']} | {r['state']} | {r['lang']} | {r['sector'] or '–'} | {r['reason']} | "
-                   f"{r['operator_name'] or '–'} | {opened} | {_minutes(waited)} | {r['rating'] or '–'} |")
+        waited = (
+            (r["claimed_at"] or (now if r["state"] == "open" else r["closed_at"] or now)) - r["opened_at"]
+            if r["opened_at"]
+            else None
+        )
+        opened = (
+            dt.datetime.fromtimestamp(r["opened_at"]).strftime("%Y-%m-%d %H:%M") if r["opened_at"] else "–"
+        )
+        click.echo(
+            f"| {r['id']} | {r['state']} | {r['lang']} | {r['sector'] or '–'} | {r['reason']} | "
+            f"{r['operator_name'] or '–'} | {opened} | {_minutes(waited)} | {r['rating'] or '–'} |"
+        )
     counts = Counter(r["state"] for r in rows)
     click.echo(f"\n{len(rows)} tickets: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     store.close()
@@ -446,8 +506,7 @@ def report_gaps(ctx: click.Context, since, fmt: str, distance: float) -> None:
 
     Example: helpdesk report gaps --since 2026-11-01 --format csv
     """
-    from bot.reports import (cluster_questions, gap_questions, gaps_csv, gaps_markdown,
-                             referred_services)
+    from bot.reports import cluster_questions, gap_questions, gaps_csv, gaps_markdown, referred_services
     from bot.tickets import Tickets
 
     settings = _settings(ctx)
@@ -455,8 +514,11 @@ def report_gaps(ctx: click.Context, since, fmt: str, distance: float) -> None:
     questions = gap_questions(store, since.date() if since else None)
     clusters = cluster_questions(questions, make_embedder(settings.embedder), distance)
     services = referred_services(store, since.date() if since else None)
-    click.echo(gaps_csv(clusters, services) if fmt == "csv"
-               else gaps_markdown(clusters, Tickets(store).drafts(), services))
+    click.echo(
+        gaps_csv(clusters, services)
+        if fmt == "csv"
+        else gaps_markdown(clusters, Tickets(store).drafts(), services)
+    )
     store.close()
 
 
@@ -491,7 +553,10 @@ def report_drafts(ctx: click.Context) -> None:
     store = _store(ctx)
     drafts = Tickets(store).drafts()
     for d in drafts:
-        click.echo(f"## draft {d['id']} (ticket #{d['ticket_id']}, {d['lang']})\nQ: {d['question']}\nA: {d['answer']}\n")
+        click.echo(
+            f"## draft {d['id']} (ticket #{d['ticket_id']}, {d['lang']})\n"
+            f"Q: {d['question']}\nA: {d['answer']}\n"
+        )
     click.echo(f"{len(drafts)} drafts")
     store.close()
 
@@ -516,8 +581,9 @@ def intents_train(ctx: click.Context, if_stale: bool, c: float) -> None:
     from intents.classifier import IntentClassifier, train_classifier, training_digest
 
     settings = _settings(ctx)
-    knowledge = load_knowledge_base(settings.articles_dir, settings.coverage_file,
-                                    tuple(settings.official_domains))
+    knowledge = load_knowledge_base(
+        settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
+    )
     target = settings.intents_dir
     if if_stale:
         try:

@@ -22,9 +22,13 @@ class ConfigError(RuntimeError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HELPDESK_", env_file=".env",
-                                      env_file_encoding="utf-8", env_ignore_empty=True,
-                                      extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="HELPDESK_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+    )
 
     bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
@@ -45,11 +49,11 @@ class Settings(BaseSettings):
     # Operators (see bot/handoff.py and bot/hours.py).
     work_start: dt.time = dt.time(9, 0)
     work_end: dt.time = dt.time(18, 0)
-    work_weekdays: str = "0-4"                 # 0 = Monday … 6 = Sunday
+    work_weekdays: str = "0-4"  # 0 = Monday … 6 = Sunday
     timezone: str = "Asia/Baku"
     holidays: list[dt.date] = Field(default_factory=list)  # movable ones: Ramazan, Qurban, transfers
     handoff_timeout_minutes: float = Field(default=15, gt=0)
-    minutes_per_ticket: float = Field(default=5, gt=0)      # wait estimate until there is history
+    minutes_per_ticket: float = Field(default=5, gt=0)  # wait estimate until there is history
     relay_attempts: int = Field(default=8, ge=1)
 
     data_dir: Path = Path("data")
@@ -114,8 +118,13 @@ class Settings(BaseSettings):
     def working_hours(self):
         from bot.hours import WorkingHours, parse_weekdays
 
-        return WorkingHours(self.work_start, self.work_end, parse_weekdays(self.work_weekdays),
-                            set(self.holidays), self.timezone)
+        return WorkingHours(
+            self.work_start,
+            self.work_end,
+            parse_weekdays(self.work_weekdays),
+            set(self.holidays),
+            self.timezone,
+        )
 
     @property
     def intents_dir(self) -> Path:

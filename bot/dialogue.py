@@ -13,14 +13,19 @@ import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 
+from bot.cards import (
+    article_links,
+    article_referral,
+    render_card,
+    render_referral,  # noqa: F401
+    service_referral,
+)
 from bot.config import Settings
 from bot.policy import PolicyConfig, decide
 from bot.texts import t
-from intents.language import detect_language
 from intents.classifier import IntentClassifier
+from intents.language import detect_language
 from intents.rules import SMALLTALK, IntentPrediction, KeywordIntents
-from bot.cards import (article_links, article_referral, render_card, render_referral,  # noqa: F401
-                       service_referral)
 from knowledge.directory import ServiceEntry
 from knowledge.loader import LANGS, Article, KnowledgeBase, load_knowledge_base
 from retrieval.answerability import AnswerabilityModel, Evidence, evidence
@@ -41,6 +46,7 @@ class Observation:
     ``Helpdesk.reply`` is ``reply_from(observe(...))``; threshold tuning observes each question
     once and replays ``reply_from`` with other policies, so it measures the pipeline that serves.
     """
+
     text: str
     query: str
     lang: str
@@ -71,11 +77,11 @@ class Reply:
     latency_ms: float = 0.0
     lang_fallback: bool = False
     choices: list[str] = field(default_factory=list)  # the topics a clarify offers
-    reason: str = ""                                  # why the policy chose the action
-    service: str | None = None                        # the directory entry a refer names
-    draft: bool = False                               # the card shown has not been reviewed
-    coverage: float = 1.0                             # the answerability check's word coverage
-    answerable: float = 1.0                           # ... and its model's probability
+    reason: str = ""  # why the policy chose the action
+    service: str | None = None  # the directory entry a refer names
+    draft: bool = False  # the card shown has not been reviewed
+    coverage: float = 1.0  # the answerability check's word coverage
+    answerable: float = 1.0  # ... and its model's probability
 
     def to_json_dict(self) -> dict:
         """The ``helpdesk ask --json`` contract of DESIGN.md (and nothing else)."""
@@ -123,10 +129,16 @@ DRAFT_POLICIES = ("notice", "refer", "serve")
 
 
 class Helpdesk:
-    def __init__(self, kb: KnowledgeBase, searcher: HybridSearcher,
-                 policy: PolicyConfig | None = None, intents=None, cache_size: int = 4096,
-                 draft_policy: str = "notice",
-                 answerability: AnswerabilityModel | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        searcher: HybridSearcher,
+        policy: PolicyConfig | None = None,
+        intents=None,
+        cache_size: int = 4096,
+        draft_policy: str = "notice",
+        answerability: AnswerabilityModel | None = None,
+    ) -> None:
         if draft_policy not in DRAFT_POLICIES:
             raise ValueError(f"draft_policy must be one of {', '.join(DRAFT_POLICIES)}")
         self.kb = kb
@@ -145,31 +157,44 @@ class Helpdesk:
         self._cache_lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> "Helpdesk":
+    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Helpdesk:
         """Load the articles, the embedder and the saved index; each failure says what to run."""
-        kb = load_knowledge_base(settings.articles_dir, settings.coverage_file,
-                                 tuple(settings.official_domains))
+        kb = load_knowledge_base(
+            settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
+        )
         embedder = embedder or make_embedder(settings.embedder)
         index = load_index(settings.index_dir, kb, embedder)
-        fusion = FusionConfig(fusion=settings.fusion, dense_weight=settings.dense_weight,
-                              dense_weight_folded=settings.dense_weight_folded,
-                              sector_weight=settings.sector_weight,
-                              topic_weight=settings.topic_weight,
-                              dense_floor=settings.dense_floor, dense_ceiling=settings.dense_ceiling,
-                              bm25_half=settings.bm25_half)
-        policy = PolicyConfig(answer_threshold=settings.answer_threshold,
-                              clarify_threshold=settings.clarify_threshold,
-                              clarify_margin=settings.clarify_margin,
-                              intent_threshold=settings.intent_threshold,
-                              out_of_scope_threshold=settings.out_of_scope_threshold,
-                              refer_threshold=settings.refer_threshold,
-                              service_margin=settings.service_margin,
-                              min_coverage=settings.min_coverage,
-                              min_answerable=settings.min_answerable)
+        fusion = FusionConfig(
+            fusion=settings.fusion,
+            dense_weight=settings.dense_weight,
+            dense_weight_folded=settings.dense_weight_folded,
+            sector_weight=settings.sector_weight,
+            topic_weight=settings.topic_weight,
+            dense_floor=settings.dense_floor,
+            dense_ceiling=settings.dense_ceiling,
+            bm25_half=settings.bm25_half,
+        )
+        policy = PolicyConfig(
+            answer_threshold=settings.answer_threshold,
+            clarify_threshold=settings.clarify_threshold,
+            clarify_margin=settings.clarify_margin,
+            intent_threshold=settings.intent_threshold,
+            out_of_scope_threshold=settings.out_of_scope_threshold,
+            refer_threshold=settings.refer_threshold,
+            service_margin=settings.service_margin,
+            min_coverage=settings.min_coverage,
+            min_answerable=settings.min_answerable,
+        )
         classifier = IntentClassifier.load(settings.intents_dir)
-        return cls(kb, HybridSearcher(kb, index, embedder, fusion), policy, IntentReader(classifier),
-                   cache_size=settings.answer_cache_size, draft_policy=settings.draft_policy,
-                   answerability=AnswerabilityModel.load(settings.answerability_model))
+        return cls(
+            kb,
+            HybridSearcher(kb, index, embedder, fusion),
+            policy,
+            IntentReader(classifier),
+            cache_size=settings.answer_cache_size,
+            draft_policy=settings.draft_policy,
+            answerability=AnswerabilityModel.load(settings.answerability_model),
+        )
 
     def _prelude(self, text, lang_hint: str | None) -> tuple[str, str, str, str, bool]:
         text = text if isinstance(text, str) else ""
@@ -196,25 +221,33 @@ class Helpdesk:
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         return reply
 
-    def observe(self, text: str, lang_hint: str | None = None, mode: Mode = "hybrid",
-                always_search: bool = False) -> Observation:
+    def observe(
+        self, text: str, lang_hint: str | None = None, mode: Mode = "hybrid", always_search: bool = False
+    ) -> Observation:
         """The expensive half of :meth:`reply` (intent, sector, BM25 and dense scores)."""
         text, query, lang, query_lang, fallback = self._prelude(text, lang_hint)
         return self._observe(text, query, lang, query_lang, mode, always_search, fallback)
 
-    def _observe(self, text: str, query: str, lang: str, query_lang: str, mode: Mode,
-                 always_search: bool = False, fallback: bool = False) -> Observation:
+    def _observe(
+        self,
+        text: str,
+        query: str,
+        lang: str,
+        query_lang: str,
+        mode: Mode,
+        always_search: bool = False,
+        fallback: bool = False,
+    ) -> Observation:
         if not tokens(query):
-            return Observation(text, query, lang, query_lang, mode, IntentPrediction("empty", 0.0),
-                               {}, None)
+            return Observation(text, query, lang, query_lang, mode, IntentPrediction("empty", 0.0), {}, None)
         intent, sectors, topics = self.intents.read(query)
         skip = intent.intent in SMALLTALK and intent.confidence >= self.policy.intent_threshold
         scores = None if skip and not always_search else self.searcher.raw_scores(query, mode, query_lang)
-        return Observation(text, query, lang, query_lang, mode, intent, sectors, scores, fallback,
-                           topics)
+        return Observation(text, query, lang, query_lang, mode, intent, sectors, scores, fallback, topics)
 
-    def assess(self, obs: Observation, policy: PolicyConfig | None = None
-               ) -> tuple[SearchResult, float, Evidence]:
+    def assess(
+        self, obs: Observation, policy: PolicyConfig | None = None
+    ) -> tuple[SearchResult, float, Evidence]:
         """The fused result, the word coverage and the answerability evidence of an observation."""
         policy = policy or self.policy
         intent, scores = obs.intent, obs.scores
@@ -223,9 +256,18 @@ class Helpdesk:
             scores = None
         elif scores is None:
             scores = self.searcher.raw_scores(obs.query, obs.mode, obs.query_lang)
-        result = (SearchResult() if scores is None else self.searcher.combine(
-            *scores, mode=obs.mode, k=5, folded=is_folded_az(obs.query, obs.query_lang),
-            sector_probs=obs.sectors, topic_probs=obs.topics))
+        result = (
+            SearchResult()
+            if scores is None
+            else self.searcher.combine(
+                *scores,
+                mode=obs.mode,
+                k=5,
+                folded=is_folded_az(obs.query, obs.query_lang),
+                sector_probs=obs.sectors,
+                topic_probs=obs.topics,
+            )
+        )
         coverage = self.term_coverage.coverage(obs.query, result.top.topic) if result.top else 1.0
         topic_prob = obs.topics.get(result.top.topic, 0.0) if result.top else 0.0
         return result, coverage, evidence(result, coverage, topic_prob)
@@ -239,14 +281,23 @@ class Helpdesk:
         intent = obs.intent
         result, coverage, ev = self.assess(obs, policy)
         # The model was fitted on the hybrid's scores; the halves alone (eval's comparison) skip it.
-        answerable = (self.answerability.probability(ev)
-                      if self.answerability is not None and result.top and obs.mode == "hybrid"
-                      else 1.0)
+        answerable = (
+            self.answerability.probability(ev)
+            if self.answerability is not None and result.top and obs.mode == "hybrid"
+            else 1.0
+        )
         decision = decide(intent, result, policy, coverage, answerable)
         candidates = [{"topic": h.topic, "score": h.score} for h in result.hits]
-        base = dict(text=text, lang=lang, intent=intent.intent, confidence=result.confidence,
-                    candidates=candidates, reason=decision.reason, coverage=round(coverage, 3),
-                    answerable=round(answerable, 3))
+        base = dict(
+            text=text,
+            lang=lang,
+            intent=intent.intent,
+            confidence=result.confidence,
+            candidates=candidates,
+            reason=decision.reason,
+            coverage=round(coverage, 3),
+            answerable=round(answerable, 3),
+        )
         reply = self._render(decision, result, base)
         if obs.fallback:
             reply.lang_fallback = True
@@ -283,46 +334,77 @@ class Helpdesk:
             entry = self.services[decision.topics[0]]
             answer, links = service_referral(entry, lang)
             base["confidence"] = result.top_service.score if result.top_service else 0.0
-            return Reply(action="refer", topic=None, answer=answer, links=links,
-                         service=entry.id, **base)
+            return Reply(action="refer", topic=None, answer=answer, links=links, service=entry.id, **base)
         if decision.action == "answer":
             article = self.kb.by_topic[decision.topics[0]]
             return self._card(article, lang, base)
         if decision.action == "clarify":
             titles = [self.kb.by_topic[topic].title[lang] for topic in decision.topics]
             answer = t("clarify", lang) + "\n" + "\n".join(f"• {title}" for title in titles)
-            return Reply(action="clarify", topic=None, answer=answer, choices=list(decision.topics),
-                         **base)
+            return Reply(action="clarify", topic=None, answer=answer, choices=list(decision.topics), **base)
         if decision.reason == "complaint" and COMPLAINTS_TOPIC in self.kb.by_topic:
             # A person takes the complaint; the citizen also learns how to file it formally.
             article = self.kb.by_topic[COMPLAINTS_TOPIC]
-            return Reply(action="handoff", topic=None, answer=t("complaint", lang),
-                         links=article_links(article, lang), **base)
+            return Reply(
+                action="handoff",
+                topic=None,
+                answer=t("complaint", lang),
+                links=article_links(article, lang),
+                **base,
+            )
         key = {"operator_request": "operator_request", "personal_case": "personal_case"}.get(
-            decision.reason, "handoff")
+            decision.reason, "handoff"
+        )
         return Reply(action="handoff", topic=None, answer=t(key, lang), **base)
 
-    def card_reply(self, article: Article, lang: str, text: str = "", intent: str = "question",
-                   confidence: float = 1.0) -> Reply:
+    def card_reply(
+        self, article: Article, lang: str, text: str = "", intent: str = "question", confidence: float = 1.0
+    ) -> Reply:
         """The reply for one article (the menu and clarify buttons), under the draft policy."""
-        return self._card(article, lang, dict(text=text, lang=lang, intent=intent,
-                                              confidence=confidence, candidates=[], reason="chosen"))
+        return self._card(
+            article,
+            lang,
+            dict(text=text, lang=lang, intent=intent, confidence=confidence, candidates=[], reason="chosen"),
+        )
 
     def service_reply(self, entry: ServiceEntry, lang: str, text: str = "") -> Reply:
         """The refer reply for one directory service (the menu's "more services")."""
         answer, links = service_referral(entry, lang)
-        return Reply(text=text, lang=lang, action="refer", intent="question", topic=None,
-                     confidence=1.0, answer=answer, links=links, reason="chosen", service=entry.id)
+        return Reply(
+            text=text,
+            lang=lang,
+            action="refer",
+            intent="question",
+            topic=None,
+            confidence=1.0,
+            answer=answer,
+            links=links,
+            reason="chosen",
+            service=entry.id,
+        )
 
     def _card(self, article: Article, lang: str, base: dict) -> Reply:
         """A card, or what the draft policy shows instead of an unreviewed one."""
         draft = not article.review.reviewed
         if draft and self.draft_policy == "refer":
             answer, links = article_referral(article, lang)
-            return Reply(action="refer", topic=article.topic, answer=answer, links=links,
-                         service=article.topic, draft=True, **base)
+            return Reply(
+                action="refer",
+                topic=article.topic,
+                answer=answer,
+                links=links,
+                service=article.topic,
+                draft=True,
+                **base,
+            )
         answer = render_card(article, lang)
         if draft and self.draft_policy == "notice":
             answer = f"{answer}\n\n{t('draft_notice', lang)}"
-        return Reply(action="answer", topic=article.topic, answer=answer,
-                     links=article_links(article, lang), draft=draft, **base)
+        return Reply(
+            action="answer",
+            topic=article.topic,
+            answer=answer,
+            links=article_links(article, lang),
+            draft=draft,
+            **base,
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from typing import Iterator
+from collections.abc import Iterator
 
 from bot.config import ConfigError, Settings
 
@@ -31,7 +31,9 @@ def run_checks(settings: Settings) -> Iterator[tuple[bool, str, str]]:
         yield False, "data folder", f"{data} does not exist: run `make index` or `helpdesk kb build`"
     kb = None
     try:
-        kb = load_knowledge_base(settings.articles_dir, settings.coverage_file, tuple(settings.official_domains))
+        kb = load_knowledge_base(
+            settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
+        )
         yield True, "knowledge base", f"{len(kb.articles)} articles"
     except ArticleError as exc:
         yield False, "knowledge base", f"{exc}: run `helpdesk kb check`"
@@ -56,7 +58,11 @@ def run_checks(settings: Settings) -> Iterator[tuple[bool, str, str]]:
     if settings.webhook_url and not settings.webhook_secret:
         yield False, "webhook", "HELPDESK_WEBHOOK_URL is set without HELPDESK_WEBHOOK_SECRET"
     if settings.operators_chat_id is None:
-        yield True, "operators", "HELPDESK_OPERATORS_CHAT_ID not set: handoffs are recorded, nobody receives them"
+        yield (
+            True,
+            "operators",
+            "HELPDESK_OPERATORS_CHAT_ID not set: handoffs are recorded, nobody receives them",
+        )
 
 
 def _check_database(path) -> Iterator[tuple[bool, str, str]]:
@@ -69,8 +75,11 @@ def _check_database(path) -> Iterator[tuple[bool, str, str]]:
         try:
             check = db.execute("PRAGMA quick_check").fetchone()[0]
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            waiting = dict(db.execute("SELECT state, COUNT(*) FROM inbox WHERE state != 'done' GROUP BY state")) \
-                if "inbox" in tables else {}
+            waiting = (
+                dict(db.execute("SELECT state, COUNT(*) FROM inbox WHERE state != 'done' GROUP BY state"))
+                if "inbox" in tables
+                else {}
+            )
         finally:
             db.close()
     except sqlite3.Error as exc:

@@ -95,15 +95,20 @@ def score(items: list[dict], replies: list[dict]) -> dict[str, dict]:
                 c["wrong_card"] += reply["action"] == "answer"
                 if expect.get("service") and expect["service"] != "out-of-scope":
                     c["refer_expected"] += 1
-                    c["refer_right"] += (reply["action"] == "refer"
-                                         and reply.get("service") == expect["service"])
+                    c["refer_right"] += (
+                        reply["action"] == "refer" and reply.get("service") == expect["service"]
+                    )
             c["refers"] += reply["action"] == "refer"
             if expect["action"] == "smalltalk":
                 c["smalltalk"] += 1
-                c["smalltalk_ok"] += (reply["action"] == "smalltalk"
-                                      and reply["intent"] == expect.get("intent", reply["intent"]))
-            c["action_ok"] += (reply["action"] != "answer" if expect["action"] == "no_card"
-                               else reply["action"] == expect["action"])
+                c["smalltalk_ok"] += reply["action"] == "smalltalk" and reply["intent"] == expect.get(
+                    "intent", reply["intent"]
+                )
+            c["action_ok"] += (
+                reply["action"] != "answer"
+                if expect["action"] == "no_card"
+                else reply["action"] == expect["action"]
+            )
             wanted = expected_intent(item)
             if wanted is not None:
                 c["intent_items"] += 1
@@ -142,14 +147,23 @@ def evaluate(helpdesk, items: list[dict], modes: tuple[str, ...] = MODES) -> dic
             report["confusion"] = confusion(items, replies)
             for item, reply in zip(items, replies):
                 expect = item["expect"]
-                wrong = (reply["action"] == "answer" if expect["action"] == "no_card"
-                         else reply["action"] != expect["action"]
-                         or (expect.get("topic") and reply["topic"] != expect["topic"]))
+                wrong = (
+                    reply["action"] == "answer"
+                    if expect["action"] == "no_card"
+                    else reply["action"] != expect["action"]
+                    or (expect.get("topic") and reply["topic"] != expect["topic"])
+                )
                 if wrong:
-                    report["misses"].append({
-                        "id": item.get("id"), "expect": item["expect"], "action": reply["action"],
-                        "topic": reply["topic"] or reply.get("service"), "confidence": reply["confidence"],
-                        "candidates": [c["topic"] for c in reply["candidates"][:3]]})
+                    report["misses"].append(
+                        {
+                            "id": item.get("id"),
+                            "expect": item["expect"],
+                            "action": reply["action"],
+                            "topic": reply["topic"] or reply.get("service"),
+                            "confidence": reply["confidence"],
+                            "candidates": [c["topic"] for c in reply["candidates"][:3]],
+                        }
+                    )
     return report
 
 
@@ -170,12 +184,20 @@ def confusion(items: list[dict], replies: list[dict]) -> dict[str, dict[str, int
     return {kind: dict(counter.most_common()) for kind, counter in out.items()}
 
 
-_COLUMNS = (("answer_top1", "top-1"), ("recall_at_3", "R@3"), ("rank_top1", "rank-1"),
-            ("handoff_recall", "handoff R"), ("handoff_precision", "handoff P"),
-            ("smalltalk_accuracy", "smalltalk"), ("wrong_card_rate", "wrong card"),
-            ("refers", "refers"), ("intent_accuracy", "intent"),
-            ("language_accuracy", "lang"),
-            ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"))
+_COLUMNS = (
+    ("answer_top1", "top-1"),
+    ("recall_at_3", "R@3"),
+    ("rank_top1", "rank-1"),
+    ("handoff_recall", "handoff R"),
+    ("handoff_precision", "handoff P"),
+    ("smalltalk_accuracy", "smalltalk"),
+    ("wrong_card_rate", "wrong card"),
+    ("refers", "refers"),
+    ("intent_accuracy", "intent"),
+    ("language_accuracy", "lang"),
+    ("latency_p50_ms", "p50 ms"),
+    ("latency_p95_ms", "p95 ms"),
+)
 
 
 def format_report(report: dict) -> str:
@@ -194,16 +216,21 @@ def format_report(report: dict) -> str:
         for group in ("all", "az", "az-folded", "ru", "en", *styles):
             if group in groups:
                 g = groups[group]
-                lines.append(f"| {mode} | {group} | {g['items']} | "
-                             + " | ".join(cell(key, g[key]) for key, _ in _COLUMNS) + " |")
+                lines.append(
+                    f"| {mode} | {group} | {g['items']} | "
+                    + " | ".join(cell(key, g[key]) for key, _ in _COLUMNS)
+                    + " |"
+                )
     for kind, counts in report.get("confusion", {}).items():
         shown = ", ".join(f"{pair} ×{n}" for pair, n in counts.items()) or "none"
         lines.append(f"{kind} confusion (hybrid): {shown}")
     if report["misses"]:
         lines += ["", "hybrid misses:"]
         for miss in report["misses"]:
-            lines.append(f"  {miss['id']}: expected {miss['expect'].get('action')} "
-                         f"{miss['expect'].get('topic') or miss['expect'].get('intent') or ''} → "
-                         f"{miss['action']} {miss['topic'] or ''} ({miss['confidence']:.2f}; "
-                         f"{', '.join(miss['candidates'])})")
+            lines.append(
+                f"  {miss['id']}: expected {miss['expect'].get('action')} "
+                f"{miss['expect'].get('topic') or miss['expect'].get('intent') or ''} → "
+                f"{miss['action']} {miss['topic'] or ''} ({miss['confidence']:.2f}; "
+                f"{', '.join(miss['candidates'])})"
+            )
     return "\n".join(lines)

@@ -44,8 +44,9 @@ class Handoff:
     async def check_group(self, bot: Bot) -> None:
         """At start: does the operators' group have forum topics? Say so if not."""
         if not self.enabled:
-            log.warning("HELPDESK_OPERATORS_CHAT_ID is not set: handoffs are recorded but nobody "
-                        "receives them")
+            log.warning(
+                "HELPDESK_OPERATORS_CHAT_ID is not set: handoffs are recorded but nobody receives them"
+            )
             return
         try:
             chat = await bot.get_chat(self.chat_id)
@@ -60,10 +61,12 @@ class Handoff:
     # the card ------------------------------------------------------------------------------------
     def card(self, ticket: dict) -> str:
         candidates = json.loads(ticket["candidates"] or "[]")
-        lines = [f"🎫 <b>#{ticket['id']}</b> · {LANG_LABEL.get(ticket['lang'], ticket['lang'])} · "
-                 f"{html.escape(ticket['sector'] or '—')} · {html.escape(ticket['reason'])}",
-                 f"👤 {html.escape(ticket['first_name'] or '—')}",
-                 f"❓ {html.escape(ticket['question'])}"]
+        lines = [
+            f"🎫 <b>#{ticket['id']}</b> · {LANG_LABEL.get(ticket['lang'], ticket['lang'])} · "
+            f"{html.escape(ticket['sector'] or '—')} · {html.escape(ticket['reason'])}",
+            f"👤 {html.escape(ticket['first_name'] or '—')}",
+            f"❓ {html.escape(ticket['question'])}",
+        ]
         if candidates:
             shown = ", ".join(f"{html.escape(c['topic'])} {c['score']:.2f}" for c in candidates)
             lines.append(f"🤖 confidence {ticket['confidence'] or 0:.2f}: {shown}")
@@ -76,7 +79,8 @@ class Handoff:
         return "\n".join(lines)
 
     def topic_name(self, ticket: dict) -> str:
-        return f"#{ticket['id']} · {LANG_LABEL.get(ticket['lang'], ticket['lang'])} · {ticket['sector'] or 'general'}"[:128]
+        lang = LANG_LABEL.get(ticket["lang"], ticket["lang"])
+        return f"#{ticket['id']} · {lang} · {ticket['sector'] or 'general'}"[:128]
 
     # opening ------------------------------------------------------------------------------------
     async def open(self, bot: Bot, ticket: dict) -> str:
@@ -113,16 +117,26 @@ class Handoff:
     async def to_operators(self, bot: Bot, ticket: dict, message) -> None:
         if not self.enabled:
             return
-        relay_id = self.tickets.queue_relay(ticket["id"], "to_operators", message.chat.id,
-                                            message.message_id, message.from_user.id,
-                                            message.text or message.caption)
+        relay_id = self.tickets.queue_relay(
+            ticket["id"],
+            "to_operators",
+            message.chat.id,
+            message.message_id,
+            message.from_user.id,
+            message.text or message.caption,
+        )
         if relay_id is not None:
             await self.deliver(bot, relay_id)
 
     async def to_citizen(self, bot: Bot, ticket: dict, message) -> bool:
-        relay_id = self.tickets.queue_relay(ticket["id"], "to_citizen", message.chat.id,
-                                            message.message_id, message.from_user.id,
-                                            message.text or message.caption)
+        relay_id = self.tickets.queue_relay(
+            ticket["id"],
+            "to_citizen",
+            message.chat.id,
+            message.message_id,
+            message.from_user.id,
+            message.text or message.caption,
+        )
         if relay_id is None:
             return False
         self.store.audit(message.from_user.id, "reply", ticket["id"])
@@ -143,14 +157,18 @@ class Handoff:
         else:
             target, thread, reply_to = ticket["chat_id"], None, None
         try:
-            copied = await bot.copy_message(chat_id=target, from_chat_id=row["from_chat_id"],
-                                            message_id=row["message_id"], message_thread_id=thread,
-                                            reply_to_message_id=reply_to)
+            copied = await bot.copy_message(
+                chat_id=target,
+                from_chat_id=row["from_chat_id"],
+                message_id=row["message_id"],
+                message_thread_id=thread,
+                reply_to_message_id=reply_to,
+            )
         except TelegramForbiddenError as exc:  # the citizen blocked the bot: retrying cannot help
             self.tickets.relay_failed(row["id"], repr(exc), give_up_after=1)
             log.warning("relay %r refused for good: %r", row["id"], exc)
             return False
-        except (TelegramAPIError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, TelegramAPIError, OSError) as exc:
             self.tickets.relay_failed(row["id"], repr(exc), self.settings.relay_attempts)
             log.warning("relay %r failed, will retry: %r", row["id"], exc)
             return False
@@ -174,10 +192,18 @@ class Handoff:
                 article = self.helpdesk.kb.by_topic.get(c["topic"])
                 if article:
                     links += article_links(article, ticket["lang"])
-            markup = InlineKeyboardMarkup(inline_keyboard=[
-                [InlineKeyboardButton(text=f"🔗 {link['title']}"[:64], url=link["url"])] for link in links[:4]])
-            if await self._safe_send(bot, ticket["chat_id"], t("handoff_still_open", ticket["lang"]),
-                                     markup=markup if links else None):
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [InlineKeyboardButton(text=f"🔗 {link['title']}"[:64], url=link["url"])]
+                    for link in links[:4]
+                ]
+            )
+            if await self._safe_send(
+                bot,
+                ticket["chat_id"],
+                t("handoff_still_open", ticket["lang"]),
+                markup=markup if links else None,
+            ):
                 self.tickets.mark_reminded(ticket["id"])
                 reminded += 1
         return reminded
@@ -194,8 +220,7 @@ class Handoff:
                 log.error("handoff background round failed: %r", exc)
             await asyncio.sleep(every)
 
-    async def _safe_send(self, bot: Bot, chat_id: int, text: str, thread_id: int | None = None,
-                         markup=None):
+    async def _safe_send(self, bot: Bot, chat_id: int, text: str, thread_id: int | None = None, markup=None):
         try:
             return await bot.send_message(chat_id, text, message_thread_id=thread_id, reply_markup=markup)
         except TelegramAPIError as exc:
@@ -207,7 +232,11 @@ class Handoff:
         if not self.enabled:
             return
         try:
-            await bot.send_message(self.chat_id, text, message_thread_id=ticket["thread_id"],
-                                   reply_to_message_id=ticket["card_message_id"] if ticket["thread_id"] is None else None)
+            await bot.send_message(
+                self.chat_id,
+                text,
+                message_thread_id=ticket["thread_id"],
+                reply_to_message_id=ticket["card_message_id"] if ticket["thread_id"] is None else None,
+            )
         except TelegramAPIError as exc:
             log.error("could not post to ticket %r: %r", ticket["id"], exc)

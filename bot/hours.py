@@ -13,15 +13,31 @@ from zoneinfo import ZoneInfo
 # New Year (1–2 Jan), Women's Day (8 Mar), Novruz (20–24 Mar), Victory over Fascism (9 May),
 # Independence Day (28 May), National Salvation Day (15 Jun), Armed Forces Day (26 Jun),
 # Victory Day (8 Nov), Flag Day (9 Nov), Solidarity of World Azerbaijanis (31 Dec).
-FIXED_HOLIDAYS = frozenset({
-    (1, 1), (1, 2), (3, 8), (3, 20), (3, 21), (3, 22), (3, 23), (3, 24), (5, 9), (5, 28),
-    (6, 15), (6, 26), (11, 8), (11, 9), (12, 31),
-})
+FIXED_HOLIDAYS = frozenset(
+    {
+        (1, 1),
+        (1, 2),
+        (3, 8),
+        (3, 20),
+        (3, 21),
+        (3, 22),
+        (3, 23),
+        (3, 24),
+        (5, 9),
+        (5, 28),
+        (6, 15),
+        (6, 26),
+        (11, 8),
+        (11, 9),
+        (12, 31),
+    }
+)
 
 
 class WorkingHours:
-    def __init__(self, start: dt.time, end: dt.time, weekdays: set[int], holidays: set[dt.date],
-                 tz: str = "Asia/Baku") -> None:
+    def __init__(
+        self, start: dt.time, end: dt.time, weekdays: set[int], holidays: set[dt.date], tz: str = "Asia/Baku"
+    ) -> None:
         if end <= start:
             raise ValueError("working hours must end after they start")
         if not weekdays or not weekdays <= set(range(7)):

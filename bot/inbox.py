@@ -28,16 +28,30 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 # Fields a citizen writes; everything else in an update is ids, dates and flags.
-FREE_TEXT_KEYS = frozenset({"text", "caption", "first_name", "last_name", "username", "phone_number",
-                            "title", "question", "address", "vcard", "bio"})
+FREE_TEXT_KEYS = frozenset(
+    {
+        "text",
+        "caption",
+        "first_name",
+        "last_name",
+        "username",
+        "phone_number",
+        "title",
+        "question",
+        "address",
+        "vcard",
+        "bio",
+    }
+)
 # Entity offsets would no longer match the redacted text.
 DROPPED_KEYS = frozenset({"entities", "caption_entities"})
 
 
 class Recovery(NamedTuple):
     """What a start-up found left over by the previous process."""
-    replay: list[dict]      # redacted update payloads to handle again, oldest first
-    given_up: list[int]     # update ids that failed too often and are set aside
+
+    replay: list[dict]  # redacted update payloads to handle again, oldest first
+    given_up: list[int]  # update ids that failed too often and are set aside
 
 
 def redacted_payload(value: Any, key: str = "") -> Any:
@@ -58,7 +72,11 @@ class Inbox:
 
     def record(self, update: Update | dict) -> bool:
         """Write an update down (before it is acknowledged); False if it was already known."""
-        raw = update if isinstance(update, dict) else update.model_dump(mode="json", by_alias=True, exclude_none=True)
+        raw = (
+            update
+            if isinstance(update, dict)
+            else update.model_dump(mode="json", by_alias=True, exclude_none=True)
+        )
         update_id = raw.get("update_id")
         if not isinstance(update_id, int):
             raise ValueError("an update needs an integer update_id")
@@ -66,7 +84,9 @@ class Inbox:
         with self.store._lock, self.store.db.conn:
             cursor = self.store.db.execute(
                 "INSERT OR IGNORE INTO inbox (update_id, state, payload, received_at) "
-                "VALUES (?, 'received', ?, ?)", [update_id, payload, time.time()])
+                "VALUES (?, 'received', ?, ?)",
+                [update_id, payload, time.time()],
+            )
             return cursor.rowcount == 1
 
     def claim(self, update: Update) -> bool:
@@ -79,43 +99,61 @@ class Inbox:
         if self.state(update.update_id) is None:
             self.record(update)
         with self.store._lock, self.store.db.conn:
-            row = self.store.db.execute("SELECT attempts FROM inbox WHERE update_id = ? AND state = 'received'",
-                                        [update.update_id]).fetchone()
+            row = self.store.db.execute(
+                "SELECT attempts FROM inbox WHERE update_id = ? AND state = 'received'", [update.update_id]
+            ).fetchone()
             if row is None:
                 return False
-            self.store.db.execute("UPDATE inbox SET state = 'handling', attempts = attempts + 1 "
-                                  "WHERE update_id = ?", [update.update_id])
+            self.store.db.execute(
+                "UPDATE inbox SET state = 'handling', attempts = attempts + 1 WHERE update_id = ?",
+                [update.update_id],
+            )
             if row[0]:
                 self.store.db.execute("DELETE FROM messages WHERE update_id = ?", [update.update_id])
             return True
 
     def finish(self, update_id: int, failed: bool = False) -> None:
-        self.store._write("UPDATE inbox SET state = ?, payload = NULL, done_at = ? WHERE update_id = ?",
-                          ("failed" if failed else "done", time.time(), update_id))
+        self.store._write(
+            "UPDATE inbox SET state = ?, payload = NULL, done_at = ? WHERE update_id = ?",
+            ("failed" if failed else "done", time.time(), update_id),
+        )
 
     def release(self, update_id: int) -> None:
         """Hand an interrupted update back (shutdown cancelled its handler): the next start replays it."""
-        self.store._write("UPDATE inbox SET state = 'received' WHERE update_id = ? AND state = 'handling'",
-                          (update_id,))
+        self.store._write(
+            "UPDATE inbox SET state = 'received' WHERE update_id = ? AND state = 'handling'", (update_id,)
+        )
 
     def recover(self) -> Recovery:
         """At start-up, before any handler runs: what the previous process left unfinished."""
         with self.store._lock, self.store.db.conn:
             db = self.store.db
-            given_up = [r[0] for r in db.execute(
-                "SELECT update_id FROM inbox WHERE state = 'handling' AND attempts >= ?", [self.max_attempts])]
-            db.execute("UPDATE inbox SET state = 'failed', payload = NULL, done_at = ? "
-                       "WHERE state = 'handling' AND attempts >= ?", [time.time(), self.max_attempts])
+            given_up = [
+                r[0]
+                for r in db.execute(
+                    "SELECT update_id FROM inbox WHERE state = 'handling' AND attempts >= ?",
+                    [self.max_attempts],
+                )
+            ]
+            db.execute(
+                "UPDATE inbox SET state = 'failed', payload = NULL, done_at = ? "
+                "WHERE state = 'handling' AND attempts >= ?",
+                [time.time(), self.max_attempts],
+            )
             db.execute("UPDATE inbox SET state = 'received' WHERE state = 'handling'")
-            replay = [json.loads(r[0]) for r in db.execute(
-                "SELECT payload FROM inbox WHERE state = 'received' ORDER BY update_id")]
+            replay = [
+                json.loads(r[0])
+                for r in db.execute("SELECT payload FROM inbox WHERE state = 'received' ORDER BY update_id")
+            ]
         for update_id in given_up:
             log.error("update %r failed %r times: set aside", update_id, self.max_attempts)
         return Recovery(replay, given_up)
 
     def counts(self) -> dict[str, int]:
-        return {r["state"]: r["n"] for r in self.store.db.query(
-            "SELECT state, COUNT(*) AS n FROM inbox GROUP BY state")}
+        return {
+            r["state"]: r["n"]
+            for r in self.store.db.query("SELECT state, COUNT(*) AS n FROM inbox GROUP BY state")
+        }
 
     def state(self, update_id: int) -> str | None:
         rows = list(self.store.db.query("SELECT state FROM inbox WHERE update_id = ?", [update_id]))

@@ -42,8 +42,12 @@ class RedactingFilter(logging.Filter):
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
-                 "logger": record.name, "message": record.getMessage()}
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         if record.exc_text:
             entry["exception"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
@@ -52,8 +56,11 @@ class JsonFormatter(logging.Formatter):
 def setup_logging(level: str, secrets: list[str], json_lines: bool = True) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RedactingFilter(secrets))
-    handler.setFormatter(JsonFormatter() if json_lines else
-                         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter()
+        if json_lines
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -66,8 +73,8 @@ class Metrics:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.messages = Counter()      # by direction
-        self.actions = Counter()       # by action
+        self.messages = Counter()  # by direction
+        self.actions = Counter()  # by action
         self.errors = 0
         self.latency_counts = [0] * (len(LATENCY_BUCKETS) + 1)
         self.latency_sum = 0.0
@@ -95,31 +102,42 @@ class Metrics:
     def render(self, open_tickets: int, inbox: dict[str, int] | None = None) -> str:
         with self._lock:
             lines = ["# TYPE helpdesk_messages_total counter"]
-            lines += [f'helpdesk_messages_total{{direction="{d}"}} {n}' for d, n in sorted(self.messages.items())]
+            lines += [
+                f'helpdesk_messages_total{{direction="{d}"}} {n}' for d, n in sorted(self.messages.items())
+            ]
             lines.append("# TYPE helpdesk_replies_total counter")
             lines += [f'helpdesk_replies_total{{action="{a}"}} {n}' for a, n in sorted(self.actions.items())]
-            lines += ["# TYPE helpdesk_errors_total counter", f"helpdesk_errors_total {self.errors}",
-                      "# TYPE helpdesk_open_tickets gauge", f"helpdesk_open_tickets {open_tickets}",
-                      "# TYPE helpdesk_inbox_updates gauge"]
+            lines += [
+                "# TYPE helpdesk_errors_total counter",
+                f"helpdesk_errors_total {self.errors}",
+                "# TYPE helpdesk_open_tickets gauge",
+                f"helpdesk_open_tickets {open_tickets}",
+                "# TYPE helpdesk_inbox_updates gauge",
+            ]
             # received/handling pile up if the bot falls behind; failed ones were set aside.
-            lines += [f'helpdesk_inbox_updates{{state="{state}"}} {(inbox or {}).get(state, 0)}'
-                      for state in ("received", "handling", "failed")]
+            lines += [
+                f'helpdesk_inbox_updates{{state="{state}"}} {(inbox or {}).get(state, 0)}'
+                for state in ("received", "handling", "failed")
+            ]
             lines.append("# TYPE helpdesk_reply_seconds histogram")
             cumulative = 0
             for bound, count in zip(LATENCY_BUCKETS, self.latency_counts):
                 cumulative += count
                 lines.append(f'helpdesk_reply_seconds_bucket{{le="{bound}"}} {cumulative}')
             total = cumulative + self.latency_counts[-1]
-            lines += [f'helpdesk_reply_seconds_bucket{{le="+Inf"}} {total}',
-                      f"helpdesk_reply_seconds_sum {self.latency_sum:.6f}",
-                      f"helpdesk_reply_seconds_count {total}",
-                      "# TYPE helpdesk_uptime_seconds gauge",
-                      f"helpdesk_uptime_seconds {time.time() - self.started:.0f}"]
+            lines += [
+                f'helpdesk_reply_seconds_bucket{{le="+Inf"}} {total}',
+                f"helpdesk_reply_seconds_sum {self.latency_sum:.6f}",
+                f"helpdesk_reply_seconds_count {total}",
+                "# TYPE helpdesk_uptime_seconds gauge",
+                f"helpdesk_uptime_seconds {time.time() - self.started:.0f}",
+            ]
         return "\n".join(lines) + "\n"
 
 
 def ops_app(metrics: Metrics, store, ready) -> web.Application:
     """``/healthz`` (200 when the store answers and the helpdesk is loaded) and ``/metrics``."""
+
     async def healthz(_: web.Request) -> web.Response:
         try:
             list(store.db.query("SELECT 1"))
@@ -129,10 +147,15 @@ def ops_app(metrics: Metrics, store, ready) -> web.Application:
         return web.json_response({"ok": ok}, status=200 if ok else 503)
 
     async def metrics_page(_: web.Request) -> web.Response:
-        open_tickets = list(store.db.query(
-            "SELECT COUNT(*) AS n FROM tickets WHERE state IN ('open', 'claimed')"))[0]["n"]
-        inbox = {r["state"]: r["n"] for r in store.db.query(
-            "SELECT state, COUNT(*) AS n FROM inbox WHERE state != 'done' GROUP BY state")}
+        open_tickets = list(
+            store.db.query("SELECT COUNT(*) AS n FROM tickets WHERE state IN ('open', 'claimed')")
+        )[0]["n"]
+        inbox = {
+            r["state"]: r["n"]
+            for r in store.db.query(
+                "SELECT state, COUNT(*) AS n FROM inbox WHERE state != 'done' GROUP BY state"
+            )
+        }
         return web.Response(text=metrics.render(open_tickets, inbox), content_type="text/plain")
 
     app = web.Application()

@@ -19,16 +19,16 @@ ACTIONS = ("answer", "clarify", "refer", "handoff", "smalltalk")
 
 @dataclass(frozen=True)
 class PolicyConfig:
-    answer_threshold: float = 0.50   # top confidence needed to answer outright
+    answer_threshold: float = 0.50  # top confidence needed to answer outright
     clarify_threshold: float = 0.40  # below this nothing is close enough: hand off
-    clarify_margin: float = 0.0      # top two closer than this: ask which one
+    clarify_margin: float = 0.0  # top two closer than this: ask which one
     clarify_options: int = 3
-    intent_threshold: float = 0.5        # a non-question intent below this is treated as a question
+    intent_threshold: float = 0.5  # a non-question intent below this is treated as a question
     out_of_scope_threshold: float = 0.5  # out_of_scope needs this much to decline
-    refer_threshold: float = 0.40   # a directory service this good may be referred to
-    service_margin: float = 0.0     # an article must beat the best service by this much to answer
-    min_coverage: float = 0.0       # share of the question's content words the article must hold
-    min_answerable: float = 0.0     # the answerability model's probability an answer needs
+    refer_threshold: float = 0.40  # a directory service this good may be referred to
+    service_margin: float = 0.0  # an article must beat the best service by this much to answer
+    min_coverage: float = 0.0  # share of the question's content words the article must hold
+    min_answerable: float = 0.0  # the answerability model's probability an answer needs
 
     def __post_init__(self) -> None:
         if not 0 <= self.clarify_threshold <= self.answer_threshold <= 1:
@@ -47,8 +47,13 @@ class Decision(NamedTuple):
     topics: tuple[str, ...] = ()
 
 
-def decide(intent: IntentPrediction, result: SearchResult, config: PolicyConfig,
-           coverage: float = 1.0, answerable: float = 1.0) -> Decision:
+def decide(
+    intent: IntentPrediction,
+    result: SearchResult,
+    config: PolicyConfig,
+    coverage: float = 1.0,
+    answerable: float = 1.0,
+) -> Decision:
     """``coverage``: the share of the question's content words found in the best article;
     ``answerable``: the answerability model's probability that the best article answers it."""
     sure = intent.confidence >= config.intent_threshold
@@ -62,27 +67,33 @@ def decide(intent: IntentPrediction, result: SearchResult, config: PolicyConfig,
     article_score = result.confidence
     service_score = service.score if service else 0.0
     unanswerable = coverage < config.min_coverage or answerable < config.min_answerable
-    service_wins = service is not None and service_score >= config.refer_threshold and (
-        top is None or article_score < service_score + config.service_margin or unanswerable)
+    service_wins = (
+        service is not None
+        and service_score >= config.refer_threshold
+        and (top is None or article_score < service_score + config.service_margin or unanswerable)
+    )
     if service_wins:
         return Decision("refer", "directory_service", (service.service,))
-    if intent.intent == "out_of_scope" and (top is None or unanswerable
-                                            or article_score < config.answer_threshold):
+    if intent.intent == "out_of_scope" and (
+        top is None or unanswerable or article_score < config.answer_threshold
+    ):
         # The model leans to "not a state service" and nothing answers well: decline politely.
         return Decision("smalltalk", "out_of_scope")
     if top is None or article_score < config.clarify_threshold:
         return Decision("handoff", "low_confidence")
     if unanswerable:
         # Not sure the best article answers it: offer the likeliest ones (and a person), or a person.
-        close = tuple(h.topic for h in result.hits[: config.clarify_options]
-                      if h.score >= config.clarify_threshold)
+        close = tuple(
+            h.topic for h in result.hits[: config.clarify_options] if h.score >= config.clarify_threshold
+        )
         if len(close) >= 2:
             return Decision("clarify", "not_answerable", close)
         return Decision("handoff", "not_answerable")
     if article_score >= config.answer_threshold and result.margin >= config.clarify_margin:
         return Decision("answer", "confident", (top.topic,))
-    close = tuple(h.topic for h in result.hits[: config.clarify_options]
-                  if h.score >= config.clarify_threshold)
+    close = tuple(
+        h.topic for h in result.hits[: config.clarify_options] if h.score >= config.clarify_threshold
+    )
     if len(close) >= 2:
         return Decision("clarify", "close_candidates", close)
     if result.confidence >= config.answer_threshold:

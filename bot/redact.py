@@ -8,13 +8,15 @@ Checksums (Luhn for cards, MOD-97 for IBAN) keep ordinary numbers from being tak
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _IBAN = re.compile(r"\bAZ\d{2}(?:\s?[A-Z0-9]){24}\b", re.IGNORECASE)
 _CARD_RUN = re.compile(r"(?<![\d])\d(?:[ -]?\d){12,}(?![\d])")
-_PHONE = re.compile(r"(?<![\d+])(?:\+?994|0)[\s(-]*(?:10|12|50|51|55|60|70|77|99)[\s)-]*"
-                    r"\d{3}[\s-]?\d{2}[\s-]?\d{2}(?!\d)")
+_PHONE = re.compile(
+    r"(?<![\d+])(?:\+?994|0)[\s(-]*(?:10|12|50|51|55|60|70|77|99)[\s)-]*"
+    r"\d{3}[\s-]?\d{2}[\s-]?\d{2}(?!\d)"
+)
 # Identity card: AZE + 8 digits (new), AA + 7 digits (old); passport: C/P + 8 digits.
 _ID_CARD = re.compile(r"\b(?:AZE\s?\d{8}|AA\s?\d{7})\b", re.IGNORECASE)
 _PASSPORT = re.compile(r"\b[CP]\s?\d{8}\b", re.IGNORECASE)
@@ -24,8 +26,11 @@ _VOEN = re.compile(r"(?<!\d)\d{10}(?!\d)")
 # "personal code") any mix counts, in either case.
 _FIN = re.compile(r"\b(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{7}\b")
 # Our own "[FIN]" tag is not a context word: redacting twice must change nothing more.
-_FIN_CONTEXT = re.compile(r"(?<!\[)(f[iİı]n|фин|pin|şəxsi kod|personal code|личный код)(?!\])"
-                          r"(?:\W+(?:kod\w*|код\w*|code|number|nömrə\w*|номер\w*))?\W{0,12}$", re.IGNORECASE)
+_FIN_CONTEXT = re.compile(
+    r"(?<!\[)(f[iİı]n|фин|pin|şəxsi kod|personal code|личный код)(?!\])"
+    r"(?:\W+(?:kod\w*|код\w*|code|number|nömrə\w*|номер\w*))?\W{0,12}$",
+    re.IGNORECASE,
+)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -51,7 +56,9 @@ def _sub(pattern: re.Pattern, tag: str, check: Callable[[str], bool] | None = No
             if check is None or check(match.group(0)):
                 return tag
             return match.group(0)
+
         return pattern.sub(swap, text)
+
     return replace
 
 
@@ -71,7 +78,7 @@ def _cards_in(chunk: str) -> str:
         if end is None:
             i += 1
             continue
-        out += [chunk[last:groups[i].start()], "[CARD]"]
+        out += [chunk[last : groups[i].start()], "[CARD]"]
         last, i = groups[end].end(), end + 1
     return "".join(out) + chunk[last:]
 
@@ -88,8 +95,12 @@ def _looks_like_fin(code: str, before: str) -> bool:
 
 
 def _redact_fin(text: str) -> str:
-    return _FIN.sub(lambda m: "[FIN]" if _looks_like_fin(m.group(0), text[max(0, m.start() - 30):m.start()])
-                    else m.group(0), text)
+    return _FIN.sub(
+        lambda m: (
+            "[FIN]" if _looks_like_fin(m.group(0), text[max(0, m.start() - 30) : m.start()]) else m.group(0)
+        ),
+        text,
+    )
 
 
 _STEPS = (

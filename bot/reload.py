@@ -56,8 +56,9 @@ class Reloader:
     def _build(self) -> tuple[Helpdesk, str]:
         """Everything slow, in a worker thread; raises on any failure."""
         settings, embedder = self.settings, self.current.searcher.embedder
-        kb = load_knowledge_base(settings.articles_dir, settings.coverage_file,
-                                 tuple(settings.official_domains))
+        kb = load_knowledge_base(
+            settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
+        )
         note = []
         meta = None
         try:

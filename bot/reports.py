@@ -25,16 +25,24 @@ def _since_ts(since: dt.date | None) -> float:
 
 def gap_questions(store: Store, since: dt.date | None = None) -> list[dict]:
     """Citizens' questions that ended in handoff or clarify, were out of scope, or got a 👎."""
-    rows = list(store.db.query(
-        "SELECT * FROM messages WHERE direction = 'in' AND created_at >= ? AND "
-        "(action IN ('handoff', 'clarify') OR intent = 'out_of_scope') AND action != 'relay' "
-        "AND text NOT LIKE '/%' AND text NOT LIKE '[button]%'", [_since_ts(since)]))
-    disliked = list(store.db.query(
-        """SELECT q.* FROM feedback f
+    rows = list(
+        store.db.query(
+            "SELECT * FROM messages WHERE direction = 'in' AND created_at >= ? AND "
+            "(action IN ('handoff', 'clarify') OR intent = 'out_of_scope') AND action != 'relay' "
+            "AND text NOT LIKE '/%' AND text NOT LIKE '[button]%'",
+            [_since_ts(since)],
+        )
+    )
+    disliked = list(
+        store.db.query(
+            """SELECT q.* FROM feedback f
            JOIN messages a ON a.id = f.message_id
            JOIN messages q ON q.id = (SELECT MAX(id) FROM messages
                                       WHERE user_id = a.user_id AND direction = 'in' AND id < a.id)
-           WHERE f.helpful = 0 AND f.created_at >= ?""", [_since_ts(since)]))
+           WHERE f.helpful = 0 AND f.created_at >= ?""",
+            [_since_ts(since)],
+        )
+    )
     seen, out = set(), []
     for row in rows + [dict(r, action="disliked") for r in disliked]:
         if row["id"] not in seen:
@@ -62,14 +70,21 @@ def cluster_questions(questions: list[dict], embedder, distance: float = 0.15) -
         from sklearn.cluster import AgglomerativeClustering
 
         vectors = embedder.encode_queries(texts)
-        labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                         distance_threshold=distance).fit_predict(vectors)
+        labels = AgglomerativeClustering(
+            n_clusters=None, metric="cosine", linkage="average", distance_threshold=distance
+        ).fit_predict(vectors)
     groups: dict[int, list[dict]] = defaultdict(list)
     for label, question in zip(labels, questions):
         groups[int(label)].append(question)
-    clusters = [Cluster(size=len(g), langs=Counter(q["lang"] or "?" for q in g),
-                        examples=[q["text"] for q in g[:3]],
-                        reasons=Counter(q["action"] or q["intent"] for q in g)) for g in groups.values()]
+    clusters = [
+        Cluster(
+            size=len(g),
+            langs=Counter(q["lang"] or "?" for q in g),
+            examples=[q["text"] for q in g[:3]],
+            reasons=Counter(q["action"] or q["intent"] for q in g),
+        )
+        for g in groups.values()
+    ]
     return sorted(clusters, key=lambda c: -c.size)
 
 
@@ -78,16 +93,22 @@ def referred_services(store: Store, since: dt.date | None = None) -> list[tuple[
     rows = store.db.query(
         "SELECT topic, COUNT(*) AS n FROM messages WHERE direction = 'in' AND action = 'refer' "
         "AND topic IS NOT NULL AND created_at >= ? GROUP BY topic ORDER BY n DESC, topic",
-        [_since_ts(since)])
+        [_since_ts(since)],
+    )
     return [(r["topic"], r["n"]) for r in rows]
 
 
-def gaps_markdown(clusters: list[Cluster], drafts: list[dict],
-                  services: list[tuple[str, int]] | None = None) -> str:
+def gaps_markdown(
+    clusters: list[Cluster], drafts: list[dict], services: list[tuple[str, int]] | None = None
+) -> str:
     lines = ["# What citizens asked that nothing answered well", ""]
     if services:
-        lines += ["# Services asked for that have no article yet (referred), most asked first", "",
-                  "| service | questions |", "|---|---|"]
+        lines += [
+            "# Services asked for that have no article yet (referred), most asked first",
+            "",
+            "| service | questions |",
+            "|---|---|",
+        ]
         lines += [f"| {service} | {n} |" for service, n in services] + [""]
     for number, c in enumerate(clusters, 1):
         langs = ", ".join(f"{k} {v}" for k, v in c.langs.most_common())
@@ -107,8 +128,9 @@ def gaps_csv(clusters: list[Cluster], services: list[tuple[str, int]] | None = N
     writer.writerow(["cluster", "size", "az", "ru", "en", "example"])
     for number, c in enumerate(clusters, 1):
         for example in c.examples:
-            writer.writerow([number, c.size, c.langs.get("az", 0), c.langs.get("ru", 0),
-                             c.langs.get("en", 0), example])
+            writer.writerow(
+                [number, c.size, c.langs.get("az", 0), c.langs.get("ru", 0), c.langs.get("en", 0), example]
+            )
     for service, n in services or []:  # referred services: "service:<id>" in the cluster column
         writer.writerow([f"service:{service}", n, "", "", "", ""])
     return buffer.getvalue()
@@ -116,9 +138,14 @@ def gaps_csv(clusters: list[Cluster], services: list[tuple[str, int]] | None = N
 
 def usage(store: Store, since: dt.date | None = None) -> dict:
     """Questions per day and action, 👍 share per topic and language, busiest topics."""
-    rows = list(store.db.query(
-        "SELECT created_at, action, topic, lang FROM messages WHERE direction = 'in' AND action IS NOT NULL "
-        "AND action IN ('answer', 'clarify', 'refer', 'handoff', 'smalltalk') AND created_at >= ?", [_since_ts(since)]))
+    rows = list(
+        store.db.query(
+            "SELECT created_at, action, topic, lang FROM messages "
+            "WHERE direction = 'in' AND action IS NOT NULL "
+            "AND action IN ('answer', 'clarify', 'refer', 'handoff', 'smalltalk') AND created_at >= ?",
+            [_since_ts(since)],
+        )
+    )
     per_day: dict[str, Counter] = defaultdict(Counter)
     topics: Counter = Counter()
     for r in rows:
@@ -127,25 +154,37 @@ def usage(store: Store, since: dt.date | None = None) -> dict:
         if r["topic"] and r["action"] != "refer":  # a refer's topic is a directory service
             topics[r["topic"]] += 1
     votes: dict[tuple, list[int]] = defaultdict(list)
-    for f in store.db.query("SELECT topic, lang, helpful FROM feedback WHERE created_at >= ?", [_since_ts(since)]):
+    for f in store.db.query(
+        "SELECT topic, lang, helpful FROM feedback WHERE created_at >= ?", [_since_ts(since)]
+    ):
         votes[(f["topic"], f["lang"])].append(f["helpful"])
     return {
         "questions": len(rows),
         "per_day": {day: dict(c) for day, c in sorted(per_day.items())},
         "busiest_topics": topics.most_common(10),
-        "thumbs_up_share": {f"{topic} / {lang}": round(sum(v) / len(v), 2)
-                            for (topic, lang), v in sorted(votes.items(), key=lambda kv: str(kv[0]))},
+        "thumbs_up_share": {
+            f"{topic} / {lang}": round(sum(v) / len(v), 2)
+            for (topic, lang), v in sorted(votes.items(), key=lambda kv: str(kv[0]))
+        },
     }
 
 
 def usage_text(report: dict) -> str:
-    lines = [f"{report['questions']} questions", "",
-             "| day | answer | clarify | refer | handoff | smalltalk |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"{report['questions']} questions",
+        "",
+        "| day | answer | clarify | refer | handoff | smalltalk |",
+        "|---|---|---|---|---|---|",
+    ]
     for day, c in report["per_day"].items():
-        lines.append(f"| {day} | {c.get('answer', 0)} | {c.get('clarify', 0)} | {c.get('refer', 0)} | "
-                     f"{c.get('handoff', 0)} | {c.get('smalltalk', 0)} |")
+        lines.append(
+            f"| {day} | {c.get('answer', 0)} | {c.get('clarify', 0)} | {c.get('refer', 0)} | "
+            f"{c.get('handoff', 0)} | {c.get('smalltalk', 0)} |"
+        )
     lines += ["", "busiest topics: " + (", ".join(f"{t} {n}" for t, n in report["busiest_topics"]) or "none")]
-    lines += ["👍 share: " + (", ".join(f"{k} {v:.0%}" for k, v in report["thumbs_up_share"].items()) or "no votes")]
+    lines += [
+        "👍 share: " + (", ".join(f"{k} {v:.0%}" for k, v in report["thumbs_up_share"].items()) or "no votes")
+    ]
     return "\n".join(lines)
 
 
@@ -158,8 +197,13 @@ def usage_png(report: dict, path: Path) -> Path:
     days = list(report["per_day"])
     fig, (daily, busiest) = plt.subplots(1, 2, figsize=(12, 4.5))
     bottom = np.zeros(len(days))
-    for action, colour in (("answer", "#2e7d32"), ("clarify", "#f9a825"), ("refer", "#6a1b9a"),
-                           ("handoff", "#c62828"), ("smalltalk", "#90a4ae")):
+    for action, colour in (
+        ("answer", "#2e7d32"),
+        ("clarify", "#f9a825"),
+        ("refer", "#6a1b9a"),
+        ("handoff", "#c62828"),
+        ("smalltalk", "#90a4ae"),
+    ):
         values = np.array([report["per_day"][d].get(action, 0) for d in days], dtype=float)
         daily.bar(days, values, bottom=bottom, label=action, color=colour)
         bottom += values

@@ -158,8 +158,10 @@ def m004_inbox(db: sqlite_utils.Database) -> None:
             done_at REAL
         )""")
     db.execute("CREATE INDEX inbox_unfinished ON inbox(state, update_id)")
-    db.execute("INSERT INTO inbox (update_id, state, attempts, received_at, done_at) "
-               "SELECT update_id, 'done', 1, handled_at, handled_at FROM processed_updates")
+    db.execute(
+        "INSERT INTO inbox (update_id, state, attempts, received_at, done_at) "
+        "SELECT update_id, 'done', 1, handled_at, handled_at FROM processed_updates"
+    )
     db.execute("DROP TABLE processed_updates")
     # Which update wrote a transcript row, so a replayed update does not log its message twice.
     db.execute("ALTER TABLE messages ADD COLUMN update_id INTEGER")
@@ -199,9 +201,11 @@ class Store:
     # users -----------------------------------------------------------------------------------
     def touch_user(self, user_id: int, lang: str | None = None) -> None:
         now = time.time()
-        self._write("""INSERT INTO users (user_id, lang, created_at, last_seen_at) VALUES (?, ?, ?, ?)
+        self._write(
+            """INSERT INTO users (user_id, lang, created_at, last_seen_at) VALUES (?, ?, ?, ?)
                        ON CONFLICT(user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at""",
-                    (user_id, lang, now, now))
+            (user_id, lang, now, now),
+        )
 
     def set_language(self, user_id: int, lang: str) -> None:
         self.touch_user(user_id)
@@ -220,26 +224,52 @@ class Store:
         return user["lang"] if user else None
 
     # messages --------------------------------------------------------------------------------
-    def log_message(self, user_id: int, chat_id: int, direction: str, text: str, *,
-                    lang: str | None = None, action: str | None = None, intent: str | None = None,
-                    topic: str | None = None, confidence: float | None = None,
-                    latency_ms: float | None = None) -> int:
+    def log_message(
+        self,
+        user_id: int,
+        chat_id: int,
+        direction: str,
+        text: str,
+        *,
+        lang: str | None = None,
+        action: str | None = None,
+        intent: str | None = None,
+        topic: str | None = None,
+        confidence: float | None = None,
+        latency_ms: float | None = None,
+    ) -> int:
         if direction not in ("in", "out"):
             raise ValueError(f"direction must be 'in' or 'out', got {direction!r}")
         return self._write(
             """INSERT INTO messages (user_id, chat_id, direction, text, lang, action, intent, topic,
                                      confidence, latency_ms, created_at, update_id)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (user_id, chat_id, direction, redact(text or ""), lang, action, intent, topic,
-             confidence, latency_ms, time.time(), HANDLING_UPDATE.get()))
+            (
+                user_id,
+                chat_id,
+                direction,
+                redact(text or ""),
+                lang,
+                action,
+                intent,
+                topic,
+                confidence,
+                latency_ms,
+                time.time(),
+                HANDLING_UPDATE.get(),
+            ),
+        )
 
     def messages(self, user_id: int) -> list[dict]:
         return list(self.db.query("SELECT * FROM messages WHERE user_id = ? ORDER BY id", [user_id]))
 
-    def audit(self, actor_id: int | None, action: str, ticket_id: int | None = None,
-              detail: str = "") -> None:
-        self._write("INSERT INTO audit (actor_id, action, ticket_id, detail, created_at) "
-                    "VALUES (?, ?, ?, ?, ?)", (actor_id, action, ticket_id, redact(detail), time.time()))
+    def audit(
+        self, actor_id: int | None, action: str, ticket_id: int | None = None, detail: str = ""
+    ) -> None:
+        self._write(
+            "INSERT INTO audit (actor_id, action, ticket_id, detail, created_at) VALUES (?, ?, ?, ?, ?)",
+            (actor_id, action, ticket_id, redact(detail), time.time()),
+        )
 
     def audit_log(self) -> list[dict]:
         return list(self.db.query("SELECT * FROM audit ORDER BY id"))
@@ -249,10 +279,16 @@ class Store:
         return {
             "user": self.user(user_id),
             "messages": self.messages(user_id),
-            "feedback": list(self.db.query("SELECT * FROM feedback WHERE user_id = ? ORDER BY id", [user_id])),
-            "tickets": list(self.db.query("SELECT id, state, lang, sector, reason, question, rating, "
-                                          "created_at, closed_at FROM tickets WHERE user_id = ? ORDER BY id",
-                                          [user_id])),
+            "feedback": list(
+                self.db.query("SELECT * FROM feedback WHERE user_id = ? ORDER BY id", [user_id])
+            ),
+            "tickets": list(
+                self.db.query(
+                    "SELECT id, state, lang, sector, reason, question, rating, "
+                    "created_at, closed_at FROM tickets WHERE user_id = ? ORDER BY id",
+                    [user_id],
+                )
+            ),
         }
 
     def forget_user(self, user_id: int) -> dict:
@@ -261,7 +297,9 @@ class Store:
             counts = {}
             for table in ("messages", "feedback"):
                 counts[table] = self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", [user_id]).rowcount
-            ticket_ids = [r[0] for r in self.db.execute("SELECT id FROM tickets WHERE user_id = ?", [user_id])]
+            ticket_ids = [
+                r[0] for r in self.db.execute("SELECT id FROM tickets WHERE user_id = ?", [user_id])
+            ]
             marks = ",".join("?" * len(ticket_ids))
             if ticket_ids:
                 self.db.execute(f"DELETE FROM relay WHERE ticket_id IN ({marks})", ticket_ids)
@@ -282,8 +320,10 @@ class Store:
             try:
                 self.db.conn.backup(destination)
                 check = destination.execute("PRAGMA integrity_check").fetchone()[0]
-                counts = {t: destination.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                          for t in ("users", "messages", "tickets")}
+                counts = {
+                    t: destination.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                    for t in ("users", "messages", "tickets")
+                }
             finally:
                 destination.close()
         os.chmod(target, 0o600)
@@ -295,18 +335,22 @@ class Store:
         with self._lock, self.db.conn:
             cursor = self.db.execute("DELETE FROM messages WHERE created_at < ?", [cutoff])
             # Handled updates' ids are only needed to spot a redelivery, which comes within hours.
-            self.db.execute("DELETE FROM inbox WHERE state IN ('done', 'failed') AND received_at < ?",
-                            [cutoff])
+            self.db.execute(
+                "DELETE FROM inbox WHERE state IN ('done', 'failed') AND received_at < ?", [cutoff]
+            )
             return cursor.rowcount
 
     # feedback --------------------------------------------------------------------------------
-    def add_feedback(self, user_id: int, message_id: int | None, topic: str | None,
-                     lang: str | None, helpful: bool) -> bool:
+    def add_feedback(
+        self, user_id: int, message_id: int | None, topic: str | None, lang: str | None, helpful: bool
+    ) -> bool:
         """Record 👍/👎 once per answer; a second press changes the vote. True if stored."""
-        self._write("""INSERT INTO feedback (user_id, message_id, topic, lang, helpful, created_at)
+        self._write(
+            """INSERT INTO feedback (user_id, message_id, topic, lang, helpful, created_at)
                        VALUES (?, ?, ?, ?, ?, ?)
                        ON CONFLICT(user_id, message_id) DO UPDATE SET helpful = excluded.helpful""",
-                    (user_id, message_id, topic, lang, int(helpful), time.time()))
+            (user_id, message_id, topic, lang, int(helpful), time.time()),
+        )
         return True
 
     def feedback(self) -> list[dict]:

@@ -23,14 +23,14 @@ import joblib
 import numpy as np
 import sklearn
 import yaml
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from scipy import sparse
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from intents.rules import INTENTS, IntentPrediction
-from retrieval.search import SERVICE_TOPIC
 from retrieval.normalize import az_lower, clean, fold
+from retrieval.search import SERVICE_TOPIC
 
 CLASSIFIER_VERSION = 3  # 3: one shared vectorization, three heads (intent, sector, topic)
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -61,8 +61,9 @@ def strip_letters(text: str) -> str:
     return text.translate(_STRIP_AZ)
 
 
-def load_training_data(data_dir: Path = DATA_DIR, kb_questions: dict[str, list[tuple[str, str]]] | None = None
-                       ) -> TrainingSet:
+def load_training_data(
+    data_dir: Path = DATA_DIR, kb_questions: dict[str, list[tuple[str, str]]] | None = None
+) -> TrainingSet:
     """Utterances per intent; ``kb_questions`` (lang → [(text, sector)]) join ``question``."""
     texts: list[str] = []
     labels: list[str] = []
@@ -104,21 +105,41 @@ def _features() -> FeatureUnion:
     # Words on the folded form (spelling-proof); characters on the written form, so a message
     # with real Azerbaijani letters still carries that signal. Folded copies in the training
     # data teach the character half the letterless spellings too.
-    return FeatureUnion([
-        ("words", TfidfVectorizer(preprocessor=fold, ngram_range=(1, 2), min_df=1,
-                                  sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")),
-        ("chars", TfidfVectorizer(preprocessor=written_form, analyzer="char_wb",
-                                  ngram_range=(2, 5), min_df=1, sublinear_tf=True)),
-    ])
+    return FeatureUnion(
+        [
+            (
+                "words",
+                TfidfVectorizer(
+                    preprocessor=fold,
+                    ngram_range=(1, 2),
+                    min_df=1,
+                    sublinear_tf=True,
+                    token_pattern=r"(?u)\b\w+\b",
+                ),
+            ),
+            (
+                "chars",
+                TfidfVectorizer(
+                    preprocessor=written_form,
+                    analyzer="char_wb",
+                    ngram_range=(2, 5),
+                    min_df=1,
+                    sublinear_tf=True,
+                ),
+            ),
+        ]
+    )
 
 
 def make_pipeline(c: float = 8.0) -> Pipeline:
     if c <= 0:
         raise ValueError(f"C must be positive, got {c!r}")
-    return Pipeline([
-        ("features", _features()),
-        ("model", LogisticRegression(C=c, max_iter=3000, class_weight="balanced")),
-    ])
+    return Pipeline(
+        [
+            ("features", _features()),
+            ("model", LogisticRegression(C=c, max_iter=3000, class_weight="balanced")),
+        ]
+    )
 
 
 # Weights smaller than this are dropped from a fitted head: a topic head over ~170,000 n-grams is
@@ -129,16 +150,20 @@ PRUNE_BELOW = 0.02
 @dataclass(frozen=True)
 class Head:
     """A fitted logistic-regression head, pruned to a sparse weight matrix."""
+
     classes: tuple[str, ...]
-    coef: sparse.csr_matrix      # classes × features (one row when there are two classes)
+    coef: sparse.csr_matrix  # classes × features (one row when there are two classes)
     intercept: np.ndarray
 
     @classmethod
-    def fit(cls, x, labels: list[str], c: float) -> "Head":
+    def fit(cls, x, labels: list[str], c: float) -> Head:
         model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, labels)
         weights = np.where(np.abs(model.coef_) >= PRUNE_BELOW, model.coef_, 0.0).astype(np.float32)
-        return cls(tuple(str(k) for k in model.classes_), sparse.csr_matrix(weights),
-                   model.intercept_.astype(np.float32))
+        return cls(
+            tuple(str(k) for k in model.classes_),
+            sparse.csr_matrix(weights),
+            model.intercept_.astype(np.float32),
+        )
 
     @cached_property
     def by_feature(self) -> sparse.csr_matrix:
@@ -174,9 +199,14 @@ class IntentClassifier:
         self.meta: dict = {}
         self.name = f"intents-lr-v{CLASSIFIER_VERSION}"
 
-    def fit(self, data: TrainingSet, sector_texts: list[str] | None = None,
-            sector_labels: list[str] | None = None, topic_texts: list[str] | None = None,
-            topic_labels: list[str] | None = None) -> "IntentClassifier":
+    def fit(
+        self,
+        data: TrainingSet,
+        sector_texts: list[str] | None = None,
+        sector_labels: list[str] | None = None,
+        topic_texts: list[str] | None = None,
+        topic_labels: list[str] | None = None,
+    ) -> IntentClassifier:
         if len(set(data.labels)) < 2:
             raise ValueError("the intent classifier needs examples of at least two intents")
         sector_texts, sector_labels = sector_texts or [], sector_labels or []
@@ -189,9 +219,13 @@ class IntentClassifier:
         if len(set(topic_labels)) >= 2:
             self.topic_head = Head.fit(self.features.transform(topic_texts), topic_labels, self.c)
         self.meta = {
-            "version": CLASSIFIER_VERSION, "sklearn": sklearn.__version__, "c": self.c,
-            "data_digest": data.digest, "examples": dict(Counter(data.labels)),
-            "topics": len(set(topic_labels)), "trained_at": time.time(),
+            "version": CLASSIFIER_VERSION,
+            "sklearn": sklearn.__version__,
+            "c": self.c,
+            "data_digest": data.digest,
+            "examples": dict(Counter(data.labels)),
+            "topics": len(set(topic_labels)),
+            "trained_at": time.time(),
         }
         return self
 
@@ -224,13 +258,19 @@ class IntentClassifier:
     def save(self, directory: Path) -> None:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"features": self.features, "intent": self.intent_head,
-                     "sector": self.sector_head, "topic": self.topic_head},
-                    directory / "intents.joblib")
+        joblib.dump(
+            {
+                "features": self.features,
+                "intent": self.intent_head,
+                "sector": self.sector_head,
+                "topic": self.topic_head,
+            },
+            directory / "intents.joblib",
+        )
         (directory / "intents.json").write_text(json.dumps(self.meta, indent=1), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path) -> "IntentClassifier":
+    def load(cls, directory: Path) -> IntentClassifier:
         directory = Path(directory)
         meta_path = directory / "intents.json"
         if not meta_path.is_file():
@@ -238,21 +278,24 @@ class IntentClassifier:
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except ValueError as exc:
-            raise IntentModelError(f"the intent model in {directory} is damaged: "
-                                   "run `helpdesk intents train`") from exc
+            raise IntentModelError(
+                f"the intent model in {directory} is damaged: run `helpdesk intents train`"
+            ) from exc
         if meta.get("version") != CLASSIFIER_VERSION or meta.get("sklearn") != sklearn.__version__:
             raise IntentModelError(
                 f"the intent model was saved by version {meta.get('version')} (scikit-learn "
                 f"{meta.get('sklearn')}); this is version {CLASSIFIER_VERSION} (scikit-learn "
-                f"{sklearn.__version__}): run `helpdesk intents train`")
+                f"{sklearn.__version__}): run `helpdesk intents train`"
+            )
         try:
             models = joblib.load(directory / "intents.joblib")
             classifier = cls(c=meta.get("c", 8.0))
             classifier.features, classifier.intent_head = models["features"], models["intent"]
             classifier.sector_head, classifier.topic_head = models["sector"], models["topic"]
         except Exception as exc:  # joblib raises many kinds on a damaged pickle
-            raise IntentModelError(f"the intent model in {directory} is damaged ({exc}): "
-                                   "run `helpdesk intents train`") from exc
+            raise IntentModelError(
+                f"the intent model in {directory} is damaged ({exc}): run `helpdesk intents train`"
+            ) from exc
         classifier.meta = meta
         return classifier
 
@@ -278,9 +321,14 @@ def _material(kb) -> tuple[dict[str, list[tuple[str, str]]], list[str], list[str
         for lang in LANGS:
             for question in article.questions.get(lang, []):
                 questions[lang].append((question, article.sector))
-            for text in [article.title[lang], *article.questions.get(lang, []),
-                         ", ".join(article.keywords.get(lang, []))]:
-                variants = [text] + ([strip_letters(text)] if lang == "az" and strip_letters(text) != text else [])
+            for text in [
+                article.title[lang],
+                *article.questions.get(lang, []),
+                ", ".join(article.keywords.get(lang, [])),
+            ]:
+                variants = [text] + (
+                    [strip_letters(text)] if lang == "az" and strip_letters(text) != text else []
+                )
                 for variant in variants:
                     sector_texts.append(variant)
                     sector_labels.append(article.sector)
@@ -294,7 +342,9 @@ def _material(kb) -> tuple[dict[str, list[tuple[str, str]]], list[str], list[str
         for lang in LANGS:
             questions[lang].append((entry.name[lang], entry.sector))
             for text in (entry.name[lang], ", ".join(entry.keywords[lang])):
-                variants = [text] + ([strip_letters(text)] if lang == "az" and strip_letters(text) != text else [])
+                variants = [text] + (
+                    [strip_letters(text)] if lang == "az" and strip_letters(text) != text else []
+                )
                 for variant in variants:
                     sector_texts.append(variant)
                     sector_labels.append(entry.sector)

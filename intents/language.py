@@ -14,7 +14,8 @@ from retrieval.normalize import clean, is_az_cyrillic, tokens
 
 AZ_LETTERS = frozenset("əğışçöüƏĞIİŞÇÖÜ") - frozenset("I")
 # Folded forms of frequent Azerbaijani words (what "nece", "necə" and "neçə" all become).
-AZ_WORDS = frozenset("""
+AZ_WORDS = frozenset(
+    """
 ve bu o ne nece niye neye harada harda haradan hardan hara hansi kim kime ucun ile ya yoxsa amma
 ama men mene menim sen senin biz bizim siz sizin onun olar olur olmaz olub var yox yoxdur yoxdu
 edim edir etmek etmeliyem isteyirem isteyirik lazim lazimdir lazimdi zehmet olmasa salam sagol
@@ -22,30 +23,70 @@ sag olun tesekkur xahis edirem necedir hara haqqinda barede gore qeder sonra evv
 hemin butun her hec cox az bir iki uc gun ay il pul borc vergi senedi sened mumkun mumkundur
 mi mu dir dur elemek eleye bilerem bilerik bilersiz bilersiniz harda gedim alim edek verin
 xudahafiz hele heleki baxmaq yoxlamaq almaq vermek etdim etmisem gelib gedib uzre
-""".split())
-AZ_SUFFIXES = ("maq", "mek", "lar", "ler", "nin", "nun", "dan", "den", "da", "de", "yam", "yem",
-               "iram", "irem", "ucun", "mis", "mus", "ib", "ub", "im", "in", "miz", "niz",
-               "dir", "dur", "sin", "siz", "lik", "liq", "luq", "cak", "cek", "acaq", "ecek")
-EN_WORDS = frozenset("""
+""".split()
+)
+AZ_SUFFIXES = (
+    "maq",
+    "mek",
+    "lar",
+    "ler",
+    "nin",
+    "nun",
+    "dan",
+    "den",
+    "da",
+    "de",
+    "yam",
+    "yem",
+    "iram",
+    "irem",
+    "ucun",
+    "mis",
+    "mus",
+    "ib",
+    "ub",
+    "im",
+    "in",
+    "miz",
+    "niz",
+    "dir",
+    "dur",
+    "sin",
+    "siz",
+    "lik",
+    "liq",
+    "luq",
+    "cak",
+    "cek",
+    "acaq",
+    "ecek",
+)
+EN_WORDS = frozenset(
+    """
 the a an is are was were be been do does did can could should would will my me i you your we our
 to of in on at for with from how what where when which who why it this that there please and or
 not no yes get apply need have has check online number card how's what's i'm don't
 hello hi thanks thank bye good morning evening see later help
-""".split())
+""".split()
+)
 # English words of state services that no Azerbaijani word folds into (short phrases such as
 # "travel ban check" carry no function word).
-EN_CONTENT = frozenset("""
+EN_CONTENT = frozenset(
+    """
 registration register check ban travel car inspection due job seeker certificate licence license
 passport fine fines permit visa birth marriage divorce death court notary apostille military
 pension tax taxes debt payment pay allowance benefit benefits office online appointment driving
 renew renewal lost stolen id card status service services application apply address residence
-""".split())
+""".split()
+)
 # Russian typed in Latin letters ("kak poluchit pasport").
-RU_TRANSLIT = frozenset("""
+RU_TRANSLIT = frozenset(
+    """
 kak gde chto pochemu mozhno nuzhno nuzhen nuzhny skolko spasibo pozhaluysta pozhalujsta privet
 zdravstvuyte poluchit sdelat oformit kakie kakoy kakaya mne menya moy moya eto dlya ili
 rabotaet dokumenty spravka spravku napishi skazhi
-""".split())
+""".split()
+)
 EN_ENDINGS = ("tion", "ing", "ment", "ness", "ity", "ance", "ence")
 AZ_COPULAS = ("dir", "dır", "dur", "di", "du", "mi", "mu")
 _DOMAIN = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.(?:az|com|net|org|ru)\b\S*", re.IGNORECASE)
@@ -53,8 +94,8 @@ RU_HINT = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
 class LanguageGuess(NamedTuple):
-    lang: str          # az | ru | en
-    confident: bool    # False for very short or ambiguous text ("ok", "👍")
+    lang: str  # az | ru | en
+    confident: bool  # False for very short or ambiguous text ("ok", "👍")
 
 
 def detect_language(text: str, default: str = "az") -> LanguageGuess:

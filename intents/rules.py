@@ -12,8 +12,17 @@ from typing import NamedTuple
 
 from retrieval.normalize import fold, tokens
 
-INTENTS = ("greeting", "thanks", "goodbye", "help", "operator_request", "question",
-           "complaint", "personal_case", "out_of_scope")
+INTENTS = (
+    "greeting",
+    "thanks",
+    "goodbye",
+    "help",
+    "operator_request",
+    "question",
+    "complaint",
+    "personal_case",
+    "out_of_scope",
+)
 SMALLTALK = frozenset({"greeting", "thanks", "goodbye", "help"})
 
 
@@ -29,21 +38,72 @@ def _rx(*alternatives: str) -> re.Pattern:
 
 # Asking for a person outright: always a request.
 _PERSON_STRONG = _rx(
-    r"canli", r"real (?:insan|adam|emekdas|isci)", r"insanla", r"insan lazim", r"adamla danis",
-    r"живо\w* (?:человек|оператор)", r"с человеком", r"human", r"real person", r"a person",
-    r"someone from", r"live agent", r"support team", r"talk to (?:a|an|someone|somebody)",
-    r"speak (?:to|with) (?:a|an|someone)", r"connect me", r"put me through", r"переключ", r"соедин")
+    r"canli",
+    r"real (?:insan|adam|emekdas|isci)",
+    r"insanla",
+    r"insan lazim",
+    r"adamla danis",
+    r"живо\w* (?:человек|оператор)",
+    r"с человеком",
+    r"human",
+    r"real person",
+    r"a person",
+    r"someone from",
+    r"live agent",
+    r"support team",
+    r"talk to (?:a|an|someone|somebody)",
+    r"speak (?:to|with) (?:a|an|someone)",
+    r"connect me",
+    r"put me through",
+    r"переключ",
+    r"соедин",
+)
 # Words that name a person but also other things ("the mobile operator", "e-kassa operator"):
 # a request only in a short message or next to a word that asks for one.
-_PERSON_WEAK = _rx(r"operator", r"оператор", r"emekdas", r"menecer", r"сотруд",
-                   r"сп[еe]циалист", r"консультант", r"agent", r"staff")
-_ASKING = _rx(r"ver(?:in|)\b", r"lazim", r"qos", r"bagla", r"danis", r"isteyirem", r"yonlendir",
-              r"cagir", r"yazsin", r"дайте", r"нужен", r"позов", r"хочу", r"пожалуйста",
-              r"переведите", r"please", r"i want (?:a|an|to)", r"i need (?:a|an|to)", r"give me",
-              r"get me")
-_PERSON_NOT_ASKED = _rx(r"mobil operator", r"operatordan", r"operatorun", r"e-?kassa", r"sim kart",
-                        r"мобильн\w* оператор", r"у оператора", r"mobile operator",
-                        r"as an? (?:e-?kassa )?operator")
+_PERSON_WEAK = _rx(
+    r"operator",
+    r"оператор",
+    r"emekdas",
+    r"menecer",
+    r"сотруд",
+    r"сп[еe]циалист",
+    r"консультант",
+    r"agent",
+    r"staff",
+)
+_ASKING = _rx(
+    r"ver(?:in|)\b",
+    r"lazim",
+    r"qos",
+    r"bagla",
+    r"danis",
+    r"isteyirem",
+    r"yonlendir",
+    r"cagir",
+    r"yazsin",
+    r"дайте",
+    r"нужен",
+    r"позов",
+    r"хочу",
+    r"пожалуйста",
+    r"переведите",
+    r"please",
+    r"i want (?:a|an|to)",
+    r"i need (?:a|an|to)",
+    r"give me",
+    r"get me",
+)
+_PERSON_NOT_ASKED = _rx(
+    r"mobil operator",
+    r"operatordan",
+    r"operatorun",
+    r"e-?kassa",
+    r"sim kart",
+    r"мобильн\w* оператор",
+    r"у оператора",
+    r"mobile operator",
+    r"as an? (?:e-?kassa )?operator",
+)
 
 
 def asks_for_person(folded: str, n_tokens: int) -> bool:
@@ -55,17 +115,61 @@ def asks_for_person(folded: str, n_tokens: int) -> bool:
 
 
 _PATTERNS: dict[str, re.Pattern] = {
-    "thanks": _rx(r"tesekkur", r"tesekur", r"sagol", r"sag ol", r"minnetdar", r"спасибо",
-                  r"благодар", r"thank", r"thx", r"merci"),
-    "goodbye": _rx(r"xudahafiz", r"helelik", r"gorusen?edek", r"sag qal", r"до свидания",
-                   r"пока\b", r"до встречи", r"bye", r"goodbye", r"see you", r"good night"),
-    "greeting": _rx(r"salam", r"sabahiniz xeyir", r"axsamin(?:iz)? xeyir", r"gunortaniz xeyir",
-                    r"здравств", r"привет", r"добр\w* (?:утро|день|вечер)", r"hello", r"\bhi\b",
-                    r"hey", r"good (?:morning|afternoon|evening)", r"greetings"),
-    "help": _rx(r"ne ede bilersen", r"hansi movzu", r"hansi suallar", r"neye komek",
-                r"nece istifade", r"что ты умеешь", r"какие вопросы", r"чем (?:ты )?можешь помочь",
-                r"what can you do", r"what do you (?:do|know)", r"how (?:do i|to) use (?:you|this bot)",
-                r"^/?help$", r"^/?komek$", r"^/?помощь$"),
+    "thanks": _rx(
+        r"tesekkur",
+        r"tesekur",
+        r"sagol",
+        r"sag ol",
+        r"minnetdar",
+        r"спасибо",
+        r"благодар",
+        r"thank",
+        r"thx",
+        r"merci",
+    ),
+    "goodbye": _rx(
+        r"xudahafiz",
+        r"helelik",
+        r"gorusen?edek",
+        r"sag qal",
+        r"до свидания",
+        r"пока\b",
+        r"до встречи",
+        r"bye",
+        r"goodbye",
+        r"see you",
+        r"good night",
+    ),
+    "greeting": _rx(
+        r"salam",
+        r"sabahiniz xeyir",
+        r"axsamin(?:iz)? xeyir",
+        r"gunortaniz xeyir",
+        r"здравств",
+        r"привет",
+        r"добр\w* (?:утро|день|вечер)",
+        r"hello",
+        r"\bhi\b",
+        r"hey",
+        r"good (?:morning|afternoon|evening)",
+        r"greetings",
+    ),
+    "help": _rx(
+        r"ne ede bilersen",
+        r"hansi movzu",
+        r"hansi suallar",
+        r"neye komek",
+        r"nece istifade",
+        r"что ты умеешь",
+        r"какие вопросы",
+        r"чем (?:ты )?можешь помочь",
+        r"what can you do",
+        r"what do you (?:do|know)",
+        r"how (?:do i|to) use (?:you|this bot)",
+        r"^/?help$",
+        r"^/?komek$",
+        r"^/?помощь$",
+    ),
 }
 # A greeting or thanks inside a real question ("salam, vergi borcumu necə yoxlayım?") is a
 # question: smalltalk only when the message is short.

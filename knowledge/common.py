@@ -14,9 +14,19 @@ DEFAULT_COVERAGE = KNOWLEDGE_DIR / "coverage.yaml"
 # Each one confirmed as an agency's own site. The second line was added with the service
 # directory: the Central Bank, Azərişıq (electricity), the Ombudsman and Azərpoçt (the post).
 DEFAULT_OFFICIAL_DOMAINS = (
-    "gov.az", "e-gov.az", "e-sosial.az", "asanimza.az", "sima.az", "e-qanun.az", "president.az",
-    "mygov.az", "azintelecom.az",
-    "cbar.az", "azerishiq.az", "ombudsman.az", "azerpost.az",
+    "gov.az",
+    "e-gov.az",
+    "e-sosial.az",
+    "asanimza.az",
+    "sima.az",
+    "e-qanun.az",
+    "president.az",
+    "mygov.az",
+    "azintelecom.az",
+    "cbar.az",
+    "azerishiq.az",
+    "ombudsman.az",
+    "azerpost.az",
 )
 
 

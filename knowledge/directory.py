@@ -16,14 +16,29 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.common import (DEFAULT_OFFICIAL_DOMAINS, KNOWLEDGE_DIR, LANGS, ArticleError,
-                              Coverage, is_official_url, load_coverage)
+from knowledge.common import (
+    DEFAULT_OFFICIAL_DOMAINS,
+    KNOWLEDGE_DIR,
+    LANGS,
+    ArticleError,
+    Coverage,
+    is_official_url,
+    load_coverage,
+)
 
 DEFAULT_DIRECTORY_DIR = KNOWLEDGE_DIR / "directory"
 DIRECTORY_CHANNELS = ("online", "asan", "office")
 # Services outside the articles' sectors still need a home in the menu and the reports.
-EXTRA_SECTORS = ("agriculture", "environment", "construction", "communications", "culture",
-                 "consular", "finance", "sport")
+EXTRA_SECTORS = (
+    "agriculture",
+    "environment",
+    "construction",
+    "communications",
+    "culture",
+    "consular",
+    "finance",
+    "sport",
+)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 
 
@@ -91,8 +106,9 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _map
 def _texts(path: Path, line: int, value, name: str, as_list: bool) -> dict:
     if not isinstance(value, dict) or set(LANGS) - set(value):
         have = set(value) if isinstance(value, dict) else set()
-        raise ArticleError(path, line, f"'{name}' needs az, ru and en "
-                                       f"(missing: {', '.join(sorted(set(LANGS) - have))})")
+        raise ArticleError(
+            path, line, f"'{name}' needs az, ru and en (missing: {', '.join(sorted(set(LANGS) - have))})"
+        )
     out = {}
     for lang in LANGS:
         item = value[lang]
@@ -119,12 +135,12 @@ def parse_entry(path: Path, item, coverage: Coverage, domains) -> ServiceEntry:
         raise ArticleError(path, line, f"id {entry_id!r} must be lowercase letters, digits and dashes")
     url = str(item["url"])
     if not is_official_url(url, domains):
-        raise ArticleError(path, line, f"link {url!r} is not https on an official domain "
-                                       f"({', '.join(domains)})")
+        raise ArticleError(
+            path, line, f"link {url!r} is not https on an official domain ({', '.join(domains)})"
+        )
     source = str(item["source"])
     if not re.match(r"^https?://[^\s/]+", source):
-        raise ArticleError(path, line, f"source {source!r} must be the address of the page it was "
-                                       "taken from")
+        raise ArticleError(path, line, f"source {source!r} must be the address of the page it was taken from")
     if item["channel"] not in DIRECTORY_CHANNELS:
         raise ArticleError(path, line, f"channel must be one of {', '.join(DIRECTORY_CHANNELS)}")
     sector = str(item["sector"])
@@ -135,17 +151,27 @@ def parse_entry(path: Path, item, coverage: Coverage, domains) -> ServiceEntry:
         raise ArticleError(path, line, f"unknown topic '{topic}' (not in coverage.yaml)")
     fields = {k: v for k, v in item.items() if k != "__line__"}
     return ServiceEntry(
-        id=entry_id, name=_texts(path, line, item["name"], "name", False),
-        agency=_texts(path, line, item["agency"], "agency", False), url=url,
-        channel=item["channel"], sector=sector,
-        keywords=_texts(path, line, item["keywords"], "keywords", True), source=source,
-        path=str(path), line=line, topic=str(topic) if topic is not None else None,
-        content_hash=hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()[:16])
+        id=entry_id,
+        name=_texts(path, line, item["name"], "name", False),
+        agency=_texts(path, line, item["agency"], "agency", False),
+        url=url,
+        channel=item["channel"],
+        sector=sector,
+        keywords=_texts(path, line, item["keywords"], "keywords", True),
+        source=source,
+        path=str(path),
+        line=line,
+        topic=str(topic) if topic is not None else None,
+        content_hash=hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()[:16],
+    )
 
 
-def load_directory(directory_dir: Path = DEFAULT_DIRECTORY_DIR, coverage: Coverage | None = None,
-                   domains: tuple[str, ...] | list[str] = DEFAULT_OFFICIAL_DOMAINS,
-                   errors: list[ArticleError] | None = None) -> Directory:
+def load_directory(
+    directory_dir: Path = DEFAULT_DIRECTORY_DIR,
+    coverage: Coverage | None = None,
+    domains: tuple[str, ...] | list[str] = DEFAULT_OFFICIAL_DOMAINS,
+    errors: list[ArticleError] | None = None,
+) -> Directory:
     """Every entry of ``directory_dir/*.yaml``; a missing folder is an empty directory.
 
     A broken file or entry is an :class:`ArticleError` — collected in ``errors`` (and skipped)
@@ -178,8 +204,9 @@ def load_directory(directory_dir: Path = DEFAULT_DIRECTORY_DIR, coverage: Covera
             try:
                 entry = parse_entry(path, item, coverage, domains)
                 if entry.id in seen:
-                    raise ArticleError(path, entry.line,
-                                       f"duplicate service id '{entry.id}' (also in {seen[entry.id]})")
+                    raise ArticleError(
+                        path, entry.line, f"duplicate service id '{entry.id}' (also in {seen[entry.id]})"
+                    )
             except ArticleError as exc:
                 refuse(exc)
                 continue

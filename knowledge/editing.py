@@ -46,8 +46,7 @@ TODO: 3–6 short steps.
 """
 
 
-def write_skeleton(articles_dir: Path, coverage_path: Path, topic: str,
-                   today: dt.date | None = None) -> Path:
+def write_skeleton(articles_dir: Path, coverage_path: Path, topic: str, today: dt.date | None = None) -> Path:
     coverage = load_coverage(coverage_path)
     if topic not in coverage.topics:
         raise ArticleError(coverage_path, 0, f"unknown topic '{topic}': add it to coverage.yaml first")
@@ -57,8 +56,12 @@ def write_skeleton(articles_dir: Path, coverage_path: Path, topic: str,
         raise ArticleError(path, 1, "the article already exists: edit it instead")
     path.parent.mkdir(parents=True, exist_ok=True)
     portal = entry.get("portal") or "https://e-gov.az"
-    path.write_text(_SKELETON.format(topic=topic, sector=entry["sector"], portal=portal,
-                                     today=(today or dt.date.today()).isoformat()), encoding="utf-8")
+    path.write_text(
+        _SKELETON.format(
+            topic=topic, sector=entry["sector"], portal=portal, today=(today or dt.date.today()).isoformat()
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -92,7 +95,9 @@ def read_sheet(path: Path) -> list[dict]:
     header = [str(h or "").strip().lower() for h in rows[0]]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise ArticleError(path, 1, f"missing columns: {', '.join(missing)} (need {', '.join(REQUIRED_COLUMNS)})")
+        raise ArticleError(
+            path, 1, f"missing columns: {', '.join(missing)} (need {', '.join(REQUIRED_COLUMNS)})"
+        )
     out = []
     for number, row in enumerate(rows[1:], start=2):
         values = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, row)}
@@ -102,8 +107,7 @@ def read_sheet(path: Path) -> list[dict]:
     return out
 
 
-def import_sheet(sheet: Path, articles_dir: Path, coverage_path: Path,
-                 today: dt.date | None = None) -> dict:
+def import_sheet(sheet: Path, articles_dir: Path, coverage_path: Path, today: dt.date | None = None) -> dict:
     """Questions and answers from a sheet into article files; nothing is written if a row is bad.
 
     A topic with no article yet needs a row in each of az, ru and en (the answer becomes the
@@ -129,8 +133,10 @@ def import_sheet(sheet: Path, articles_dir: Path, coverage_path: Path,
         if topic in coverage.topics and topic not in kb.by_topic:
             langs = {r["lang"] for r in topic_rows if r.get("answer")}
             if set(LANGS) - langs:
-                errors.append(f"rows {', '.join(str(r['_row']) for r in topic_rows)}: new topic '{topic}' "
-                              f"needs an answer in {', '.join(sorted(set(LANGS) - langs))} too")
+                errors.append(
+                    f"rows {', '.join(str(r['_row']) for r in topic_rows)}: new topic '{topic}' "
+                    f"needs an answer in {', '.join(sorted(set(LANGS) - langs))} too"
+                )
     if errors:
         raise ArticleError(sheet, 0, "; ".join(errors))
     created, updated, files = [], [], {}
@@ -148,30 +154,47 @@ def import_sheet(sheet: Path, articles_dir: Path, coverage_path: Path,
                     questions.setdefault(row["lang"], []).append(row["question"])
                     added += 1
             meta["questions"] = questions
-            files[Path(article.path)] = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False,
-                                                                   width=100) + "---\n" + body
+            files[Path(article.path)] = (
+                "---\n"
+                + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=100)
+                + "---\n"
+                + body
+            )
             updated.append(f"{topic} (+{added} questions)")
         else:
             entry = coverage.topics[topic]
-            first = {lang: next(r for r in topic_rows if r["lang"] == lang and r.get("answer"))
-                     for lang in LANGS}
+            first = {
+                lang: next(r for r in topic_rows if r["lang"] == lang and r.get("answer")) for lang in LANGS
+            }
             meta = {
-                "id": topic, "topic": topic, "sector": entry["sector"],
+                "id": topic,
+                "topic": topic,
+                "sector": entry["sector"],
                 "title": {lang: first[lang].get("title") or first[lang]["question"] for lang in LANGS},
-                "links": [{"title": {lang: entry.get("portal", "https://e-gov.az") for lang in LANGS},
-                           "url": entry.get("portal", "https://e-gov.az")}],
+                "links": [
+                    {
+                        "title": {lang: entry.get("portal", "https://e-gov.az") for lang in LANGS},
+                        "url": entry.get("portal", "https://e-gov.az"),
+                    }
+                ],
                 "agency": {lang: coverage.sectors.get(entry["sector"], "—") for lang in LANGS},
                 "channel": "online",
                 "documents": {lang: [] for lang in LANGS},
                 # The sheet names no page: point at the portal and say that nothing is checked yet;
                 # `kb check` flags every number the editor still has to source.
-                "sources": [{"url": entry.get("portal", "https://e-gov.az"),
-                             "title": f"imported from {Path(sheet).name}",
-                             "accessed": (today or dt.date.today()),
-                             "supports": "nothing checked yet: add the pages the facts come from"}],
+                "sources": [
+                    {
+                        "url": entry.get("portal", "https://e-gov.az"),
+                        "title": f"imported from {Path(sheet).name}",
+                        "accessed": (today or dt.date.today()),
+                        "supports": "nothing checked yet: add the pages the facts come from",
+                    }
+                ],
                 "review": {"state": "draft"},
                 "keywords": {lang: [first[lang].get("title") or first[lang]["question"]] for lang in LANGS},
-                "questions": {lang: [r["question"] for r in topic_rows if r["lang"] == lang] for lang in LANGS},
+                "questions": {
+                    lang: [r["question"] for r in topic_rows if r["lang"] == lang] for lang in LANGS
+                },
             }
             sections = {lang: (meta["title"][lang], first[lang]["answer"]) for lang in LANGS}
             files[Path(articles_dir) / entry["sector"] / f"{topic}.md"] = dump_article(meta, sections)

@@ -16,20 +16,36 @@ from urllib.parse import urlparse
 
 import yaml
 
-from knowledge.common import (DEFAULT_COVERAGE, DEFAULT_OFFICIAL_DOMAINS, KNOWLEDGE_DIR, LANGS,
-                              ArticleError, Coverage, is_official_url, load_coverage)
+from knowledge.common import (
+    DEFAULT_COVERAGE,
+    DEFAULT_OFFICIAL_DOMAINS,
+    KNOWLEDGE_DIR,
+    LANGS,
+    ArticleError,
+    Coverage,
+    is_official_url,
+    load_coverage,
+)
 from knowledge.directory import DEFAULT_DIRECTORY_DIR, Directory, load_directory
 
-__all__ = ["DEFAULT_COVERAGE", "DEFAULT_OFFICIAL_DOMAINS", "KNOWLEDGE_DIR", "LANGS", "ArticleError",
-           "Coverage", "Directory", "is_official_url", "load_coverage"]
+__all__ = [
+    "DEFAULT_COVERAGE",
+    "DEFAULT_OFFICIAL_DOMAINS",
+    "KNOWLEDGE_DIR",
+    "LANGS",
+    "ArticleError",
+    "Coverage",
+    "Directory",
+    "is_official_url",
+    "load_coverage",
+]
 
 CHANNELS = ("online", "asan", "both", "office")
 REVIEW_STATES = ("draft", "reviewed")
 DEFAULT_ARTICLES_DIR = KNOWLEDGE_DIR / "articles"
 
 _SECTION = re.compile(r"^##\s+(\w+)\s*$")
-_REQUIRED = ("id", "topic", "sector", "title", "links", "agency", "channel", "sources",
-             "review", "keywords")
+_REQUIRED = ("id", "topic", "sector", "title", "links", "agency", "channel", "sources", "review", "keywords")
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,7 @@ class Link:
 @dataclass(frozen=True)
 class Source:
     """A page an editor read, and the facts of the card it supports (numbers written out)."""
+
     url: str
     title: str
     accessed: dt.date
@@ -50,6 +67,7 @@ class Source:
 @dataclass(frozen=True)
 class Review:
     """``draft`` until a person records a review with ``helpdesk kb review`` (who and when)."""
+
     state: str = "draft"
     by: str | None = None
     date: dt.date | None = None
@@ -150,8 +168,9 @@ def _lang_map(path: Path, line: int, value, name: str, kind: type) -> dict:
         item = value[code]
         if kind is str and not (isinstance(item, str) and item.strip()):
             raise ArticleError(path, line, f"'{name}.{code}' must be non-empty text")
-        if kind is list and not (isinstance(item, list)
-                                 and all(isinstance(x, (str, int, float)) for x in item)):
+        if kind is list and not (
+            isinstance(item, list) and all(isinstance(x, (str, int, float)) for x in item)
+        ):
             raise ArticleError(path, line, f"'{name}.{code}' must be a list of texts")
     if kind is list:  # YAML reads "108" as a number; keep it as the text the editor wrote
         return {code: [str(x) for x in value[code]] for code in LANGS}
@@ -175,22 +194,30 @@ def _sources(path: Path, line: int, value) -> tuple[Source, ...]:
         for key in ("title", "supports"):
             if not (isinstance(item.get(key), str) and item[key].strip()):
                 raise ArticleError(path, line, f"{where}.{key} must be non-empty text")
-        out.append(Source(url=url, title=item["title"].strip(), accessed=accessed,
-                          supports=item["supports"].strip()))
+        out.append(
+            Source(url=url, title=item["title"].strip(), accessed=accessed, supports=item["supports"].strip())
+        )
     return tuple(out)
 
 
 def parse_review(path: Path, line: int, value) -> Review:
     """A review block; a review date nobody recorded (a bare date) is refused."""
     if not isinstance(value, dict) or value.get("state") not in REVIEW_STATES:
-        raise ArticleError(path, line, "'review' must be {state: draft} or the block written by "
-                                       "`helpdesk kb review` (state, by, date)")
+        raise ArticleError(
+            path,
+            line,
+            "'review' must be {state: draft} or the block written by `helpdesk kb review` (state, by, date)",
+        )
     if value["state"] == "draft":
         return Review()
     by, date = value.get("by"), value.get("date")
     if not (isinstance(by, str) and by.strip()) or not isinstance(date, dt.date):
-        raise ArticleError(path, line, "a reviewed article needs 'by' (a name) and 'date' — "
-                                       "record it with `helpdesk kb review ID --by NAME`")
+        raise ArticleError(
+            path,
+            line,
+            "a reviewed article needs 'by' (a name) and 'date' — "
+            "record it with `helpdesk kb review ID --by NAME`",
+        )
     note = value.get("note")
     return Review("reviewed", by.strip(), date, str(note) if note else None)
 
@@ -224,15 +251,18 @@ def _sections(path: Path, lines: list[str], body_start: int) -> dict[str, Sectio
     return sections
 
 
-def parse_article(path: Path, text: str, coverage: Coverage,
-                  domains: tuple[str, ...] | list[str] = DEFAULT_OFFICIAL_DOMAINS) -> Article:
+def parse_article(
+    path: Path, text: str, coverage: Coverage, domains: tuple[str, ...] | list[str] = DEFAULT_OFFICIAL_DOMAINS
+) -> Article:
     front, lines, body_start = _split_front_matter(path, text)
     try:
         meta = yaml.safe_load(front)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1  # +1 for 1-based, +1 for the opening '---'
-        raise ArticleError(path, line, f"broken YAML in the front matter: {getattr(exc, 'problem', exc)}") from exc
+        raise ArticleError(
+            path, line, f"broken YAML in the front matter: {getattr(exc, 'problem', exc)}"
+        ) from exc
     if not isinstance(meta, dict):
         raise ArticleError(path, 2, "the front matter must be a YAML mapping of fields")
     at = lambda key: _line_of(lines[:body_start], key, 1)  # noqa: E731 - tiny local helper
@@ -245,8 +275,11 @@ def parse_article(path: Path, text: str, coverage: Coverage,
     if sector not in coverage.sectors:
         raise ArticleError(path, at("sector"), f"unknown sector '{sector}'")
     if coverage.topics[topic].get("sector") != sector:
-        raise ArticleError(path, at("sector"),
-                           f"topic '{topic}' belongs to sector '{coverage.topics[topic].get('sector')}', not '{sector}'")
+        raise ArticleError(
+            path,
+            at("sector"),
+            f"topic '{topic}' belongs to sector '{coverage.topics[topic].get('sector')}', not '{sector}'",
+        )
     if meta["channel"] not in CHANNELS:
         raise ArticleError(path, at("channel"), f"channel must be one of {', '.join(CHANNELS)}")
     links = []
@@ -259,8 +292,9 @@ def parse_article(path: Path, text: str, coverage: Coverage,
             if url and url in text_line:
                 line = number
         if not is_official_url(url, domains):
-            raise ArticleError(path, line, f"link {url!r} is not https on an official domain "
-                                           f"({', '.join(domains)})")
+            raise ArticleError(
+                path, line, f"link {url!r} is not https on an official domain ({', '.join(domains)})"
+            )
         links.append(Link(title=_lang_map(path, line, item.get("title"), "links.title", str), url=url))
     sources = _sources(path, at("sources"), meta["sources"])
     review = parse_review(path, at("review"), meta["review"])
@@ -268,30 +302,38 @@ def parse_article(path: Path, text: str, coverage: Coverage,
     for key in ("fee", "duration"):
         if meta.get(key) is not None:
             optional[key] = _lang_map(path, at(key), meta[key], key, str)
-    documents = _lang_map(path, at("documents"), meta.get("documents") or {c: [] for c in LANGS},
-                          "documents", list)
+    documents = _lang_map(
+        path, at("documents"), meta.get("documents") or {c: [] for c in LANGS}, "documents", list
+    )
     questions = meta.get("questions") or {c: [] for c in LANGS}
     return Article(
-        id=str(meta["id"]), topic=topic, sector=sector, path=str(path),
+        id=str(meta["id"]),
+        topic=topic,
+        sector=sector,
+        path=str(path),
         title=_lang_map(path, at("title"), meta["title"], "title", str),
         links=tuple(links),
         agency=_lang_map(path, at("agency"), meta["agency"], "agency", str),
-        channel=meta["channel"], documents=documents,
+        channel=meta["channel"],
+        documents=documents,
         sections=_sections(path, lines, body_start),
         keywords=_lang_map(path, at("keywords"), meta["keywords"], "keywords", list),
         questions=_lang_map(path, at("questions"), questions, "questions", list),
-        sources=sources, review=review,
+        sources=sources,
+        review=review,
         legal_basis=str(meta["legal_basis"]) if meta.get("legal_basis") else None,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
         **optional,
     )
 
 
-def load_knowledge_base(articles_dir: Path = DEFAULT_ARTICLES_DIR,
-                        coverage_path: Path = DEFAULT_COVERAGE,
-                        domains: tuple[str, ...] | list[str] = DEFAULT_OFFICIAL_DOMAINS,
-                        errors: list[ArticleError] | None = None,
-                        directory_dir: Path | None = None) -> KnowledgeBase:
+def load_knowledge_base(
+    articles_dir: Path = DEFAULT_ARTICLES_DIR,
+    coverage_path: Path = DEFAULT_COVERAGE,
+    domains: tuple[str, ...] | list[str] = DEFAULT_OFFICIAL_DOMAINS,
+    errors: list[ArticleError] | None = None,
+    directory_dir: Path | None = None,
+) -> KnowledgeBase:
     """Every article under ``articles_dir``, and the service directory.
 
     The first bad file stops the load with its error — unless ``errors`` is given: then every
@@ -316,14 +358,18 @@ def load_knowledge_base(articles_dir: Path = DEFAULT_ARTICLES_DIR,
     if not articles:
         raise ArticleError(articles_dir, 0, "no articles (*.md) found")
     if directory_dir is None:
-        directory_dir = (DEFAULT_DIRECTORY_DIR if articles_dir.resolve() == DEFAULT_ARTICLES_DIR
-                         else articles_dir.parent / "directory")
+        directory_dir = (
+            DEFAULT_DIRECTORY_DIR
+            if articles_dir.resolve() == DEFAULT_ARTICLES_DIR
+            else articles_dir.parent / "directory"
+        )
     directory_errors: list[ArticleError] = []
     directory = load_directory(directory_dir, coverage, domains, errors=directory_errors)
     if errors is not None:
         errors.extend(directory_errors)
-    return KnowledgeBase(articles=articles, coverage=coverage, directory=directory,
-                         directory_errors=directory_errors)
+    return KnowledgeBase(
+        articles=articles, coverage=coverage, directory=directory, directory_errors=directory_errors
+    )
 
 
 def _load_one(path: Path, coverage: Coverage, domains, seen: dict[str, str]) -> Article:
@@ -333,17 +379,22 @@ def _load_one(path: Path, coverage: Coverage, domains, seen: dict[str, str]) -> 
         raise ArticleError(path, 1, f"not UTF-8 text ({exc.reason})") from exc
     article = parse_article(path, text, coverage, domains)
     if article.id in seen:
-        raise ArticleError(path, _line_of(text.splitlines(), "id", 1),
-                           f"duplicate id '{article.id}' (also in {seen[article.id]})")
+        raise ArticleError(
+            path,
+            _line_of(text.splitlines(), "id", 1),
+            f"duplicate id '{article.id}' (also in {seen[article.id]})",
+        )
     if article.id != path.stem:
-        raise ArticleError(path, _line_of(text.splitlines(), "id", 1),
-                           f"id '{article.id}' must match the file name '{path.stem}'")
+        raise ArticleError(
+            path,
+            _line_of(text.splitlines(), "id", 1),
+            f"id '{article.id}' must match the file name '{path.stem}'",
+        )
     seen[article.id] = str(path)
     return article
 
 
-def check_knowledge_base(kb: KnowledgeBase, max_age_days: int,
-                         today: dt.date | None = None) -> list[str]:
+def check_knowledge_base(kb: KnowledgeBase, max_age_days: int, today: dt.date | None = None) -> list[str]:
     """Warnings an editor should act on, as text lines (see knowledge/check.py)."""
     from knowledge.check import find_warnings
 

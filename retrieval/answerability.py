@@ -4,8 +4,9 @@ The best article's score alone cannot tell (0.63 for the passport card on a mili
 question). A small logistic model reads more evidence: the best article's fused, dense and BM25
 scores, the best directory service's (one no article covers), how far the article stands above
 the runner-up and above that service, how many of the question's content words the article
-holds, and the topic classifier's probability for it. It is fitted by ``scripts/calibrate_answerability.py`` on the served pipeline's
-observations of our own labelled tuning questions (``eval/tuning.jsonl``) and saved as JSON.
+holds, and the topic classifier's probability for it. It is fitted by
+``scripts/calibrate_answerability.py`` on the served pipeline's observations of our own labelled
+tuning questions (``eval/tuning*.jsonl``) and saved as JSON.
 """
 
 from __future__ import annotations
@@ -19,8 +20,18 @@ from typing import NamedTuple
 from retrieval.search import SearchResult
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "data" / "answerability.json"
-FEATURES = ("article", "article_dense", "article_lexical", "service", "service_dense",
-            "service_lexical", "coverage", "margin", "article_minus_service", "topic_prob")
+FEATURES = (
+    "article",
+    "article_dense",
+    "article_lexical",
+    "service",
+    "service_dense",
+    "service_lexical",
+    "coverage",
+    "margin",
+    "article_minus_service",
+    "topic_prob",
+)
 MODEL_FORMAT = 2
 
 
@@ -41,15 +52,25 @@ def evidence(result: SearchResult, coverage: float, topic_prob: float = 0.0) -> 
     top, service = result.top, result.top_service
     a = top.score if top else 0.0
     s = service.score if service else 0.0
-    return Evidence(a, top.dense if top else 0.0, top.lexical if top else 0.0, s,
-                    service.dense if service else 0.0, service.lexical if service else 0.0,
-                    coverage, result.margin, a - s, topic_prob)
+    return Evidence(
+        a,
+        top.dense if top else 0.0,
+        top.lexical if top else 0.0,
+        s,
+        service.dense if service else 0.0,
+        service.lexical if service else 0.0,
+        coverage,
+        result.margin,
+        a - s,
+        topic_prob,
+    )
 
 
 @dataclass(frozen=True)
 class AnswerabilityModel:
     """P(the best article answers the question) from :class:`Evidence`; the scale is a
     standardisation fitted with the weights."""
+
     weights: tuple[float, ...]
     intercept: float
     means: tuple[float, ...]
@@ -65,8 +86,9 @@ class AnswerabilityModel:
             raise ValueError("scales must be positive")
 
     def probability(self, ev: Evidence) -> float:
-        z = self.intercept + sum(w * (x - m) / s for w, x, m, s
-                                 in zip(self.weights, ev, self.means, self.scales))
+        z = self.intercept + sum(
+            w * (x - m) / s for w, x, m, s in zip(self.weights, ev, self.means, self.scales)
+        )
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def save(self, path: Path) -> None:
@@ -75,21 +97,28 @@ class AnswerabilityModel:
         Path(path).write_text(json.dumps(data, indent=1), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_MODEL) -> "AnswerabilityModel | None":
+    def load(cls, path: Path = DEFAULT_MODEL) -> AnswerabilityModel | None:
         """The saved model, or None when there is none (the check is then off)."""
         path = Path(path)
         if not path.is_file():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != MODEL_FORMAT or tuple(data.get("features", ())) != FEATURES:
-            raise ValueError(f"{path}: answerability model of another format: run "
-                             "scripts/calibrate_answerability.py")
-        return cls(tuple(data["weights"]), float(data["intercept"]), tuple(data["means"]),
-                   tuple(data["scales"]), data.get("fitted_on", ""))
+            raise ValueError(
+                f"{path}: answerability model of another format: run scripts/calibrate_answerability.py"
+            )
+        return cls(
+            tuple(data["weights"]),
+            float(data["intercept"]),
+            tuple(data["means"]),
+            tuple(data["scales"]),
+            data.get("fitted_on", ""),
+        )
 
     @classmethod
-    def fit(cls, samples: list[Evidence], labels: list[int], c: float = 1.0,
-            fitted_on: str = "") -> "AnswerabilityModel":
+    def fit(
+        cls, samples: list[Evidence], labels: list[int], c: float = 1.0, fitted_on: str = ""
+    ) -> AnswerabilityModel:
         import numpy as np
         from sklearn.linear_model import LogisticRegression
 
@@ -99,5 +128,10 @@ class AnswerabilityModel:
         means, scales = x.mean(axis=0), x.std(axis=0)
         scales[scales < 1e-6] = 1.0
         model = LogisticRegression(C=c, max_iter=5000).fit((x - means) / scales, labels)
-        return cls(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]),
-                   tuple(float(m) for m in means), tuple(float(s) for s in scales), fitted_on)
+        return cls(
+            tuple(float(w) for w in model.coef_[0]),
+            float(model.intercept_[0]),
+            tuple(float(m) for m in means),
+            tuple(float(s) for s in scales),
+            fitted_on,
+        )

@@ -15,7 +15,8 @@ from knowledge.loader import KnowledgeBase
 from retrieval.normalize import tokens
 
 # Words that say nothing of which service is meant (folded forms; az, ru, en).
-_GENERIC = frozenset("""
+_GENERIC = frozenset(
+    """
 nece necə nede harada harda hara hansi hansı neyi nedir nədir olar olur lazim lazımdır lazimdir
 ucun üçün etmek etmeli etmək istəyirəm isteyirem isteyirem bilerem bilərəm bilmirem mene menim
 mənə mənim sizin bizim bunu onun onlayn online elektron xidmet xidmət xidməti xidmeti almaq
@@ -24,7 +25,8 @@ elemek eləmək qeydiyyat necedir haqqinda haqqında
 мне меня мой моя мои через онлайн электронно электронный услуга услуги справка
 how where what which when can could should need want get do does make apply online the for
 with from about your have this that there please service services
-""".split())
+""".split()
+)
 
 
 @dataclass
@@ -50,8 +52,11 @@ class TermCoverage:
         return word[: self.prefix_len]
 
     def content_words(self, query: str) -> list[str]:
-        return [self._key(w) for w in tokens(query)
-                if len(w) >= self.min_len and not w.isdigit() and self._key(w) not in self._generic]
+        return [
+            self._key(w)
+            for w in tokens(query)
+            if len(w) >= self.min_len and not w.isdigit() and self._key(w) not in self._generic
+        ]
 
     def coverage(self, query: str, topic: str) -> float:
         """Share of the question's content words in the topic's article (1.0 when it has none)."""

@@ -34,7 +34,7 @@ class DenseIndex:
     def size(self) -> int:
         return 0 if self.index is None else int(self.index.ntotal)
 
-    def fit(self, vectors: np.ndarray, chunk_doc: list[int] | np.ndarray) -> "DenseIndex":
+    def fit(self, vectors: np.ndarray, chunk_doc: list[int] | np.ndarray) -> DenseIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[1] != self.dim:
             raise ValueError(f"expected vectors of shape (n, {self.dim}), got {vectors.shape}")
@@ -74,7 +74,7 @@ class DenseIndex:
         np.save(directory / "dense_chunk_doc.npy", self.chunk_doc)
 
     @classmethod
-    def load(cls, directory: Path) -> "DenseIndex":
+    def load(cls, directory: Path) -> DenseIndex:
         index = faiss.read_index(str(directory / "dense.faiss"))
         dense = cls(index.d)
         dense.index = index

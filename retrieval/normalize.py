@@ -19,18 +19,66 @@ AZ_CYRILLIC_MARKERS = frozenset("әғһҹөүјӘҒҺҸӨҮЈ")
 
 # Azerbaijani Cyrillic (1939–1991 alphabet) to the Latin alphabet, lowercase keys.
 _AZ_CYRILLIC_TO_LATIN = {
-    "а": "a", "б": "b", "в": "v", "г": "q", "ғ": "ğ", "д": "d", "е": "e", "ә": "ə", "ж": "j",
-    "з": "z", "и": "i", "ы": "ı", "ј": "y", "к": "k", "ҝ": "g", "л": "l", "м": "m", "н": "n",
-    "о": "o", "ө": "ö", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ү": "ü", "ф": "f",
-    "х": "x", "һ": "h", "ч": "ç", "ҹ": "c", "ш": "ş", "й": "y", "я": "ya", "ю": "yu", "ё": "yo",
-    "э": "e", "ц": "ts", "щ": "şç", "ъ": "", "ь": "",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "q",
+    "ғ": "ğ",
+    "д": "d",
+    "е": "e",
+    "ә": "ə",
+    "ж": "j",
+    "з": "z",
+    "и": "i",
+    "ы": "ı",
+    "ј": "y",
+    "к": "k",
+    "ҝ": "g",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "ө": "ö",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ү": "ü",
+    "ф": "f",
+    "х": "x",
+    "һ": "h",
+    "ч": "ç",
+    "ҹ": "c",
+    "ш": "ş",
+    "й": "y",
+    "я": "ya",
+    "ю": "yu",
+    "ё": "yo",
+    "э": "e",
+    "ц": "ts",
+    "щ": "şç",
+    "ъ": "",
+    "ь": "",
 }
 
-_FOLD = str.maketrans({
-    "ə": "e", "ı": "i", "ş": "s", "ç": "c", "ğ": "g", "ö": "o", "ü": "u", "ё": "е",
-    # Turkish-keyboard and look-alike letters people paste
-    "â": "a", "î": "i", "û": "u", "ä": "e",
-})
+_FOLD = str.maketrans(
+    {
+        "ə": "e",
+        "ı": "i",
+        "ş": "s",
+        "ç": "c",
+        "ğ": "g",
+        "ö": "o",
+        "ü": "u",
+        "ё": "е",
+        # Turkish-keyboard and look-alike letters people paste
+        "â": "a",
+        "î": "i",
+        "û": "u",
+        "ä": "e",
+    }
+)
 
 # Cc and Cf cover C0/C1 controls, zero-width characters and the bidi overrides (U+202A–202E,
 # U+2066–2069). Tab and newline are turned into spaces, not dropped, so words stay apart.
@@ -66,18 +114,41 @@ def az_lower(text: str) -> str:
 # Azerbaijani typed on a Russian keyboard has none of the marker letters ("Мен годжаям, яза
 # билмирем"): it is told from Russian by its words and endings once transliterated, against
 # Russian function words and endings.
-_AZ_HINT_WORDS = frozenset("""
+_AZ_HINT_WORDS = frozenset(
+    """
 ucun nece niye harada harda hara haradan men mene menim sen biz bizim siz sizin onun olar olur
 var yox yoxdur ne nedir ile ve bu lazim lazimdir isteyirem isteyirik edin edirem xahis zehmet
 olmasa bilmirem bilerem neynim nece neynek salam sagol gore ucun hansi kimi indi hele
-""".split())
-_AZ_HINT_ENDINGS = ("maq", "mek", "dir", "dur", "lar", "ler", "dan", "den", "mis", "yam", "yem",
-                    "iram", "irem", "ucun", "acaq", "ecek", "iq", "ib", "ub")
-_RU_HINT_WORDS = frozenset("""
+""".split()
+)
+_AZ_HINT_ENDINGS = (
+    "maq",
+    "mek",
+    "dir",
+    "dur",
+    "lar",
+    "ler",
+    "dan",
+    "den",
+    "mis",
+    "yam",
+    "yem",
+    "iram",
+    "irem",
+    "ucun",
+    "acaq",
+    "ecek",
+    "iq",
+    "ib",
+    "ub",
+)
+_RU_HINT_WORDS = frozenset(
+    """
 и в во на не что как где мне меня можно нужно для по с со у я мой моя мое мои это ли или а но от
 до за из к ко о об при бы же уже есть нет вы вам вас ваш ваша пожалуйста какие какой какая когда
 почему сколько если чтобы надо был была было будет могу хочу его её их он она они мы нам
-""".split())
+""".split()
+)
 _RU_HINT_ENDINGS = ("ть", "ся", "ого", "его", "ых", "ими", "ая", "ое", "ие", "ый", "ой", "ую", "ешь")
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from retrieval.normalize import az_lower, clean, fold
 
@@ -25,7 +25,7 @@ class AzRestorer:
         self.forms = forms  # folded word -> written word
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str], lexicon: Path | None = LEXICON) -> "AzRestorer":
+    def from_texts(cls, texts: Iterable[str], lexicon: Path | None = LEXICON) -> AzRestorer:
         counts: dict[str, Counter] = defaultdict(Counter)
         for text in texts:
             for word in _WORD.findall(az_lower(clean(text))):
@@ -41,6 +41,7 @@ class AzRestorer:
 
     def restore(self, text: str) -> str:
         """Words typed without letters get them back; words that have any are left alone."""
+
         def swap(match: re.Match) -> str:
             word = match.group(0)
             lowered = az_lower(word)

@@ -64,6 +64,7 @@ class Hit:
 @dataclass(frozen=True)
 class ServiceHit:
     """A directory entry that no article covers, with the same fused score as an article."""
+
     service: str
     score: float
     dense: float = 0.0
@@ -101,16 +102,19 @@ def is_folded_az(text: str, lang: str | None) -> bool:
 
 
 class HybridSearcher:
-    def __init__(self, kb: KnowledgeBase, index: SearchIndex, embedder: Embedder,
-                 config: FusionConfig | None = None) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, index: SearchIndex, embedder: Embedder, config: FusionConfig | None = None
+    ) -> None:
         if index.meta.article_ids != doc_ids(kb):
             raise ValueError("the index was built for other articles: rebuild it")
         self.kb, self.index, self.embedder = kb, index, embedder
         self.entries = kb.directory.entries
         self.config = config or FusionConfig()
         self.restorer = AzRestorer.from_texts(
-            part for a in kb.articles
-            for part in [a.title["az"], a.sections["az"].body, *a.questions["az"], *a.keywords["az"]])
+            part
+            for a in kb.articles
+            for part in [a.title["az"], a.sections["az"].body, *a.questions["az"], *a.keywords["az"]]
+        )
 
     def dense_text(self, text: str, lang: str | None) -> str:
         """What the embedder sees: Azerbaijani typed without its letters gets them back, and
@@ -133,9 +137,15 @@ class HybridSearcher:
     def encode(self, text: str, lang: str | None = None) -> np.ndarray:
         return self.embedder.encode_queries([self.dense_text(text, lang)])[0]
 
-    def search(self, text: str, k: int = 5, mode: Mode = "hybrid", lang: str | None = None,
-               query_vector: np.ndarray | None = None,
-               sector_probs: dict[str, float] | None = None) -> SearchResult:
+    def search(
+        self,
+        text: str,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        lang: str | None = None,
+        query_vector: np.ndarray | None = None,
+        sector_probs: dict[str, float] | None = None,
+    ) -> SearchResult:
         """Best ``k`` topics for the question (one entry per topic, best first).
 
         ``lang`` is the question's language; for ``az`` the dense half restores missing letters.
@@ -144,8 +154,13 @@ class HybridSearcher:
         lexical, dense = self.raw_scores(text, mode, lang, query_vector)
         return self.combine(lexical, dense, mode, k, is_folded_az(text, lang), sector_probs)
 
-    def raw_scores(self, text: str, mode: Mode = "hybrid", lang: str | None = None,
-                   query_vector: np.ndarray | None = None) -> tuple[dict[int, float], dict[int, float]]:
+    def raw_scores(
+        self,
+        text: str,
+        mode: Mode = "hybrid",
+        lang: str | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> tuple[dict[int, float], dict[int, float]]:
         """BM25 and dense scores per article number (the best ``depth`` of each)."""
         depth = self.config.depth
         lexical: dict[int, float] = {}
@@ -159,10 +174,16 @@ class HybridSearcher:
             dense = {h.doc: h.score for h in self.index.dense.search(vector, depth)}
         return lexical, dense
 
-    def combine(self, lexical: dict[int, float], dense: dict[int, float], mode: Mode = "hybrid",
-                k: int = 5, folded: bool = False,
-                sector_probs: dict[str, float] | None = None,
-                topic_probs: dict[str, float] | None = None) -> SearchResult:
+    def combine(
+        self,
+        lexical: dict[int, float],
+        dense: dict[int, float],
+        mode: Mode = "hybrid",
+        k: int = 5,
+        folded: bool = False,
+        sector_probs: dict[str, float] | None = None,
+        topic_probs: dict[str, float] | None = None,
+    ) -> SearchResult:
         """Fuse the two score lists (and the sector and topic priors) into the best ``k`` topics.
 
         The topic prior is a classifier's probability for each article; a directory service
@@ -171,16 +192,18 @@ class HybridSearcher:
         fused = self._fuse(lexical, dense, mode, folded)
         if sector_probs and self.config.sector_weight:
             w = self.config.sector_weight
-            fused = {d: (1 - w) * s + w * sector_probs.get(self._sector(d), 0.0)
-                     for d, s in fused.items()}
+            fused = {d: (1 - w) * s + w * sector_probs.get(self._sector(d), 0.0) for d, s in fused.items()}
         if topic_probs and self.config.topic_weight and mode == "hybrid":
             # The prior orders the articles among themselves; a service no article covers gets the
             # best prior of all, so that article against service is decided by the evidence.
             w = self.config.topic_weight
             neutral = max(topic_probs.values())
-            fused = {d: (1 - w) * s + w * (neutral if self._topic(d) == SERVICE_TOPIC
-                                           else topic_probs.get(self._topic(d) or "", 0.0))
-                     for d, s in fused.items()}
+            fused = {
+                d: (1 - w) * s
+                + w
+                * (neutral if self._topic(d) == SERVICE_TOPIC else topic_probs.get(self._topic(d) or "", 0.0))
+                for d, s in fused.items()
+            }
         hits: list[Hit] = []
         services: list[ServiceHit] = []
         seen: set[str] = set()
@@ -227,8 +250,9 @@ class HybridSearcher:
     def _lex_norm(self, score: float) -> float:
         return score / (score + self.config.bm25_half)
 
-    def _fuse(self, lexical: dict[int, float], dense: dict[int, float], mode: Mode,
-              folded: bool = False) -> dict[int, float]:
+    def _fuse(
+        self, lexical: dict[int, float], dense: dict[int, float], mode: Mode, folded: bool = False
+    ) -> dict[int, float]:
         cfg = self.config
         if mode == "bm25":
             return {d: self._lex_norm(s) for d, s in lexical.items()}
@@ -239,8 +263,12 @@ class HybridSearcher:
             rank_l = {d: r for r, d in enumerate(sorted(lexical, key=lambda d: -lexical[d]), 1)}
             rank_d = {d: r for r, d in enumerate(sorted(dense, key=lambda d: -dense[d]), 1)}
             best = 2 / (cfg.rrf_k + 1)  # rank 1 in both lists → confidence 1
-            return {d: (1 / (cfg.rrf_k + rank_l.get(d, 10**6)) +
-                        1 / (cfg.rrf_k + rank_d.get(d, 10**6))) / best for d in docs}
+            return {
+                d: (1 / (cfg.rrf_k + rank_l.get(d, 10**6)) + 1 / (cfg.rrf_k + rank_d.get(d, 10**6))) / best
+                for d in docs
+            }
         w = cfg.dense_weight_folded if folded else cfg.dense_weight
-        return {d: w * self._dense_norm(dense.get(d, 0.0)) + (1 - w) * self._lex_norm(lexical.get(d, 0.0))
-                for d in docs}
+        return {
+            d: w * self._dense_norm(dense.get(d, 0.0)) + (1 - w) * self._lex_norm(lexical.get(d, 0.0))
+            for d in docs
+        }

@@ -22,7 +22,7 @@ from bot.bench import machine  # noqa: E402
 from knowledge.editing import dump_article  # noqa: E402
 from knowledge.loader import LANGS, load_knowledge_base  # noqa: E402
 from retrieval.embedders import make_embedder  # noqa: E402
-from retrieval.index import article_chunks, build_index, save_index  # noqa: E402
+from retrieval.index import build_index, save_index  # noqa: E402
 
 WORDS = {
     "az": "vergi borc pensiya arayış sənəd müraciət ödəniş qeydiyyat vəsiqə kabinet xidmət mərkəz".split(),
@@ -37,21 +37,36 @@ def synthetic_kb(root: Path, count: int, seed: int = 7) -> tuple[Path, Path]:
     articles, coverage = root / "articles", root / "coverage.yaml"
     (articles / "synthetic").mkdir(parents=True)
     topics = [f"synthetic-{i:05d}" for i in range(count)]
-    coverage.write_text("sectors:\n  synthetic: Synthetic\ntopics:\n" + "".join(
-        f"  - {{id: {t}, sector: synthetic, portal: https://e-gov.az, about: x}}\n" for t in topics),
-        encoding="utf-8")
+    coverage.write_text(
+        "sectors:\n  synthetic: Synthetic\ntopics:\n"
+        + "".join(
+            f"  - {{id: {t}, sector: synthetic, portal: https://e-gov.az, about: x}}\n" for t in topics
+        ),
+        encoding="utf-8",
+    )
     for topic in topics:
         title = {lang: " ".join(rng.sample(WORDS[lang], 4)) + "?" for lang in LANGS}
-        meta = {"id": topic, "topic": topic, "sector": "synthetic", "title": title,
-                "links": [{"title": {lang: "e-gov.az" for lang in LANGS}, "url": "https://e-gov.az"}],
-                "agency": {lang: "agency" for lang in LANGS}, "channel": "online",
-                "documents": {lang: [] for lang in LANGS},
-                "sources": [{"url": "https://e-gov.az", "title": "synthetic",
-                                                               "accessed": dt.date(2026, 11, 25),
-                                                               "supports": "synthetic"}],
-                "review": {"state": "draft"},
-                "keywords": {lang: rng.sample(WORDS[lang], 3) for lang in LANGS},
-                "questions": {lang: [] for lang in LANGS}}
+        meta = {
+            "id": topic,
+            "topic": topic,
+            "sector": "synthetic",
+            "title": title,
+            "links": [{"title": {lang: "e-gov.az" for lang in LANGS}, "url": "https://e-gov.az"}],
+            "agency": {lang: "agency" for lang in LANGS},
+            "channel": "online",
+            "documents": {lang: [] for lang in LANGS},
+            "sources": [
+                {
+                    "url": "https://e-gov.az",
+                    "title": "synthetic",
+                    "accessed": dt.date(2026, 11, 25),
+                    "supports": "synthetic",
+                }
+            ],
+            "review": {"state": "draft"},
+            "keywords": {lang: rng.sample(WORDS[lang], 3) for lang in LANGS},
+            "questions": {lang: [] for lang in LANGS},
+        }
         body = {lang: (title[lang], " ".join(rng.choices(WORDS[lang], k=25)) + ".") for lang in LANGS}
         (articles / "synthetic" / f"{topic}.md").write_text(dump_article(meta, body), encoding="utf-8")
     return articles, coverage
@@ -67,17 +82,22 @@ def measure(articles: Path, coverage: Path, embedder, out_dir: Path) -> dict:
     full = time.perf_counter() - started
     # change one article, then rebuild incrementally
     path = Path(kb.articles[len(kb.articles) // 2].path)
-    path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence for the benchmark.\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nOne more sentence for the benchmark.\n", encoding="utf-8"
+    )
     started = time.perf_counter()
     kb2 = load_knowledge_base(articles, coverage)
     second = build_index(kb2, embedder, previous=index)
     save_index(second, out_dir / "index")
     incremental = time.perf_counter() - started
-    return {"articles": len(kb.articles), "passages": index.meta.chunks,
-            "load_s": round(loaded, 1), "full_build_s": round(full, 1),
-            "incremental_one_article_s": round(incremental, 1),
-            "re_embedded_passages": second.report.embedded_passages}
+    return {
+        "articles": len(kb.articles),
+        "passages": index.meta.chunks,
+        "load_s": round(loaded, 1),
+        "full_build_s": round(full, 1),
+        "incremental_one_article_s": round(incremental, 1),
+        "re_embedded_passages": second.report.embedded_passages,
+    }
 
 
 def main() -> None:

@@ -43,20 +43,30 @@ print(json.dumps({"ask": ask, "encode": encode}))
 
 
 def run_version(code: Path, data: Path, questions: Path, repeat: int) -> dict:
-    env = dict(os.environ, HELPDESK_DATA_DIR=str(data),
-               HELPDESK_ARTICLES_DIR=str(code / "knowledge" / "articles"),
-               HELPDESK_COVERAGE_FILE=str(code / "knowledge" / "coverage.yaml"),
-               PYTHONPATH=str(code))
-    out = subprocess.run([sys.executable, "-c", WORKER, str(code), str(questions), str(repeat)],
-                         env=env, cwd=code, capture_output=True, text=True, check=True)
+    env = dict(
+        os.environ,
+        HELPDESK_DATA_DIR=str(data),
+        HELPDESK_ARTICLES_DIR=str(code / "knowledge" / "articles"),
+        HELPDESK_COVERAGE_FILE=str(code / "knowledge" / "coverage.yaml"),
+        PYTHONPATH=str(code),
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", WORKER, str(code), str(questions), str(repeat)],
+        env=env,
+        cwd=code,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("questions", type=Path)
-    parser.add_argument("--version", action="append", required=True,
-                        help="NAME=CODE_DIR:DATA_DIR (give it twice or more)")
+    parser.add_argument(
+        "--version", action="append", required=True, help="NAME=CODE_DIR:DATA_DIR (give it twice or more)"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
@@ -73,9 +83,11 @@ def main() -> None:
                 results[name][key] += got[key]
     for name, r in results.items():
         ask, enc = np.array(r["ask"]), np.array(r["encode"])
-        print(f"{name}: ask p50 {np.percentile(ask, 50):.1f} ms, p95 {np.percentile(ask, 95):.1f} ms; "
-              f"encoder alone p50 {np.percentile(enc, 50):.1f} ms, p95 {np.percentile(enc, 95):.1f} ms "
-              f"({len(ask)} questions)")
+        print(
+            f"{name}: ask p50 {np.percentile(ask, 50):.1f} ms, p95 {np.percentile(ask, 95):.1f} ms; "
+            f"encoder alone p50 {np.percentile(enc, 50):.1f} ms, p95 {np.percentile(enc, 95):.1f} ms "
+            f"({len(ask)} questions)"
+        )
 
 
 if __name__ == "__main__":

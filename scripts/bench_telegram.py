@@ -34,9 +34,9 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator, Callable
 
 import numpy as np
 
@@ -79,8 +79,15 @@ def expectations(helpdesk: Helpdesk, questions: list[str]) -> dict[str, int]:
     return {q: expected_replies(q, helpdesk.reply(q).action) for q in set(questions)}
 
 
-async def run_pass(fake: FakeTelegram, questions: list[str], citizens: int, per_citizen: int,
-                   first_user: int, timeout: float, expected_for: dict[str, int]) -> dict:
+async def run_pass(
+    fake: FakeTelegram,
+    questions: list[str],
+    citizens: int,
+    per_citizen: int,
+    first_user: int,
+    timeout: float,
+    expected_for: dict[str, int],
+) -> dict:
     latencies: list[float] = []
     expected_total = 0
 
@@ -96,7 +103,7 @@ async def run_pass(fake: FakeTelegram, questions: list[str], citizens: int, per_
             await fake.send_text(user, text)
             try:
                 await fake.wait_sent(user, expected, timeout=timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return  # counted as lost below
             latencies.append((time.perf_counter() - started) * 1000)
 
@@ -118,6 +125,7 @@ async def run_pass(fake: FakeTelegram, questions: list[str], citizens: int, per_
 
 
 # The flood ------------------------------------------------------------------------------------
+
 
 def flood_text(questions: list[str], expected_for: dict[str, int]) -> str:
     """A question answered in one message, so the flooder's answers and warnings can be told apart
@@ -143,8 +151,15 @@ async def wait_quiet(fake: FakeTelegram, chat_id: int, since: float, quiet: floa
         await asyncio.sleep(quiet - idle)
 
 
-def flooder_report(fake: FakeTelegram, user: int, sent: int, started: float, replies_per_answer: int,
-                   per_minute: float, burst: int) -> dict:
+def flooder_report(
+    fake: FakeTelegram,
+    user: int,
+    sent: int,
+    started: float,
+    replies_per_answer: int,
+    per_minute: float,
+    burst: int,
+) -> dict:
     replies = fake.sent_to(user)
     warnings = sum(reply.text in RATE_LIMIT_WARNINGS for reply in replies)
     flood_seconds = (replies[-1].at - started) if replies else 0.0
@@ -159,9 +174,18 @@ def flooder_report(fake: FakeTelegram, user: int, sent: int, started: float, rep
     }
 
 
-async def run_flood_pass(fake: FakeTelegram, questions: list[str], citizens: int, per_citizen: int,
-                         first_user: int, timeout: float, expected_for: dict[str, int], flood_messages: int,
-                         per_minute: float, burst: int) -> dict:
+async def run_flood_pass(
+    fake: FakeTelegram,
+    questions: list[str],
+    citizens: int,
+    per_citizen: int,
+    first_user: int,
+    timeout: float,
+    expected_for: dict[str, int],
+    flood_messages: int,
+    per_minute: float,
+    burst: int,
+) -> dict:
     """``run_pass`` for the ordinary citizens while one more citizen floods (none if 0 messages)."""
     if not flood_messages:
         return await run_pass(fake, questions, citizens, per_citizen, first_user, timeout, expected_for)
@@ -170,38 +194,64 @@ async def run_flood_pass(fake: FakeTelegram, questions: list[str], citizens: int
     started = time.monotonic()
     report, _ = await asyncio.gather(
         run_pass(fake, questions, citizens, per_citizen, first_user, timeout, expected_for),
-        flood(fake, flooder, text, flood_messages))
+        flood(fake, flooder, text, flood_messages),
+    )
     await wait_quiet(fake, flooder, started, QUIET_SECONDS, timeout)
-    report["flooder"] = flooder_report(fake, flooder, flood_messages, started, expected_for[text],
-                                       per_minute, burst)
+    report["flooder"] = flooder_report(
+        fake, flooder, flood_messages, started, expected_for[text], per_minute, burst
+    )
     return report
 
 
-async def flood_passes(start_bot: Callable[[], AbstractAsyncContextManager[BotUnderTest]],
-                       questions: list[str], citizens: int, per_citizen: int, flood_messages: int,
-                       timeout: float, expected_for: dict[str, int], per_minute: float,
-                       burst: int) -> dict:
+async def flood_passes(
+    start_bot: Callable[[], AbstractAsyncContextManager[BotUnderTest]],
+    questions: list[str],
+    citizens: int,
+    per_citizen: int,
+    flood_messages: int,
+    timeout: float,
+    expected_for: dict[str, int],
+    per_minute: float,
+    burst: int,
+) -> dict:
     """The ordinary citizens without, then with, the flooder; each pass on a freshly started bot
     (so its peak memory is its own) that has the given rate limit and the reply cache off."""
     # Within the burst the rate limit never touches an ordinary citizen, so their expected reply
     # counts hold; more would make lost replies of deliberate drops.
     per_citizen = min(per_citizen, burst)
-    report: dict = {"rate_limit_per_minute": per_minute, "rate_limit_burst": burst,
-                    "citizens": citizens, "messages_each": per_citizen}
-    for name, messages, first_user in (("without_flooder", 0, 40_000_000),
-                                       ("with_flooder", flood_messages, 50_000_000)):
+    report: dict = {
+        "rate_limit_per_minute": per_minute,
+        "rate_limit_burst": burst,
+        "citizens": citizens,
+        "messages_each": per_citizen,
+    }
+    for name, messages, first_user in (
+        ("without_flooder", 0, 40_000_000),
+        ("with_flooder", flood_messages, 50_000_000),
+    ):
         async with start_bot() as (fake, peak_memory_mb):
             # One untimed question first: a fresh process's first model call pays one-off loading
             # costs that would otherwise land on whichever citizens happen to be queued behind it.
             await run_pass(fake, questions, 1, 1, first_user - 1, timeout, expected_for)
-            report[name] = await run_flood_pass(fake, questions, citizens, per_citizen, first_user, timeout,
-                                                expected_for, messages, per_minute, burst)
+            report[name] = await run_flood_pass(
+                fake,
+                questions,
+                citizens,
+                per_citizen,
+                first_user,
+                timeout,
+                expected_for,
+                messages,
+                per_minute,
+                burst,
+            )
             report[name]["bot_peak_memory_mb"] = peak_memory_mb()
     report["p95_slowdown"] = round(report["with_flooder"]["p95_ms"] / report["without_flooder"]["p95_ms"], 2)
     return report
 
 
 # The served bot (the README's figures) ---------------------------------------------------------
+
 
 async def _wait_for_bot(fake: FakeTelegram, process, timeout: float = 300.0) -> None:
     """The served bot is ready once it polls for updates."""
@@ -215,8 +265,9 @@ async def _wait_for_bot(fake: FakeTelegram, process, timeout: float = 300.0) -> 
 
 
 @asynccontextmanager
-async def served_bot(data_dir: Path, *, per_minute: float, burst: int,
-                     cache_size: int) -> AsyncIterator[BotUnderTest]:
+async def served_bot(
+    data_dir: Path, *, per_minute: float, burst: int, cache_size: int
+) -> AsyncIterator[BotUnderTest]:
     """A `helpdesk serve` subprocess polling a fresh loopback server, with its own database."""
     fake = await FakeTelegram().start()
     with tempfile.TemporaryDirectory() as tmp:
@@ -224,13 +275,26 @@ async def served_bot(data_dir: Path, *, per_minute: float, burst: int,
         # intent model are shared read-only.
         for part in ("index", "intents"):
             (Path(tmp) / part).symlink_to(Path(data_dir).resolve() / part)
-        env = {**os.environ, "HELPDESK_BOT_TOKEN": fake.token,
-               "HELPDESK_TELEGRAM_API_URL": fake.base_url, "HELPDESK_DATA_DIR": tmp,
-               "HELPDESK_RATE_LIMIT_PER_MINUTE": str(per_minute), "HELPDESK_RATE_LIMIT_BURST": str(burst),
-               "HELPDESK_ANSWER_CACHE_SIZE": str(cache_size), "HELPDESK_METRICS_PORT": "0"}
+        env = {
+            **os.environ,
+            "HELPDESK_BOT_TOKEN": fake.token,
+            "HELPDESK_TELEGRAM_API_URL": fake.base_url,
+            "HELPDESK_DATA_DIR": tmp,
+            "HELPDESK_RATE_LIMIT_PER_MINUTE": str(per_minute),
+            "HELPDESK_RATE_LIMIT_BURST": str(burst),
+            "HELPDESK_ANSWER_CACHE_SIZE": str(cache_size),
+            "HELPDESK_METRICS_PORT": "0",
+        }
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "serve", "--log-level", "WARNING", env=env,
-            cwd=str(Path(__file__).resolve().parents[1]))
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "serve",
+            "--log-level",
+            "WARNING",
+            env=env,
+            cwd=str(Path(__file__).resolve().parents[1]),
+        )
         try:
             await _wait_for_bot(fake, process)
             yield fake, lambda: _rss_mb(process.pid)
@@ -240,8 +304,14 @@ async def served_bot(data_dir: Path, *, per_minute: float, burst: int,
             await fake.stop()
 
 
-async def benchmark_served(settings: Settings, questions: list[str], citizens: int, per_citizen: int,
-                           timeout: float = 120.0, flood: int = 0) -> dict:
+async def benchmark_served(
+    settings: Settings,
+    questions: list[str],
+    citizens: int,
+    per_citizen: int,
+    timeout: float = 120.0,
+    flood: int = 0,
+) -> dict:
     """The real `helpdesk serve` process against the loopback server run here: one pass with the
     reply cache off (cold), one with it on (warm); with ``flood`` messages, the flood passes under
     the shipped default rate limit."""
@@ -249,17 +319,28 @@ async def benchmark_served(settings: Settings, questions: list[str], citizens: i
     expected_for = expectations(Helpdesk.from_settings(settings), questions)
     report: dict = {"citizens": citizens, "messages_each": per_citizen}
     for name, cache_size, first_user in (("cold", 0, 10_000_000), ("warm", 4096, 20_000_000)):
-        async with served_bot(data_dir, per_minute=100_000, burst=100_000,
-                              cache_size=cache_size) as (fake, peak_memory_mb):
+        async with served_bot(data_dir, per_minute=100_000, burst=100_000, cache_size=cache_size) as (
+            fake,
+            peak_memory_mb,
+        ):
             if name == "warm":  # fill the cache as frequent questions would
                 await run_pass(fake, questions, 1, len(questions), 30_000_000, timeout, expected_for)
-            report[name] = await run_pass(fake, questions, citizens, per_citizen, first_user, timeout,
-                                          expected_for)
+            report[name] = await run_pass(
+                fake, questions, citizens, per_citizen, first_user, timeout, expected_for
+            )
             report[name]["bot_peak_memory_mb"] = peak_memory_mb()
     if flood:
         report["flood"] = await flood_passes(
             lambda: served_bot(data_dir, per_minute=DEFAULT_PER_MINUTE, burst=DEFAULT_BURST, cache_size=0),
-            questions, citizens, per_citizen, flood, timeout, expected_for, DEFAULT_PER_MINUTE, DEFAULT_BURST)
+            questions,
+            citizens,
+            per_citizen,
+            flood,
+            timeout,
+            expected_for,
+            DEFAULT_PER_MINUTE,
+            DEFAULT_BURST,
+        )
     return report
 
 
@@ -275,6 +356,7 @@ def _rss_mb(pid: int) -> int | None:
 
 # The bot in this process (the tests) -----------------------------------------------------------
 
+
 def _own_peak_memory_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
@@ -285,9 +367,16 @@ async def in_process_bot(settings: Settings, helpdesk: Helpdesk, **overrides) ->
     ``overrides`` replace settings (the rate limit)."""
     fake = await FakeTelegram().start()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(_env_file=None, **{
-            **settings.model_dump(), "bot_token": fake.token, "telegram_api_url": fake.base_url,
-            "metrics_port": 0, **overrides})
+        settings = Settings(
+            _env_file=None,
+            **{
+                **settings.model_dump(),
+                "bot_token": fake.token,
+                "telegram_api_url": fake.base_url,
+                "metrics_port": 0,
+                **overrides,
+            },
+        )
         store = Store(Path(tmp) / "bench.sqlite3")
         bot = make_bot(settings)
         dp = build_dispatcher(helpdesk, store, settings)
@@ -301,37 +390,62 @@ async def in_process_bot(settings: Settings, helpdesk: Helpdesk, **overrides) ->
             await fake.stop()
 
 
-async def benchmark(settings: Settings, questions: list[str], citizens: int, per_citizen: int,
-                    timeout: float = 120.0, helpdesk: Helpdesk | None = None, flood: int = 0) -> dict:
+async def benchmark(
+    settings: Settings,
+    questions: list[str],
+    citizens: int,
+    per_citizen: int,
+    timeout: float = 120.0,
+    helpdesk: Helpdesk | None = None,
+    flood: int = 0,
+) -> dict:
     """The same load with the Dispatcher in this process (used by the tests)."""
     helpdesk = helpdesk or Helpdesk.from_settings(settings)
     expected_for = expectations(helpdesk, questions)
     cache_size = helpdesk.cache_size
-    async with in_process_bot(settings, helpdesk, rate_limit_per_minute=10_000,
-                              rate_limit_burst=10_000) as (fake, _):
+    async with in_process_bot(settings, helpdesk, rate_limit_per_minute=10_000, rate_limit_burst=10_000) as (
+        fake,
+        _,
+    ):
         helpdesk.cache_size = 0  # cold: every message goes through the models
         cold = await run_pass(fake, questions, citizens, per_citizen, 10_000_000, timeout, expected_for)
         helpdesk.cache_size = cache_size or 4096
         warm = await run_pass(fake, questions, citizens, per_citizen, 20_000_000, timeout, expected_for)
     report = {"citizens": citizens, "messages_each": per_citizen, "cold": cold, "warm": warm}
     if flood:
-        report["flood"] = await benchmark_flood(settings, questions, citizens, per_citizen, flood,
-                                                timeout, helpdesk)
+        report["flood"] = await benchmark_flood(
+            settings, questions, citizens, per_citizen, flood, timeout, helpdesk
+        )
     report["peak_memory_mb"] = _own_peak_memory_mb()
     return report
 
 
-async def benchmark_flood(settings: Settings, questions: list[str], citizens: int, per_citizen: int,
-                          flood: int, timeout: float = 120.0, helpdesk: Helpdesk | None = None) -> dict:
+async def benchmark_flood(
+    settings: Settings,
+    questions: list[str],
+    citizens: int,
+    per_citizen: int,
+    flood: int,
+    timeout: float = 120.0,
+    helpdesk: Helpdesk | None = None,
+) -> dict:
     """The flood passes with the Dispatcher in this process, under ``settings``' own rate limit
     (the shipped default unless the caller changed it), reply cache off."""
     helpdesk = helpdesk or Helpdesk.from_settings(settings)
     expected_for = expectations(helpdesk, questions)
     cache_size, helpdesk.cache_size = helpdesk.cache_size, 0
     try:
-        return await flood_passes(lambda: in_process_bot(settings, helpdesk), questions, citizens,
-                                  per_citizen, flood, timeout, expected_for,
-                                  settings.rate_limit_per_minute, settings.rate_limit_burst)
+        return await flood_passes(
+            lambda: in_process_bot(settings, helpdesk),
+            questions,
+            citizens,
+            per_citizen,
+            flood,
+            timeout,
+            expected_for,
+            settings.rate_limit_per_minute,
+            settings.rate_limit_burst,
+        )
     finally:
         helpdesk.cache_size = cache_size
 
@@ -341,14 +455,23 @@ def main() -> None:
     parser.add_argument("file", type=Path, help="JSON Lines with a 'text' per line")
     parser.add_argument("--citizens", type=int, default=50)
     parser.add_argument("--messages", type=int, default=10, help="messages per citizen")
-    parser.add_argument("--flood", type=int, default=0, metavar="M",
-                        help="also the flood passes: one more citizen sends M messages at once (0 = skip)")
+    parser.add_argument(
+        "--flood",
+        type=int,
+        default=0,
+        metavar="M",
+        help="also the flood passes: one more citizen sends M messages at once (0 = skip)",
+    )
     args = parser.parse_args()
-    questions = [json.loads(line)["text"] for line in args.file.read_text(encoding="utf-8").splitlines()
-                 if line.strip()]
+    questions = [
+        json.loads(line)["text"]
+        for line in args.file.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     settings = load_settings()
-    report = asyncio.run(benchmark_served(settings, questions, args.citizens, args.messages,
-                                          flood=args.flood))
+    report = asyncio.run(
+        benchmark_served(settings, questions, args.citizens, args.messages, flood=args.flood)
+    )
     print(json.dumps(report, indent=1))
 
 

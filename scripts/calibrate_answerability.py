@@ -51,8 +51,7 @@ def main() -> None:
         s, lab = labelled_evidence(helpdesk, read_items(path))
         samples += s
         labels += lab
-    model = AnswerabilityModel.fit(samples, labels, args.c,
-                                   fitted_on=", ".join(p.name for p in args.files))
+    model = AnswerabilityModel.fit(samples, labels, args.c, fitted_on=", ".join(p.name for p in args.files))
     model.save(args.out)
     print(f"fitted on {len(labels)} questions ({sum(labels)} answerable) → {args.out}")
     for name, weight in zip(Evidence._fields, model.weights):

@@ -27,8 +27,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-PLANTED = ("5ZXK4PT", "+994 50 123 45 67", "050 123 45 67", "AZE12345678", "AA1234567", "a.b@mail.az",
-           "4169 7388 1234 5670", "AZ21NABZ00000000137010001944", "1234567891")
+PLANTED = (
+    "5ZXK4PT",
+    "+994 50 123 45 67",
+    "050 123 45 67",
+    "AZE12345678",
+    "AA1234567",
+    "a.b@mail.az",
+    "4169 7388 1234 5670",
+    "AZ21NABZ00000000137010001944",
+    "1234567891",
+)
 
 
 def _text(data: bytes) -> str:
@@ -87,8 +96,9 @@ def check_reply(data: bytes) -> None:
 
 
 def check_callback(data: bytes) -> None:
-    from bot.telegram import keyboards
     from aiogram.filters.callback_data import CallbackData
+
+    from bot.telegram import keyboards
 
     text = _text(data)
     for factory in vars(keyboards).values():
@@ -100,8 +110,12 @@ def check_callback(data: bytes) -> None:
             assert len(unpacked.pack().encode()) <= 64
 
 
-TARGETS = {"normalize": check_normalize, "redact": check_redact, "reply": check_reply,
-           "callback": check_callback}
+TARGETS = {
+    "normalize": check_normalize,
+    "redact": check_redact,
+    "reply": check_reply,
+    "callback": check_callback,
+}
 
 
 def main() -> None:

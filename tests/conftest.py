@@ -23,38 +23,82 @@ TINY_COVERAGE = textwrap.dedent("""\
     """)
 
 TINY_ARTICLES = {
-    "tax-debt-check": ("taxes", {
-        "az": ("Vergi borcunu necə yoxlamaq olar?", "vergi borcu, faiz",
-               "Vergi borcunu e-taxes.gov.az şəxsi kabinetində yoxlayın."),
-        "ru": ("Как проверить налоговый долг?", "налоговый долг, пени",
-               "Долг по налогам виден в личном кабинете e-taxes.gov.az."),
-        "en": ("How do I check my tax debt?", "tax debt, arrears",
-               "Your tax debt is shown in the e-taxes.gov.az personal cabinet."),
-    }),
-    "tax-payment-online": ("taxes", {
-        "az": ("Vergini onlayn necə ödəmək olar?", "vergi ödənişi, kart",
-               "Vergini bank kartı ilə onlayn ödəyin."),
-        "ru": ("Как оплатить налог онлайн?", "оплата налога, карта",
-               "Оплатите налог банковской картой онлайн."),
-        "en": ("How do I pay tax online?", "tax payment, card",
-               "Pay the tax online with a bank card."),
-    }),
-    "id-card": ("identity", {
-        "az": ("Şəxsiyyət vəsiqəsini necə almaq olar?", "şəxsiyyət vəsiqəsi, itirmək",
-               "Şəxsiyyət vəsiqəsi ASAN Xidmət mərkəzində verilir."),
-        "ru": ("Как получить удостоверение личности?", "удостоверение личности, потеря",
-               "Удостоверение личности выдают в центре ASAN Xidmət."),
-        "en": ("How do I get an identity card?", "identity card, lost ID",
-               "Identity cards are issued at ASAN Xidmət centres."),
-    }),
-    "passport": ("identity", {
-        "az": ("Xarici pasportu necə almaq olar?", "ümumvətəndaş pasportu, səyahət",
-               "Xaricə səyahət üçün pasport ASAN Xidmətdə verilir."),
-        "ru": ("Как получить загранпаспорт?", "загранпаспорт, поездка",
-               "Загранпаспорт для поездок оформляют в ASAN Xidmət."),
-        "en": ("How do I get a passport?", "travel passport, abroad",
-               "A passport for travel abroad is issued at ASAN Xidmət."),
-    }),
+    "tax-debt-check": (
+        "taxes",
+        {
+            "az": (
+                "Vergi borcunu necə yoxlamaq olar?",
+                "vergi borcu, faiz",
+                "Vergi borcunu e-taxes.gov.az şəxsi kabinetində yoxlayın.",
+            ),
+            "ru": (
+                "Как проверить налоговый долг?",
+                "налоговый долг, пени",
+                "Долг по налогам виден в личном кабинете e-taxes.gov.az.",
+            ),
+            "en": (
+                "How do I check my tax debt?",
+                "tax debt, arrears",
+                "Your tax debt is shown in the e-taxes.gov.az personal cabinet.",
+            ),
+        },
+    ),
+    "tax-payment-online": (
+        "taxes",
+        {
+            "az": (
+                "Vergini onlayn necə ödəmək olar?",
+                "vergi ödənişi, kart",
+                "Vergini bank kartı ilə onlayn ödəyin.",
+            ),
+            "ru": (
+                "Как оплатить налог онлайн?",
+                "оплата налога, карта",
+                "Оплатите налог банковской картой онлайн.",
+            ),
+            "en": ("How do I pay tax online?", "tax payment, card", "Pay the tax online with a bank card."),
+        },
+    ),
+    "id-card": (
+        "identity",
+        {
+            "az": (
+                "Şəxsiyyət vəsiqəsini necə almaq olar?",
+                "şəxsiyyət vəsiqəsi, itirmək",
+                "Şəxsiyyət vəsiqəsi ASAN Xidmət mərkəzində verilir.",
+            ),
+            "ru": (
+                "Как получить удостоверение личности?",
+                "удостоверение личности, потеря",
+                "Удостоверение личности выдают в центре ASAN Xidmət.",
+            ),
+            "en": (
+                "How do I get an identity card?",
+                "identity card, lost ID",
+                "Identity cards are issued at ASAN Xidmət centres.",
+            ),
+        },
+    ),
+    "passport": (
+        "identity",
+        {
+            "az": (
+                "Xarici pasportu necə almaq olar?",
+                "ümumvətəndaş pasportu, səyahət",
+                "Xaricə səyahət üçün pasport ASAN Xidmətdə verilir.",
+            ),
+            "ru": (
+                "Как получить загранпаспорт?",
+                "загранпаспорт, поездка",
+                "Загранпаспорт для поездок оформляют в ASAN Xidmət.",
+            ),
+            "en": (
+                "How do I get a passport?",
+                "travel passport, abroad",
+                "A passport for travel abroad is issued at ASAN Xidmət.",
+            ),
+        },
+    ),
 }
 
 
@@ -71,7 +115,7 @@ def article_text(topic_id: str, sector_id: str, langs: dict, **front: str) -> st
         "channel": "channel: online",
         "documents": "documents: {az: [Sənəd], ru: [Документ], en: [Document]}",
         "sources": "sources:\n  - {url: https://e-gov.az, title: Portal, accessed: 2026-11-25, "
-                   "supports: test fixture}",
+        "supports: test fixture}",
         "review": "review: {state: reviewed, by: Test Editor, date: 2026-11-25}",
         "keywords": "keywords: {" + ", ".join(f"{c}: [{v[1]}]" for c, v in langs.items()) + "}",
         "questions": "questions: {" + ", ".join(f'{c}: ["{v[0]}"]' for c, v in langs.items()) + "}",
@@ -121,12 +165,16 @@ def tiny_settings(tmp_path: Path, tiny_kb_paths, tiny_intent_model, monkeypatch)
     values are exported to the environment for CLI tests."""
     articles, coverage = tiny_kb_paths
     shutil.copytree(tiny_intent_model, tmp_path / "data" / "intents")
-    env = {"HELPDESK_DATA_DIR": str(tmp_path / "data"), "HELPDESK_ARTICLES_DIR": str(articles),
-           "HELPDESK_COVERAGE_FILE": str(coverage), "HELPDESK_EMBEDDER": "fake",
-           "HELPDESK_METRICS_PORT": "0",
-           # The shipped answerability model is calibrated on the bundled KB with e5; the tiny KB
-           # with the fake embedder scores on another scale, so its tests leave the check off.
-           "HELPDESK_MIN_ANSWERABLE": "0"}
+    env = {
+        "HELPDESK_DATA_DIR": str(tmp_path / "data"),
+        "HELPDESK_ARTICLES_DIR": str(articles),
+        "HELPDESK_COVERAGE_FILE": str(coverage),
+        "HELPDESK_EMBEDDER": "fake",
+        "HELPDESK_METRICS_PORT": "0",
+        # The shipped answerability model is calibrated on the bundled KB with e5; the tiny KB
+        # with the fake embedder scores on another scale, so its tests leave the check off.
+        "HELPDESK_MIN_ANSWERABLE": "0",
+    }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)  # no stray .env from the developer's folder
@@ -143,11 +191,11 @@ def e5_embedder():
 @pytest.fixture(scope="session")
 def bundled_helpdesk(tmp_path_factory, e5_embedder):
     """The real pipeline: bundled articles, real e5, real faiss index built once per session."""
+    import os
+
     from bot.dialogue import Helpdesk
     from intents.classifier import train_classifier
     from retrieval.index import build_index, save_index
-
-    import os
 
     # A developer may point HELPDESK_TEST_DATA_DIR at a folder with a built index and intent
     # model to skip the minute of building; a stale one is refused by the loader as always.
@@ -172,15 +220,23 @@ class BotHarness:
         import datetime as dt
 
         self.fake, self.helpdesk = fake, helpdesk
-        values = dict(bot_token=fake.token, telegram_api_url=fake.base_url, data_dir=data_dir,
-                      rate_limit_per_minute=600, rate_limit_burst=50,
-                      operators_chat_id=OPERATORS_CHAT, work_weekdays="0-6",
-                      work_start=dt.time(0, 0), work_end=dt.time(23, 59, 59), metrics_port=0)
+        values = dict(
+            bot_token=fake.token,
+            telegram_api_url=fake.base_url,
+            data_dir=data_dir,
+            rate_limit_per_minute=600,
+            rate_limit_burst=50,
+            operators_chat_id=OPERATORS_CHAT,
+            work_weekdays="0-6",
+            work_start=dt.time(0, 0),
+            work_end=dt.time(23, 59, 59),
+            metrics_port=0,
+        )
         values.update(overrides)
         self.settings = Settings(_env_file=None, **values)
         self.store = self.bot = self.dp = self.task = None
 
-    async def start(self) -> "BotHarness":
+    async def start(self) -> BotHarness:
         import asyncio
 
         from bot.store import Store
@@ -189,8 +245,9 @@ class BotHarness:
         self.store = Store(self.settings.data_dir / "helpdesk.sqlite3")
         self.bot = make_bot(self.settings)
         self.dp = build_dispatcher(self.helpdesk, self.store, self.settings, background_every=0.2)
-        self.task = asyncio.create_task(self.dp.start_polling(self.bot, handle_signals=False,
-                                                              polling_timeout=1))
+        self.task = asyncio.create_task(
+            self.dp.start_polling(self.bot, handle_signals=False, polling_timeout=1)
+        )
         for _ in range(100):  # ready once it polls
             if self.fake.calls["getUpdates"]:
                 break

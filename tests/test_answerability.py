@@ -11,8 +11,17 @@ def ev(article, service, coverage=0.8, topic_prob=0.5):
 
 
 def test_fit_save_load_and_the_probability_follows_the_evidence(tmp_path):
-    samples = [ev(a, s, c) for a, s, c in [(0.8, 0.2, 0.9), (0.7, 0.3, 0.8), (0.75, 0.1, 0.7),
-                                           (0.4, 0.6, 0.2), (0.5, 0.7, 0.3), (0.35, 0.5, 0.1)]]
+    samples = [
+        ev(a, s, c)
+        for a, s, c in [
+            (0.8, 0.2, 0.9),
+            (0.7, 0.3, 0.8),
+            (0.75, 0.1, 0.7),
+            (0.4, 0.6, 0.2),
+            (0.5, 0.7, 0.3),
+            (0.35, 0.5, 0.1),
+        ]
+    ]
     model = AnswerabilityModel.fit(samples, [1, 1, 1, 0, 0, 0], fitted_on="unit")
     assert model.probability(ev(0.8, 0.2, 0.9)) > 0.5 > model.probability(ev(0.4, 0.7, 0.1))
     path = tmp_path / "model.json"
@@ -33,8 +42,10 @@ def test_a_model_of_another_format_is_refused(tmp_path):
 
 
 def test_evidence_from_a_search_result():
-    result = SearchResult([Hit("passport", "passport", 0.63, 0.9, 21.0), Hit("id-card", "id-card", 0.5)],
-                          [ServiceHit("military-registration-x", 0.7, 0.88, 30.0)])
+    result = SearchResult(
+        [Hit("passport", "passport", 0.63, 0.9, 21.0), Hit("id-card", "id-card", 0.5)],
+        [ServiceHit("military-registration-x", 0.7, 0.88, 30.0)],
+    )
     e = evidence(result, coverage=0.25, topic_prob=0.1)
     assert e.article == 0.63 and e.service == 0.7 and e.article_minus_service == pytest.approx(-0.07)
     assert e.margin == pytest.approx(0.13) and e.coverage == 0.25 and e.topic_prob == 0.1
@@ -55,8 +66,13 @@ LABELLED = [
     ("isiq pulunu onlayn nece odeyim", {"electricity-account"}),
     ("asan imzali sim karti operatordan aldim, indi onu aktiv etmek ucun hara aparmaliyam?", {"asan-imza"}),
 ]
-WRONG_CARDS = ["passport", "driver-license", "customs-declaration", "tax-certificates-notices",
-               "tax-payment-online"]
+WRONG_CARDS = [
+    "passport",
+    "driver-license",
+    "customs-declaration",
+    "tax-certificates-notices",
+    "tax-payment-online",
+]
 
 
 @pytest.mark.slow
@@ -71,8 +87,10 @@ def test_the_served_pipeline_gives_the_right_card_or_none(bundled_helpdesk, text
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("text", ["ov bileti almaq ucun ne etmeliyem", "Как получить охотничий билет?",
-                                  "How do I register a small boat?"])
+@pytest.mark.parametrize(
+    "text",
+    ["ov bileti almaq ucun ne etmeliyem", "Как получить охотничий билет?", "How do I register a small boat?"],
+)
 def test_services_without_an_article_are_referred_not_carded(bundled_helpdesk, text):
     reply = bundled_helpdesk.reply(text)
     assert reply.action == "refer", (reply.action, reply.reason, reply.candidates)

@@ -15,8 +15,10 @@ def with_values(settings: Settings, **updates) -> Settings:
     return Settings(_env_file=None, **{**settings.model_dump(), **updates})
 
 
-@pytest.mark.parametrize("token, message", [(None, "missing"), ("", "missing"),
-                                            ("not-a-token", "malformed"), ("12:short", "malformed")])
+@pytest.mark.parametrize(
+    "token, message",
+    [(None, "missing"), ("", "missing"), ("not-a-token", "malformed"), ("12:short", "malformed")],
+)
 def test_token_errors_are_one_line_and_never_echo_the_token(token, message):
     with pytest.raises(ConfigError) as info:
         check_token(Settings(_env_file=None, bot_token=token))
@@ -49,9 +51,13 @@ async def test_webhook_refuses_wrong_secret_and_serves_the_right_one(tiny_settin
     fake = await FakeTelegram().start()
     embedder = HashingEmbedder(64)
     save_index(build_index(tiny_kb, embedder), tiny_settings.index_dir)
-    settings = with_values(tiny_settings, bot_token=GOOD_TOKEN, telegram_api_url=fake.base_url,
-                           webhook_url="https://bot.example.az/telegram/hook",
-                           webhook_secret="s3cret-token")
+    settings = with_values(
+        tiny_settings,
+        bot_token=GOOD_TOKEN,
+        telegram_api_url=fake.base_url,
+        webhook_url="https://bot.example.az/telegram/hook",
+        webhook_secret="s3cret-token",
+    )
     helpdesk = Helpdesk.from_settings(settings, embedder=embedder)
     store = Store(tmp_path / "h.sqlite3")
     bot = make_bot(settings)
@@ -62,12 +68,12 @@ async def test_webhook_refuses_wrong_secret_and_serves_the_right_one(tiny_settin
     try:
         async with aiohttp.ClientSession() as http:
             url = str(server.make_url("/telegram/hook"))
-            wrong = await http.post(url, json=update,
-                                    headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
+            wrong = await http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
             missing = await http.post(url, json=update)
             assert wrong.status == 401 and missing.status == 401
-            right = await http.post(url, json=update,
-                                    headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"})
+            right = await http.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+            )
             assert right.status == 200
         [sent] = await fake.wait_sent(77, timeout=10)
         assert "Salam" in sent.text

@@ -4,6 +4,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 import bench_kb  # noqa: E402
+
 from knowledge.loader import load_knowledge_base  # noqa: E402
 from retrieval.embedders import HashingEmbedder  # noqa: E402
 

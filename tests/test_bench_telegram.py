@@ -4,6 +4,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 import bench_telegram  # noqa: E402
+
 from bot.dialogue import Helpdesk  # noqa: E402
 from retrieval.embedders import HashingEmbedder  # noqa: E402
 from retrieval.index import build_index, save_index  # noqa: E402
@@ -20,8 +21,9 @@ async def test_benchmark_runs_end_to_end_and_loses_nothing(tiny_settings, tiny_k
     embedder = HashingEmbedder(64)
     save_index(build_index(tiny_kb, embedder), tiny_settings.index_dir)
     helpdesk = Helpdesk.from_settings(tiny_settings, embedder=embedder)
-    report = await bench_telegram.benchmark(tiny_settings, ["vergi borcu", "Salam", "passport"],
-                                            citizens=4, per_citizen=3, helpdesk=helpdesk)
+    report = await bench_telegram.benchmark(
+        tiny_settings, ["vergi borcu", "Salam", "passport"], citizens=4, per_citizen=3, helpdesk=helpdesk
+    )
     for run in ("cold", "warm"):
         assert report[run]["messages"] == 12
         assert report[run]["lost"] == 0 and report[run]["duplicated"] == 0
@@ -33,8 +35,9 @@ async def test_flood_is_rate_limited_and_loses_nothing_for_the_others(tiny_setti
     save_index(build_index(tiny_kb, embedder), tiny_settings.index_dir)
     helpdesk = Helpdesk.from_settings(tiny_settings, embedder=embedder)
     settings = tiny_settings.model_copy(update={"rate_limit_burst": 4})
-    report = await bench_telegram.benchmark_flood(settings, ["vergi borcu", "Salam", "passport"],
-                                                  citizens=3, per_citizen=6, flood=60, helpdesk=helpdesk)
+    report = await bench_telegram.benchmark_flood(
+        settings, ["vergi borcu", "Salam", "passport"], citizens=3, per_citizen=6, flood=60, helpdesk=helpdesk
+    )
     assert report["messages_each"] == 4  # capped at the burst: the limit never drops their messages
     for run in ("without_flooder", "with_flooder"):
         assert report[run]["messages"] == 12

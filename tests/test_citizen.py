@@ -24,11 +24,14 @@ async def test_start_offers_languages_and_privacy(running_bot):
     assert "90" in sent[-1].text and "FİN" in sent[-1].text
 
 
-@pytest.mark.parametrize("user, text, url", [
-    (5101, "vergi borcumu nece yoxlayim?", "https://e-taxes.gov.az"),
-    (5102, "Как проверить свой пенсионный счёт?", "https://e-sosial.az"),
-    (5103, "How do I get a new identity card?", "https://asan.gov.az"),
-])
+@pytest.mark.parametrize(
+    "user, text, url",
+    [
+        (5101, "vergi borcumu nece yoxlayim?", "https://e-taxes.gov.az"),
+        (5102, "Как проверить свой пенсионный счёт?", "https://e-sosial.az"),
+        (5103, "How do I get a new identity card?", "https://asan.gov.az"),
+    ],
+)
 async def test_question_answered_with_official_link_button(running_bot, user, text, url):
     fake = running_bot.fake
     await fake.send_text(user, text)
@@ -50,11 +53,12 @@ async def test_feedback_is_stored_once_and_forged_feedback_refused(running_bot):
     await fake.press(USER, thumbs_up)
     await fake.press(USER, thumbs_up)
     await fake.press(USER, Feedback(message=999999, helpful=1).pack())  # not this user's answer
-    await fake.press(USER + 1, thumbs_up)                               # someone else's answer
+    await fake.press(USER + 1, thumbs_up)  # someone else's answer
     for _ in range(50):
         if len(fake.callback_answers()) >= 4:
             break
         import asyncio
+
         await asyncio.sleep(0.1)
     feedback = running_bot.store.feedback()
     assert len(feedback) == 1 and feedback[0]["helpful"] == 1 and feedback[0]["user_id"] == USER
@@ -90,9 +94,20 @@ async def test_clarify_buttons_and_choosing_one(running_bot):
 async def test_sticker_photo_voice_get_a_polite_reply(running_bot):
     fake = running_bot.fake
     user = 5301
-    await fake.push(fake.message_update(user, sticker={"file_id": "x", "file_unique_id": "x", "type": "regular",
-                                                       "width": 1, "height": 1, "is_animated": False,
-                                                       "is_video": False}))
+    await fake.push(
+        fake.message_update(
+            user,
+            sticker={
+                "file_id": "x",
+                "file_unique_id": "x",
+                "type": "regular",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+            },
+        )
+    )
     await fake.push(fake.message_update(user, voice={"file_id": "v", "file_unique_id": "v", "duration": 2}))
     sent = await fake.wait_sent(user, 2)
     assert all("mətn" in s.text or "text" in s.text for s in sent)
@@ -104,6 +119,7 @@ async def test_forged_callback_data_answered_politely(running_bot):
     for data in ("t:no-such-topic", "zzz", "l:xx", "f:abc:1", "s:weather", "t:" + "x" * 60):
         await fake.press(user, data)
     import asyncio
+
     for _ in range(100):
         if len(fake.callback_answers()) >= 6:
             break

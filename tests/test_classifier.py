@@ -3,22 +3,41 @@ import json
 import pytest
 import yaml
 
-from intents.classifier import (CLASSIFIER_VERSION, IntentClassifier, IntentModelError,
-                                kb_training_material, load_training_data, strip_letters,
-                                train_classifier)
+from intents.classifier import (
+    CLASSIFIER_VERSION,
+    IntentClassifier,
+    IntentModelError,
+    kb_training_material,
+    load_training_data,
+    strip_letters,
+    train_classifier,
+)
 
 TINY = {
-    "greeting": {"az": ["Salam", "Sabahınız xeyir", "salam aleykum", "Axşamınız xeyir"],
-                 "ru": ["Здравствуйте", "Привет", "Добрый день"], "en": ["Hello", "Hi there", "Good morning"]},
-    "thanks": {"az": ["Təşəkkür edirəm", "Çox sağ olun", "Minnətdaram"],
-               "ru": ["Спасибо", "Благодарю"], "en": ["Thank you", "Thanks a lot"]},
-    "question": {"az": ["Pasportu necə ala bilərəm?", "Vergi borcumu haradan yoxlayım?",
-                        "Şəxsiyyət vəsiqəsi üçün hansı sənədlər lazımdır?"],
-                 "ru": ["Как оплатить налог?", "Где получить паспорт?"],
-                 "en": ["How do I pay my tax?", "Where do I get a passport?"]},
-    "out_of_scope": {"az": ["Sabah hava necə olacaq?", "Futbolda kim qalib gəldi?"],
-                     "ru": ["Какая завтра погода?", "Расскажи анекдот"],
-                     "en": ["What's the weather tomorrow?", "Tell me a joke"]},
+    "greeting": {
+        "az": ["Salam", "Sabahınız xeyir", "salam aleykum", "Axşamınız xeyir"],
+        "ru": ["Здравствуйте", "Привет", "Добрый день"],
+        "en": ["Hello", "Hi there", "Good morning"],
+    },
+    "thanks": {
+        "az": ["Təşəkkür edirəm", "Çox sağ olun", "Minnətdaram"],
+        "ru": ["Спасибо", "Благодарю"],
+        "en": ["Thank you", "Thanks a lot"],
+    },
+    "question": {
+        "az": [
+            "Pasportu necə ala bilərəm?",
+            "Vergi borcumu haradan yoxlayım?",
+            "Şəxsiyyət vəsiqəsi üçün hansı sənədlər lazımdır?",
+        ],
+        "ru": ["Как оплатить налог?", "Где получить паспорт?"],
+        "en": ["How do I pay my tax?", "Where do I get a passport?"],
+    },
+    "out_of_scope": {
+        "az": ["Sabah hava necə olacaq?", "Futbolda kim qalib gəldi?"],
+        "ru": ["Какая завтра погода?", "Расскажи анекдот"],
+        "en": ["What's the weather tomorrow?", "Tell me a joke"],
+    },
 }
 
 
@@ -28,7 +47,8 @@ def tiny_data(tmp_path):
     folder.mkdir()
     for intent, examples in TINY.items():
         (folder / f"{intent}.yaml").write_text(
-            yaml.safe_dump({"intent": intent, "examples": examples}, allow_unicode=True), encoding="utf-8")
+            yaml.safe_dump({"intent": intent, "examples": examples}, allow_unicode=True), encoding="utf-8"
+        )
     return folder
 
 
@@ -102,18 +122,27 @@ def test_sector_label_from_the_knowledge_base(tiny_kb, tiny_data):
 @pytest.fixture(scope="module")
 def bundled_model(tmp_path_factory):
     from conftest import write_tiny_kb
+
     from knowledge.loader import load_knowledge_base
 
     kb = load_knowledge_base(*write_tiny_kb(tmp_path_factory.mktemp("kb")))
     return train_classifier(kb)
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("salam", "greeting"), ("Salam!", "greeting"), ("ok sag ol", "thanks"),
-    ("Здравствуйте", "greeting"), ("Спасибо, помогли", "thanks"), ("bye!", "goodbye"),
-    ("what topics do you know?", "help"), ("operatorla danisim", "operator_request"),
-    ("pasportumun muddeti bitib, yenisini nece alim?", "question"),
-    ("Как оплатить штраф за парковку?", "question"),
-])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("salam", "greeting"),
+        ("Salam!", "greeting"),
+        ("ok sag ol", "thanks"),
+        ("Здравствуйте", "greeting"),
+        ("Спасибо, помогли", "thanks"),
+        ("bye!", "goodbye"),
+        ("what topics do you know?", "help"),
+        ("operatorla danisim", "operator_request"),
+        ("pasportumun muddeti bitib, yenisini nece alim?", "question"),
+        ("Как оплатить штраф за парковку?", "question"),
+    ],
+)
 def test_bundled_model_on_tricky_messages(bundled_model, text, intent):
     assert bundled_model.predict(text).intent == intent

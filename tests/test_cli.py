@@ -6,8 +6,18 @@ from click.testing import CliRunner
 
 from bot.cli import main
 
-CONTRACT_KEYS = {"text", "lang", "action", "intent", "topic", "confidence", "answer", "links",
-                 "candidates", "latency_ms"}
+CONTRACT_KEYS = {
+    "text",
+    "lang",
+    "action",
+    "intent",
+    "topic",
+    "confidence",
+    "answer",
+    "links",
+    "candidates",
+    "latency_ms",
+}
 
 
 def run(*args, input=None):
@@ -76,8 +86,9 @@ def test_stale_index_says_rebuild(tiny_settings, tiny_kb_paths):
 def test_broken_article_is_one_line_with_file_and_line(tiny_settings, tiny_kb_paths):
     articles, _ = tiny_kb_paths
     path = articles / "taxes" / "tax-debt-check.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("topic: tax-debt-check", "topic: nope"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("topic: tax-debt-check", "topic: nope"), encoding="utf-8"
+    )
     for args in (("kb", "build"), ("ask", "x")):
         result = run(*args)
         assert result.exit_code == 2
@@ -85,7 +96,9 @@ def test_broken_article_is_one_line_with_file_and_line(tiny_settings, tiny_kb_pa
         assert result.output.strip().count("\n") == 0
     check = run("kb", "check")  # lists every refusal with its fix, then a summary
     assert check.exit_code == 2
-    assert f"error: {path}:3: unknown topic 'nope'" in check.output and "— fix: correct the line" in check.output
+    assert (
+        f"error: {path}:3: unknown topic 'nope'" in check.output and "— fix: correct the line" in check.output
+    )
     assert "3 articles OK, 1 refused" in check.output
 
 
@@ -113,10 +126,26 @@ def test_kb_check_and_stats(tiny_settings):
 def test_eval_reports_three_modes(tiny_settings, tmp_path):
     run("kb", "build")
     file = tmp_path / "eval.jsonl"
-    file.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in [
-        {"id": "1", "text": "vergi borcu", "lang": "az", "expect": {"action": "answer", "topic": "tax-debt-check"}},
-        {"id": "2", "text": "Salam", "lang": "az", "expect": {"action": "smalltalk", "intent": "greeting"}},
-    ]), encoding="utf-8")
+    file.write_text(
+        "\n".join(
+            json.dumps(x, ensure_ascii=False)
+            for x in [
+                {
+                    "id": "1",
+                    "text": "vergi borcu",
+                    "lang": "az",
+                    "expect": {"action": "answer", "topic": "tax-debt-check"},
+                },
+                {
+                    "id": "2",
+                    "text": "Salam",
+                    "lang": "az",
+                    "expect": {"action": "smalltalk", "intent": "greeting"},
+                },
+            ]
+        ),
+        encoding="utf-8",
+    )
     result = run("eval", str(file), "--json")
     report = json.loads(result.output)
     assert set(report["modes"]) == {"hybrid", "bm25", "dense"}
@@ -169,19 +198,34 @@ def test_kb_check_lists_every_problem_as_json(tiny_settings, tiny_kb_paths):
     articles, _ = tiny_kb_paths
     sector, langs = TINY_ARTICLES["passport"]
     short = dict(langs, ru=(langs["ru"][0], langs["ru"][1], "Кратко."))
-    long_az = dict(short, az=(langs["az"][0], langs["az"][1], langs["az"][2] * 6),
-                   en=(langs["en"][0], langs["en"][1], langs["en"][2] * 6))
-    write(articles / sector / "passport.md", article_text("passport", sector, long_az,
-                                                          review="review: {state: reviewed, by: Editor, date: 2020-01-01}"))
+    long_az = dict(
+        short,
+        az=(langs["az"][0], langs["az"][1], langs["az"][2] * 6),
+        en=(langs["en"][0], langs["en"][1], langs["en"][2] * 6),
+    )
+    write(
+        articles / sector / "passport.md",
+        article_text(
+            "passport", sector, long_az, review="review: {state: reviewed, by: Editor, date: 2020-01-01}"
+        ),
+    )
     write(articles / "taxes" / "tax-payment-online.md", "---\nid: [broken\n---\n")
     result = run("kb", "check", "--json")
     assert result.exit_code == 2
     findings = json.loads(result.output)["findings"]
     kinds = {(f["level"], f["kind"]) for f in findings}
-    assert {("error", "refused"), ("warning", "stale"), ("warning", "short_section"),
-            ("warning", "uncovered")} <= kinds
+    assert {
+        ("error", "refused"),
+        ("warning", "stale"),
+        ("warning", "short_section"),
+        ("warning", "uncovered"),
+    } <= kinds
     short_one = next(f for f in findings if f["kind"] == "short_section")
-    assert short_one["path"].endswith("passport.md") and "'ru'" in short_one["message"] and short_one["line"] > 10
+    assert (
+        short_one["path"].endswith("passport.md")
+        and "'ru'" in short_one["message"]
+        and short_one["line"] > 10
+    )
     assert all(f["fix"] for f in findings)
 
 
@@ -205,9 +249,10 @@ def test_kb_new_writes_a_loadable_skeleton(tiny_settings, tiny_kb_paths):
     assert (articles / "identity" / "passport.md").is_file()
     check = run("kb", "check", "--no-similarity")
     assert check.exit_code == 0 and "4 articles OK, 0 refused" in check.output
-    assert run("kb", "new", "passport").exit_code == 2        # exists already
-    assert run("kb", "new", "no-such-topic").exit_code == 2   # not in coverage
+    assert run("kb", "new", "passport").exit_code == 2  # exists already
+    assert run("kb", "new", "no-such-topic").exit_code == 2  # not in coverage
     from bot.store import Store
+
     store = Store(tiny_settings.data_dir / "helpdesk.sqlite3")
     assert [a["action"] for a in store.audit_log()] == ["kb_new"]
     store.close()
@@ -226,7 +271,9 @@ def test_kb_build_prints_what_changed(tiny_settings, tiny_kb_paths):
 
 def test_kb_import_command(tiny_settings, tmp_path):
     sheet = tmp_path / "faq.csv"
-    sheet.write_text("topic,lang,question,answer\nid-card,az,vesiqe itirdim,\nbad-topic,az,x,y\n", encoding="utf-8")
+    sheet.write_text(
+        "topic,lang,question,answer\nid-card,az,vesiqe itirdim,\nbad-topic,az,x,y\n", encoding="utf-8"
+    )
     refused = run("kb", "import", str(sheet))
     assert refused.exit_code == 2 and "row 3: unknown topic 'bad-topic'" in refused.output
     sheet.write_text("topic,lang,question,answer\nid-card,az,vesiqe itirdim,\n", encoding="utf-8")

@@ -6,16 +6,27 @@ from bot.dialogue import MAX_QUERY_CHARS, Helpdesk, Reply, render_card
 from retrieval.embedders import HashingEmbedder
 from retrieval.index import build_index, save_index
 
-CONTRACT_KEYS = {"text", "lang", "action", "intent", "topic", "confidence", "answer", "links",
-                 "candidates", "latency_ms"}
+CONTRACT_KEYS = {
+    "text",
+    "lang",
+    "action",
+    "intent",
+    "topic",
+    "confidence",
+    "answer",
+    "links",
+    "candidates",
+    "latency_ms",
+}
 
 
 @pytest.fixture
 def tiny_helpdesk(tiny_settings, tiny_kb):
     embedder = HashingEmbedder(256)
     save_index(build_index(tiny_kb, embedder), tiny_settings.index_dir)
-    settings = tiny_settings.model_copy(update={"dense_floor": 0.0, "dense_ceiling": 1.0,
-                                                "answer_threshold": 0.3, "clarify_threshold": 0.2})
+    settings = tiny_settings.model_copy(
+        update={"dense_floor": 0.0, "dense_ceiling": 1.0, "answer_threshold": 0.3, "clarify_threshold": 0.2}
+    )
     return Helpdesk.from_settings(settings, embedder=embedder)
 
 
@@ -162,31 +173,51 @@ def directory_helpdesk(tiny_settings, tiny_kb_paths):
     save_index(build_index(kb, embedder), tiny_settings.index_dir)
     # The session's tiny intent model was trained without this directory, so its topic head has
     # no "service" class: leave the topic prior out here.
-    settings = tiny_settings.model_copy(update={"dense_floor": 0.0, "dense_ceiling": 1.0,
-                                                "answer_threshold": 0.3, "clarify_threshold": 0.2,
-                                                "refer_threshold": 0.2, "topic_weight": 0.0})
+    settings = tiny_settings.model_copy(
+        update={
+            "dense_floor": 0.0,
+            "dense_ceiling": 1.0,
+            "answer_threshold": 0.3,
+            "clarify_threshold": 0.2,
+            "refer_threshold": 0.2,
+            "topic_weight": 0.0,
+        }
+    )
     return Helpdesk.from_settings(settings, embedder=embedder)
 
 
-@pytest.mark.parametrize("text, lang, intro", [
-    ("ov bileti haradan almaq olar", "az", "təlimatım yoxdur"),
-    ("где получить охотничий билет", "ru", "Пошаговой инструкции"),
-    ("hunting licence application", "en", "no step-by-step guide"),
-])
+@pytest.mark.parametrize(
+    "text, lang, intro",
+    [
+        ("ov bileti haradan almaq olar", "az", "təlimatım yoxdur"),
+        ("где получить охотничий билет", "ru", "Пошаговой инструкции"),
+        ("hunting licence application", "en", "no step-by-step guide"),
+    ],
+)
 def test_a_directory_service_is_referred_with_its_link(directory_helpdesk, text, lang, intro):
     reply = directory_helpdesk.reply(text)
     assert (reply.action, reply.service, reply.topic, reply.lang) == ("refer", "hunting-licence", None, lang)
-    assert intro in reply.answer and {"az": "Ekologiya Nazirliyi", "ru": "Министерство экологии",
-                                      "en": "Ministry of Ecology"}[lang] in reply.answer
+    assert (
+        intro in reply.answer
+        and {"az": "Ekologiya Nazirliyi", "ru": "Министерство экологии", "en": "Ministry of Ecology"}[lang]
+        in reply.answer
+    )
     data = reply.to_json_dict()
     assert data["action"] == "refer" and data["service"] == "hunting-licence"
-    assert data["links"] == [{"title": {"az": "Ov bileti", "ru": "Охотничий билет",
-                                        "en": "Hunting licence"}[lang], "url": "https://eco.gov.az"}]
+    assert data["links"] == [
+        {
+            "title": {"az": "Ov bileti", "ru": "Охотничий билет", "en": "Hunting licence"}[lang],
+            "url": "https://eco.gov.az",
+        }
+    ]
 
 
 def test_an_entry_with_an_article_speaks_for_the_article(directory_helpdesk):
     reply = directory_helpdesk.reply("vergi borcu")
-    assert (reply.action, reply.topic) == ("answer", "tax-debt-check") and "service" not in reply.to_json_dict()
+    assert (reply.action, reply.topic) == (
+        "answer",
+        "tax-debt-check",
+    ) and "service" not in reply.to_json_dict()
 
 
 def test_service_reply_and_card_reply(directory_helpdesk):
@@ -197,8 +228,9 @@ def test_service_reply_and_card_reply(directory_helpdesk):
     assert card.action == "answer" and card.answer.startswith("How do I get a passport?")
 
 
-@pytest.mark.parametrize("text", ["Sabah Bakıda hava necə olacaq?", "Tell me a joke please",
-                                  "Какая завтра погода в Баку?"])
+@pytest.mark.parametrize(
+    "text", ["Sabah Bakıda hava necə olacaq?", "Tell me a joke please", "Какая завтра погода в Баку?"]
+)
 def test_no_state_service_question_is_declined_not_queued(tiny_helpdesk, text):
     reply = tiny_helpdesk.reply(text)
     assert (reply.action, reply.intent) == ("smalltalk", "out_of_scope")
@@ -210,15 +242,31 @@ def test_a_personal_case_goes_to_a_person(tiny_helpdesk):
     assert (reply.action, reply.intent) == ("handoff", "personal_case")
 
 
-PIPELINE_TEXTS = ["ov bileti haradan almaq olar", "vergi borcu", "pasport", "Salam",
-                  "Sabah hava necə olacaq?", "operator", "something else entirely", "", "🙂",
-                  "Как проверить налоговый долг?", "identity card lost"]
+PIPELINE_TEXTS = [
+    "ov bileti haradan almaq olar",
+    "vergi borcu",
+    "pasport",
+    "Salam",
+    "Sabah hava necə olacaq?",
+    "operator",
+    "something else entirely",
+    "",
+    "🙂",
+    "Как проверить налоговый долг?",
+    "identity card lost",
+]
 
 
-@pytest.mark.parametrize("overrides", [
-    {}, {"answer_threshold": 0.9, "clarify_threshold": 0.1}, {"refer_threshold": 0.9},
-    {"intent_threshold": 0.95}, {"service_margin": 0.3, "min_coverage": 0.5},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"answer_threshold": 0.9, "clarify_threshold": 0.1},
+        {"refer_threshold": 0.9},
+        {"intent_threshold": 0.95},
+        {"service_margin": 0.3, "min_coverage": 0.5},
+    ],
+)
 def test_tuning_replays_give_the_served_replies(directory_helpdesk, overrides):
     """One pipeline: ``reply_from(observe(x), policy)`` is what a Helpdesk with that policy serves."""
     import dataclasses
@@ -237,23 +285,33 @@ def test_tuning_replays_give_the_served_replies(directory_helpdesk, overrides):
 def draft_helpdesk(tiny_settings, tiny_kb_paths, policy):
     articles, _ = tiny_kb_paths
     path = articles / "identity" / "passport.md"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "review: {state: reviewed, by: Test Editor, date: 2026-11-25}", "review: {state: draft}"),
-        encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "review: {state: reviewed, by: Test Editor, date: 2026-11-25}", "review: {state: draft}"
+        ),
+        encoding="utf-8",
+    )
     from knowledge.loader import load_knowledge_base
 
     kb = load_knowledge_base(*tiny_kb_paths)
     embedder = HashingEmbedder(256)
     save_index(build_index(kb, embedder), tiny_settings.index_dir)
-    settings = tiny_settings.model_copy(update={"dense_floor": 0.0, "dense_ceiling": 1.0,
-                                                "answer_threshold": 0.3, "clarify_threshold": 0.2,
-                                                "draft_policy": policy})
+    settings = tiny_settings.model_copy(
+        update={
+            "dense_floor": 0.0,
+            "dense_ceiling": 1.0,
+            "answer_threshold": 0.3,
+            "clarify_threshold": 0.2,
+            "draft_policy": policy,
+        }
+    )
     return Helpdesk.from_settings(settings, embedder=embedder)
 
 
-@pytest.mark.parametrize("policy, action, notice", [("notice", "answer", True),
-                                                    ("serve", "answer", False),
-                                                    ("refer", "refer", False)])
+@pytest.mark.parametrize(
+    "policy, action, notice",
+    [("notice", "answer", True), ("serve", "answer", False), ("refer", "refer", False)],
+)
 def test_draft_policy_decides_what_citizens_see(tiny_settings, tiny_kb_paths, policy, action, notice):
     helpdesk = draft_helpdesk(tiny_settings, tiny_kb_paths, policy)
     reply = helpdesk.reply("How do I get a passport?")

@@ -46,20 +46,28 @@ def test_entries_load_with_their_fields(tmp_path, coverage):
     assert "etibarname" in notary.search_text() and len(notary.chunks()) == 6
 
 
-@pytest.mark.parametrize("change, message, line", [
-    (("url: https://justice.gov.az", "url: https://justice.example.com"), "not https on an official domain", 2),
-    (("url: https://justice.gov.az", "url: http://justice.gov.az"), "not https on an official domain", 2),
-    (("    source: https://justice.gov.az/notariat.php\n", ""), "missing required field 'source'", 2),
-    (("source: https://eco.gov.az/az/xidmetler", "source: our notes"), "must be the address", 10),
-    (("channel: office", "channel: fax"), "channel must be one of", 2),
-    (("sector: environment", "sector: weather"), "unknown sector 'weather'", 10),
-    (("topic: tax-debt-check", "topic: made-up"), "unknown topic 'made-up'", 10),
-    (("en: \"Hunting licence\"", "xx: \"Hunting licence\""), "'name' needs az, ru and en", 10),
-    (("id: hunting-licence", "id: Hunting Licence!"), "must be lowercase", 10),
-    (("id: hunting-licence", "id: notary-power-of-attorney-office"), "duplicate service id", 10),
-])
-def test_a_broken_entry_is_refused_with_file_and_line_and_the_rest_load(tmp_path, coverage, change,
-                                                                       message, line):
+@pytest.mark.parametrize(
+    "change, message, line",
+    [
+        (
+            ("url: https://justice.gov.az", "url: https://justice.example.com"),
+            "not https on an official domain",
+            2,
+        ),
+        (("url: https://justice.gov.az", "url: http://justice.gov.az"), "not https on an official domain", 2),
+        (("    source: https://justice.gov.az/notariat.php\n", ""), "missing required field 'source'", 2),
+        (("source: https://eco.gov.az/az/xidmetler", "source: our notes"), "must be the address", 10),
+        (("channel: office", "channel: fax"), "channel must be one of", 2),
+        (("sector: environment", "sector: weather"), "unknown sector 'weather'", 10),
+        (("topic: tax-debt-check", "topic: made-up"), "unknown topic 'made-up'", 10),
+        (('en: "Hunting licence"', 'xx: "Hunting licence"'), "'name' needs az, ru and en", 10),
+        (("id: hunting-licence", "id: Hunting Licence!"), "must be lowercase", 10),
+        (("id: hunting-licence", "id: notary-power-of-attorney-office"), "duplicate service id", 10),
+    ],
+)
+def test_a_broken_entry_is_refused_with_file_and_line_and_the_rest_load(
+    tmp_path, coverage, change, message, line
+):
     write(tmp_path, "a.yaml", GOOD.replace(*change))
     errors: list[ArticleError] = []
     directory = load_directory(tmp_path, coverage, errors=errors)
@@ -84,8 +92,11 @@ def test_broken_yaml_and_wrong_shape(tmp_path, coverage):
 
 def test_the_knowledge_base_keeps_serving_with_a_broken_directory(tiny_kb_paths):
     articles, coverage = tiny_kb_paths
-    write(articles.parent / "directory", "a.yaml", GOOD.replace("url: https://eco.gov.az",
-                                                                "url: https://eco.example"))
+    write(
+        articles.parent / "directory",
+        "a.yaml",
+        GOOD.replace("url: https://eco.gov.az", "url: https://eco.example"),
+    )
     kb = load_knowledge_base(articles, coverage)  # strict for articles, never for entries
     assert len(kb.articles) == 4
     assert [e.id for e in kb.directory.entries] == []  # justice is no sector of the tiny KB
@@ -114,8 +125,7 @@ def test_bundled_directory_is_large_sourced_and_clean():
     assert not [e for e in errors if "directory" in e.path], errors
     entries = kb.directory.entries
     assert len(entries) >= 300
-    assert all(e.source.startswith(("http://", "https://")) and e.url.startswith("https://")
-               for e in entries)
+    assert all(e.source.startswith(("http://", "https://")) and e.url.startswith("https://") for e in entries)
     assert len({e.id for e in entries}) == len(entries)
 
 
@@ -128,7 +138,11 @@ def test_kb_check_lists_a_broken_entry_and_counts_the_rest(tiny_settings, tiny_k
 
     articles, _ = tiny_kb_paths
     good = GOOD.replace("sector: justice", "sector: taxes")
-    write(articles.parent / "directory", "a.yaml", good.replace("url: https://eco.gov.az", "url: https://eco.example"))
+    write(
+        articles.parent / "directory",
+        "a.yaml",
+        good.replace("url: https://eco.gov.az", "url: https://eco.example"),
+    )
     result = CliRunner().invoke(main, ["kb", "check", "--json", "--no-similarity"])
     data = json.loads(result.output)
     assert result.exit_code == 2 and data["services"] == 1

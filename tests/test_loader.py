@@ -1,11 +1,16 @@
 import datetime as dt
 
 import pytest
+from conftest import TINY_ARTICLES, article_text
 
 from bot.dialogue import render_card
-from conftest import TINY_ARTICLES, article_text
-from knowledge.loader import (ArticleError, check_knowledge_base, is_official_url,
-                              load_coverage, load_knowledge_base)
+from knowledge.loader import (
+    ArticleError,
+    check_knowledge_base,
+    is_official_url,
+    load_coverage,
+    load_knowledge_base,
+)
 
 SECTOR, LANGS = TINY_ARTICLES["tax-debt-check"]
 
@@ -56,13 +61,21 @@ def test_missing_language_section(tiny_kb_paths):
 
 
 def test_missing_language_in_a_field(tiny_kb_paths):
-    error = refused(tiny_kb_paths, article_text("tax-debt-check", SECTOR, LANGS,
-                                                agency="agency: {az: Qurum, en: Agency}"))
+    error = refused(
+        tiny_kb_paths, article_text("tax-debt-check", SECTOR, LANGS, agency="agency: {az: Qurum, en: Agency}")
+    )
     assert "'agency' needs az, ru and en (missing: ru)" in error.message
 
 
-@pytest.mark.parametrize("url", ["http://e-taxes.gov.az", "https://e-taxes.gov.az.evil.com",
-                                 "https://egov-az.com", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://e-taxes.gov.az",
+        "https://e-taxes.gov.az.evil.com",
+        "https://egov-az.com",
+        "javascript:alert(1)",
+    ],
+)
 def test_unofficial_or_insecure_link(tiny_kb_paths, url):
     links = "links:\n  - {title: {az: A, ru: B, en: C}, url: " + url + "}"
     error = refused(tiny_kb_paths, article_text("tax-debt-check", SECTOR, LANGS, links=links))
@@ -100,15 +113,24 @@ def test_no_front_matter(tiny_kb_paths):
 
 
 def test_bad_channel_and_date(tiny_kb_paths):
-    assert "channel must be" in refused(
-        tiny_kb_paths, article_text("tax-debt-check", SECTOR, LANGS, channel="channel: fax")).message
-    assert "'review' must be" in refused(
-        tiny_kb_paths, article_text("tax-debt-check", SECTOR, LANGS, review="review: 2026-11-25")).message
+    assert (
+        "channel must be"
+        in refused(
+            tiny_kb_paths, article_text("tax-debt-check", SECTOR, LANGS, channel="channel: fax")
+        ).message
+    )
+    assert (
+        "'review' must be"
+        in refused(
+            tiny_kb_paths, article_text("tax-debt-check", SECTOR, LANGS, review="review: 2026-11-25")
+        ).message
+    )
 
 
 def test_section_without_answer(tiny_kb_paths):
     text = article_text("tax-debt-check", SECTOR, LANGS).replace(
-        "Your tax debt is shown in the e-taxes.gov.az personal cabinet.", "")
+        "Your tax debt is shown in the e-taxes.gov.az personal cabinet.", ""
+    )
     assert "has a title but no answer" in refused(tiny_kb_paths, text).message
 
 
@@ -125,7 +147,8 @@ def test_warnings_for_old_review_and_uncovered_topic(tiny_kb_paths):
     assert any("passport" in w and "no article" in w for w in warnings)
     assert sum("reviewed" in w for w in warnings) == 3
     assert check_knowledge_base(kb, max_age_days=3650, today=dt.date(2027, 6, 1)) == [
-        w for w in warnings if "no article" in w]
+        w for w in warnings if "no article" in w
+    ]
 
 
 def test_official_url_rules():

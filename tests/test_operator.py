@@ -5,9 +5,9 @@ import asyncio
 import datetime as dt
 
 import pytest
+from conftest import OPERATORS_CHAT
 
 from bot.telegram.keyboards import Consent, Rating, Reopen
-from conftest import OPERATORS_CHAT
 
 pytestmark = pytest.mark.slow
 OPERATOR, COLLEAGUE = 9001, 9002
@@ -27,8 +27,12 @@ async def hand_off(harness, user, text="canlı operatorla danışmaq istəyirəm
     before = len(fake.sent_to(user))
     await fake.send_text(user, text)
     sent = await fake.wait_sent(user, before + 2)
-    consent = next(b["callback_data"] for s in sent[before:] for b in s.buttons()
-                   if b.get("callback_data", "").startswith("h:") and b["callback_data"].endswith(":1"))
+    consent = next(
+        b["callback_data"]
+        for s in sent[before:]
+        for b in s.buttons()
+        if b.get("callback_data", "").startswith("h:") and b["callback_data"].endswith(":1")
+    )
     await fake.press(user, consent)
     await fake.wait_sent(user, before + 3)
     return harness.handoff.tickets.active_for(user)
@@ -36,8 +40,11 @@ async def hand_off(harness, user, text="canlı operatorla danışmaq istəyirəm
 
 async def operator_says(fake, text, thread_id, user=OPERATOR, reply_to=None):
     content = {"reply_to_message": reply_to} if reply_to else {}
-    return await fake.push(fake.message_update(user, text, chat_id=OPERATORS_CHAT, chat_type="supergroup",
-                                               thread_id=thread_id, **content))
+    return await fake.push(
+        fake.message_update(
+            user, text, chat_id=OPERATORS_CHAT, chat_type="supergroup", thread_id=thread_id, **content
+        )
+    )
 
 
 async def test_full_ticket_life(bot_harness):
@@ -77,8 +84,11 @@ async def test_full_ticket_life(bot_harness):
     # /close → the citizen rates, and can reopen
     await operator_says(fake, "/close", ticket["thread_id"])
     await until(lambda: harness.handoff.tickets.get(ticket["id"])["state"] == "closed")
-    await until(lambda: any(b.get("callback_data", "").startswith("r:") for s in fake.sent_to(user)
-                            for b in s.buttons()))
+    await until(
+        lambda: any(
+            b.get("callback_data", "").startswith("r:") for s in fake.sent_to(user) for b in s.buttons()
+        )
+    )
     await fake.press(user, Rating(ticket=ticket["id"], stars=5).pack())
     await until(lambda: harness.handoff.tickets.get(ticket["id"])["rating"] == 5)
     await fake.press(user, Reopen(ticket=ticket["id"]).pack())
@@ -205,9 +215,13 @@ async def reply_based(bot_harness):
 
 def card_of(ticket: dict) -> dict:
     """The ticket's card as it appears in an operator's reply (reply-based mode)."""
-    return {"message_id": ticket["card_message_id"], "date": 0,
-            "chat": {"id": OPERATORS_CHAT, "type": "supergroup"}, "text": "card",
-            "from": {"id": 42, "is_bot": True, "first_name": "Helpdesk"}}
+    return {
+        "message_id": ticket["card_message_id"],
+        "date": 0,
+        "chat": {"id": OPERATORS_CHAT, "type": "supergroup"},
+        "text": "card",
+        "from": {"id": 42, "is_bot": True, "first_name": "Helpdesk"},
+    }
 
 
 async def test_reply_based_relay_without_forum(bot_harness):
@@ -247,15 +261,21 @@ async def test_forget_closes_the_open_ticket_and_tells_operators(bot_harness):
     sent = await fake.wait_sent(user, len(fake.sent_to(user)) + 1)
     await fake.press(user, next(b["callback_data"] for b in sent[-1].buttons()))
     await until(lambda: harness.handoff.tickets.get(ticket["id"]) is None)
-    assert any("/forget" in s.text for s in fake.sent_to(OPERATORS_CHAT) if s.thread_id == ticket["thread_id"])
+    assert any(
+        "/forget" in s.text for s in fake.sent_to(OPERATORS_CHAT) if s.thread_id == ticket["thread_id"]
+    )
 
 
 async def consent_pending(fake, user: int) -> tuple[str, int]:
     """A new citizen asks for a person: the "yes" button's data and the ticket waiting for it."""
     await fake.send_text(user, "canlı operatorla danışmaq istəyirəm")
     sent = await fake.wait_sent(user, 2)
-    consent = next(b["callback_data"] for s in sent for b in s.buttons()
-                   if b.get("callback_data", "").startswith("h:") and b["callback_data"].endswith(":1"))
+    consent = next(
+        b["callback_data"]
+        for s in sent
+        for b in s.buttons()
+        if b.get("callback_data", "").startswith("h:") and b["callback_data"].endswith(":1")
+    )
     return consent, Consent.unpack(consent).ticket
 
 
@@ -265,7 +285,7 @@ async def test_a_ticket_left_half_open_by_a_crash_gets_its_card_when_yes_comes_a
     fake, tickets = harness.fake, harness.handoff.tickets
     user = 6090
     consent, ticket_id = await consent_pending(fake, user)
-    tickets.open(ticket_id, user)                 # what the killed process got done
+    tickets.open(ticket_id, user)  # what the killed process got done
     assert tickets.get(ticket_id)["card_message_id"] is None
     await fake.press(user, consent)
     await until(lambda: tickets.get(ticket_id)["card_message_id"] is not None)
@@ -285,7 +305,7 @@ async def test_a_topic_made_before_a_crash_is_used_for_the_card(bot_harness):
     user = 6091
     consent, ticket_id = await consent_pending(fake, user)
     tickets.open(ticket_id, user)
-    tickets.set_topic(ticket_id, 777, None)       # the topic the killed run had made
+    tickets.set_topic(ticket_id, 777, None)  # the topic the killed run had made
     fake.topics[777] = "made before the crash"
     topics = len(fake.topics)
     await fake.press(user, consent)
@@ -303,23 +323,40 @@ async def test_edits_reach_the_other_side_while_a_person_has_the_case(bot_harnes
     answers_before = len(fake.sent_to(user))
     # The citizen corrects a message: the topic sees the new text; the bot does not answer it.
     await fake.push(fake.message_update(user, "düzəliş: pensiya mart ayı üçün", edited=True))
-    await until(lambda: any("edited" in s.text and "mart ayı" in s.text for s in fake.sent_to(OPERATORS_CHAT)
-                            if s.thread_id == ticket["thread_id"]))
+    await until(
+        lambda: any(
+            "edited" in s.text and "mart ayı" in s.text
+            for s in fake.sent_to(OPERATORS_CHAT)
+            if s.thread_id == ticket["thread_id"]
+        )
+    )
     await asyncio.sleep(0.3)
     assert len(fake.sent_to(user)) == answers_before
     # The operator answers, then corrects the answer: the citizen gets the corrected copy.
     answer = await operator_says(fake, "Salam, 5 iş günü", ticket["thread_id"])
     await fake.wait_sent(user, 1, method="copyMessage")
-    edited = fake.message_update(OPERATOR, "Salam, 10 iş günü", chat_id=OPERATORS_CHAT, chat_type="supergroup",
-                                 thread_id=ticket["thread_id"], edited=True)
+    edited = fake.message_update(
+        OPERATOR,
+        "Salam, 10 iş günü",
+        chat_id=OPERATORS_CHAT,
+        chat_type="supergroup",
+        thread_id=ticket["thread_id"],
+        edited=True,
+    )
     edited["edited_message"]["message_id"] = answer["message"]["message_id"]
     await fake.push(edited)
     copies = await fake.wait_sent(user, 2, method="copyMessage")
     assert int(copies[-1].params["from_chat_id"]) == OPERATORS_CHAT
     assert any("corrected" in s.text or "düzəltdi" in s.text for s in fake.sent_to(user))
     # An edit of a message never relayed (a /note, say) is not sent to the citizen.
-    note = fake.message_update(OPERATOR, "/note daxili", chat_id=OPERATORS_CHAT, chat_type="supergroup",
-                               thread_id=ticket["thread_id"], edited=True)
+    note = fake.message_update(
+        OPERATOR,
+        "/note daxili",
+        chat_id=OPERATORS_CHAT,
+        chat_type="supergroup",
+        thread_id=ticket["thread_id"],
+        edited=True,
+    )
     await fake.push(note)
     await asyncio.sleep(0.3)
     assert len(fake.sent_to(user, "copyMessage")) == 2

@@ -3,7 +3,6 @@ import logging
 import socket
 
 import aiohttp
-import pytest
 
 from bot.ops import JsonFormatter, Metrics, RedactingFilter, ops_app, setup_logging
 from bot.store import Store
@@ -76,7 +75,9 @@ async def test_healthz_and_metrics_endpoints(tmp_path):
 
 
 def test_filter_keeps_plain_messages():
-    record = logging.LogRecord("x", logging.INFO, "f", 1, "answered %r in %r ms", ("tax-debt-check", 12), None)
+    record = logging.LogRecord(
+        "x", logging.INFO, "f", 1, "answered %r in %r ms", ("tax-debt-check", 12), None
+    )
     RedactingFilter([]).filter(record)
     assert record.getMessage() == "answered 'tax-debt-check' in 12 ms"
     assert json.loads(JsonFormatter().format(record))["message"] == record.getMessage()

@@ -36,11 +36,19 @@ def test_confident_but_close_falls_back_to_answer_when_runner_up_is_weak():
     assert decide(QUESTION, result(0.6, 0.44), cfg).action == "answer"
 
 
-@pytest.mark.parametrize("intent, action", [("greeting", "smalltalk"), ("thanks", "smalltalk"),
-                                            ("goodbye", "smalltalk"), ("help", "smalltalk"),
-                                            ("operator_request", "handoff"), ("complaint", "handoff"),
-                                            ("personal_case", "handoff"),
-                                            ("out_of_scope", "smalltalk")])
+@pytest.mark.parametrize(
+    "intent, action",
+    [
+        ("greeting", "smalltalk"),
+        ("thanks", "smalltalk"),
+        ("goodbye", "smalltalk"),
+        ("help", "smalltalk"),
+        ("operator_request", "handoff"),
+        ("complaint", "handoff"),
+        ("personal_case", "handoff"),
+        ("out_of_scope", "smalltalk"),
+    ],
+)
 def test_intents_override_retrieval(intent, action):
     assert decide(IntentPrediction(intent, 0.9), result(0.99), CFG).action == action
 
@@ -79,5 +87,8 @@ def test_low_word_coverage_turns_a_card_into_a_refer_or_handoff():
 
 def test_out_of_scope_declines_and_personal_cases_go_to_a_person():
     assert decide(IntentPrediction("out_of_scope", 0.9), with_service(0.9, 0.1), CFG) == (
-        "smalltalk", "out_of_scope", ())
+        "smalltalk",
+        "out_of_scope",
+        (),
+    )
     assert decide(IntentPrediction("personal_case", 0.9), with_service(0.9, 0.1), CFG).action == "handoff"

@@ -13,11 +13,17 @@ from retrieval.embedders import HashingEmbedder
 from retrieval.index import build_index, save_index
 from retrieval.normalize import clean, fold, tokens
 
-BUDGET = settings(max_examples=150, derandomize=True, deadline=None,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture])
+BUDGET = settings(
+    max_examples=150,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 HOSTILE = st.one_of(
     st.text(max_size=300),
-    st.text(alphabet=st.sampled_from("\u202e\u202d\u2066\u200b\x00\x1b\ufeff\u0301\u0336aəİı🙂"), max_size=200),
+    st.text(
+        alphabet=st.sampled_from("\u202e\u202d\u2066\u200b\x00\x1b\ufeff\u0301\u0336aəİı🙂"), max_size=200
+    ),
     st.text(min_size=4000, max_size=12000, alphabet=st.characters(codec="utf-8")),
 )
 
@@ -32,24 +38,28 @@ def test_normalization_never_raises_and_strips_controls(text):
 
 
 @BUDGET
-@given(st.text(max_size=200), st.sampled_from(["5ZXK4PT", "+994 50 123 45 67", "AZE12345678",
-                                                "a.b@mail.az", "4169 7388 1234 5670"]))
+@given(
+    st.text(max_size=200),
+    st.sampled_from(["5ZXK4PT", "+994 50 123 45 67", "AZE12345678", "a.b@mail.az", "4169 7388 1234 5670"]),
+)
 def test_planted_identifier_never_survives(text, secret):
     assert secret not in redact(f"{text} {secret} {text}")
 
 
 @pytest.fixture(scope="module")
 def property_helpdesk(tmp_path_factory):
+    from conftest import write_tiny_kb
+
     from bot.config import Settings
     from bot.dialogue import Helpdesk
-    from conftest import write_tiny_kb
     from intents.classifier import train_classifier
     from knowledge.loader import load_knowledge_base
 
     root = tmp_path_factory.mktemp("props")
     articles, coverage = write_tiny_kb(root / "kb")
-    settings = Settings(_env_file=None, data_dir=root / "data", articles_dir=articles,
-                        coverage_file=coverage, embedder="fake")
+    settings = Settings(
+        _env_file=None, data_dir=root / "data", articles_dir=articles, coverage_file=coverage, embedder="fake"
+    )
     kb = load_knowledge_base(articles, coverage)
     embedder = HashingEmbedder(64)
     save_index(build_index(kb, embedder), settings.index_dir)

@@ -3,17 +3,20 @@ import pytest
 from bot.redact import iban_ok, luhn_ok, redact
 
 
-@pytest.mark.parametrize("text, tag", [
-    ("FİN: 5ZXK4PT", "[FIN]"),
-    ("my phone is +994 50 123 45 67", "[PHONE]"),
-    ("zəng edin 055-123-45-67", "[PHONE]"),
-    ("пишите на ivan.petrov@example.com", "[EMAIL]"),
-    ("kart 4169 7388 1234 5670", "[CARD]"),
-    ("IBAN AZ21NABZ00000000137010001944", "[IBAN]"),
-    ("şəxsiyyət vəsiqəsi AZE12345678", "[ID_CARD]"),
-    ("pasport C01234567", "[PASSPORT]"),
-    ("VÖEN 1234567891", "[VOEN]"),
-])
+@pytest.mark.parametrize(
+    "text, tag",
+    [
+        ("FİN: 5ZXK4PT", "[FIN]"),
+        ("my phone is +994 50 123 45 67", "[PHONE]"),
+        ("zəng edin 055-123-45-67", "[PHONE]"),
+        ("пишите на ivan.petrov@example.com", "[EMAIL]"),
+        ("kart 4169 7388 1234 5670", "[CARD]"),
+        ("IBAN AZ21NABZ00000000137010001944", "[IBAN]"),
+        ("şəxsiyyət vəsiqəsi AZE12345678", "[ID_CARD]"),
+        ("pasport C01234567", "[PASSPORT]"),
+        ("VÖEN 1234567891", "[VOEN]"),
+    ],
+)
 def test_identifiers_are_replaced(text, tag):
     assert tag in redact(text)
 

@@ -1,6 +1,7 @@
 import asyncio
 
 import pytest
+from conftest import OPERATORS_CHAT, TINY_ARTICLES, article_text
 
 from bot.config import Settings
 from bot.dialogue import Helpdesk
@@ -8,7 +9,6 @@ from bot.reload import articles_signature
 from bot.store import Store
 from bot.telegram.app import build_dispatcher, make_bot
 from bot.telegram.fake_server import FakeTelegram
-from conftest import OPERATORS_CHAT, TINY_ARTICLES, article_text
 from retrieval.embedders import HashingEmbedder
 from retrieval.index import build_index, save_index
 
@@ -20,11 +20,20 @@ async def tiny_bot(tiny_settings, tiny_kb, tmp_path):
     fake = await FakeTelegram().start()
     embedder = HashingEmbedder(64)
     save_index(build_index(tiny_kb, embedder), tiny_settings.index_dir)
-    settings = Settings(_env_file=None, **{**tiny_settings.model_dump(), "bot_token": fake.token,
-                                           "telegram_api_url": fake.base_url,
-                                           "operators_chat_id": OPERATORS_CHAT, "admin_ids": [ADMIN],
-                                           "dense_floor": 0.0, "dense_ceiling": 1.0,
-                                           "answer_threshold": 0.3, "clarify_threshold": 0.2})
+    settings = Settings(
+        _env_file=None,
+        **{
+            **tiny_settings.model_dump(),
+            "bot_token": fake.token,
+            "telegram_api_url": fake.base_url,
+            "operators_chat_id": OPERATORS_CHAT,
+            "admin_ids": [ADMIN],
+            "dense_floor": 0.0,
+            "dense_ceiling": 1.0,
+            "answer_threshold": 0.3,
+            "clarify_threshold": 0.2,
+        },
+    )
     helpdesk = Helpdesk.from_settings(settings, embedder=embedder)
     store = Store(tmp_path / "h.sqlite3")
     bot = make_bot(settings)
@@ -39,7 +48,8 @@ def edit_passport(settings, text="How do I renew a passport quickly?"):
     sector, langs = TINY_ARTICLES["passport"]
     edited = dict(langs, en=(text, "passport renewal", "Renew it at ASAN."))
     (settings.articles_dir / sector / "passport.md").write_text(
-        article_text("passport", sector, edited), encoding="utf-8")
+        article_text("passport", sector, edited), encoding="utf-8"
+    )
 
 
 async def test_reload_swaps_to_the_edited_knowledge_base(tiny_bot):
@@ -88,7 +98,9 @@ async def test_reload_command_is_for_admins_only(tiny_bot):
     try:
         old = dp.workflow_data["helpdesk"]
         edit_passport(settings)
-        await fake.push(fake.message_update(OPERATOR, "/reload", chat_id=OPERATORS_CHAT, chat_type="supergroup"))
+        await fake.push(
+            fake.message_update(OPERATOR, "/reload", chat_id=OPERATORS_CHAT, chat_type="supergroup")
+        )
         [refused] = await fake.wait_sent(OPERATORS_CHAT, 1, timeout=10)
         assert "admins" in refused.text and dp.workflow_data["helpdesk"] is old
         await fake.push(fake.message_update(ADMIN, "/reload", chat_id=OPERATORS_CHAT, chat_type="supergroup"))

@@ -1,11 +1,11 @@
 from bot.dialogue import Reply
-from bot.telegram.render import (SAFE_LIMIT, domain_is_official, find_domains, reply_html,
-                                 split_message)
+from bot.telegram.render import SAFE_LIMIT, domain_is_official, find_domains, reply_html, split_message
 
 
 def make_reply(answer, action="answer"):
-    return Reply(text="q", lang="az", action=action, intent="question", topic="t", confidence=1,
-                 answer=answer)
+    return Reply(
+        text="q", lang="az", action=action, intent="question", topic="t", confidence=1, answer=answer
+    )
 
 
 def test_answer_title_bold_and_html_escaped():

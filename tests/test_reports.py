@@ -1,10 +1,16 @@
 import datetime as dt
-import time
 
 import pytest
 
-from bot.reports import (cluster_questions, gap_questions, gaps_csv, gaps_markdown, usage, usage_png,
-                         usage_text)
+from bot.reports import (
+    cluster_questions,
+    gap_questions,
+    gaps_csv,
+    gaps_markdown,
+    usage,
+    usage_png,
+    usage_text,
+)
 from bot.store import Store
 
 PARAPHRASES = [
@@ -14,8 +20,11 @@ PARAPHRASES = [
     "How do I get a family composition certificate at the consulate abroad?",
     "konsulluqda ailə tərkibi haqqında arayış almaq olar?",
 ]
-OTHERS = ["Who won the football match yesterday?", "Sabah Bakıda hava necə olacaq?",
-          "Recommend a good pizza place in Baku"]
+OTHERS = [
+    "Who won the football match yesterday?",
+    "Sabah Bakıda hava necə olacaq?",
+    "Recommend a good pizza place in Baku",
+]
 
 
 @pytest.fixture
@@ -23,8 +32,15 @@ def store(tmp_path):
     s = Store(tmp_path / "h.sqlite3")
     for n, text in enumerate(PARAPHRASES + OTHERS):
         lang = "ru" if "Как" in text else ("en" if text[0] in "HWR" else "az")
-        s.log_message(100 + n, 100 + n, "in", text, lang=lang, action="handoff",
-                      intent="out_of_scope" if text in OTHERS else "question")
+        s.log_message(
+            100 + n,
+            100 + n,
+            "in",
+            text,
+            lang=lang,
+            action="handoff",
+            intent="out_of_scope" if text in OTHERS else "question",
+        )
     s.log_message(1, 1, "in", "vergi borcu", lang="az", action="answer", topic="tax-debt-check")
     answer = s.log_message(1, 1, "out", "card", lang="az", action="answer", topic="tax-debt-check")
     s.add_feedback(1, answer, "tax-debt-check", "az", False)

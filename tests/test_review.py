@@ -15,9 +15,12 @@ def run(*args):
 
 def make_draft(articles, topic="passport", sector="identity"):
     path = articles / sector / f"{topic}.md"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "review: {state: reviewed, by: Test Editor, date: 2026-11-25}", "review: {state: draft}"),
-        encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "review: {state: reviewed, by: Test Editor, date: 2026-11-25}", "review: {state: draft}"
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -33,15 +36,22 @@ def test_review_writes_the_block_and_only_that_line(tiny_kb_paths):
     assert len(before) == len(after) and len(changed) == 1
     review = load_knowledge_base(articles, coverage).by_topic["passport"].review
     assert (review.state, review.by, review.date, review.note) == (
-        "reviewed", "Aysel Məmmədova", dt.date(2026, 12, 1), "fees: checked")
+        "reviewed",
+        "Aysel Məmmədova",
+        dt.date(2026, 12, 1),
+        "fees: checked",
+    )
 
 
-@pytest.mark.parametrize("article_id, by, message", [
-    ("made-up", "Aysel", "no article with id"),
-    ("passport", "", "--by needs"),
-    ("passport", "   ", "--by needs"),
-    ("passport", "bad\x00name", "--by needs"),
-])
+@pytest.mark.parametrize(
+    "article_id, by, message",
+    [
+        ("made-up", "Aysel", "no article with id"),
+        ("passport", "", "--by needs"),
+        ("passport", "   ", "--by needs"),
+        ("passport", "bad\x00name", "--by needs"),
+    ],
+)
 def test_review_refuses_unknown_ids_and_empty_names(tiny_kb_paths, article_id, by, message):
     kb = load_knowledge_base(*tiny_kb_paths)
     with pytest.raises(ArticleError, match=message):
@@ -66,9 +76,13 @@ def test_kb_review_command_records_an_audit_row(tiny_settings, tiny_kb_paths):
 def test_a_bare_review_date_is_refused(tiny_kb_paths):
     articles, coverage = tiny_kb_paths
     path = articles / "identity" / "passport.md"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "review: {state: reviewed, by: Test Editor, date: 2026-11-25}",
-        "review: {state: reviewed, date: 2026-11-25}"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "review: {state: reviewed, by: Test Editor, date: 2026-11-25}",
+            "review: {state: reviewed, date: 2026-11-25}",
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(ArticleError, match="needs 'by'"):
         load_knowledge_base(articles, coverage)
 
@@ -77,9 +91,11 @@ def test_numbers_no_source_supports_are_flagged_per_language(tiny_kb_paths):
     articles, coverage = tiny_kb_paths
     path = articles / "identity" / "passport.md"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("supports: test fixture}", "supports: \"fee 60 AZN\"}")
-    text = text.replace("Xaricə səyahət üçün pasport ASAN Xidmətdə verilir.",
-                        "1. Rüsum 60 manatdır, 10 iş günü.\n2. Zəng: 108.")
+    text = text.replace("supports: test fixture}", 'supports: "fee 60 AZN"}')
+    text = text.replace(
+        "Xaricə səyahət üçün pasport ASAN Xidmətdə verilir.",
+        "1. Rüsum 60 manatdır, 10 iş günü.\n2. Zəng: 108.",
+    )
     path.write_text(text, encoding="utf-8")
     article = load_knowledge_base(articles, coverage).by_topic["passport"]
     [finding] = unsupported_numbers(article)

@@ -5,14 +5,26 @@ from intents.rules import KeywordIntents
 rules = KeywordIntents()
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("Salam", "greeting"), ("salam aleykum", "greeting"), ("Здравствуйте!", "greeting"),
-    ("Good morning", "greeting"), ("çox sağ olun", "thanks"), ("tesekkurler", "thanks"),
-    ("Спасибо большое", "thanks"), ("thanks a lot", "thanks"), ("Sağ qalın", "goodbye"),
-    ("До свидания", "goodbye"), ("bye", "goodbye"), ("what can you do?", "help"),
-    ("operatorla danışmaq istəyirəm", "operator_request"), ("оператор", "operator_request"),
-    ("I want to talk to a human", "operator_request"),
-])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("Salam", "greeting"),
+        ("salam aleykum", "greeting"),
+        ("Здравствуйте!", "greeting"),
+        ("Good morning", "greeting"),
+        ("çox sağ olun", "thanks"),
+        ("tesekkurler", "thanks"),
+        ("Спасибо большое", "thanks"),
+        ("thanks a lot", "thanks"),
+        ("Sağ qalın", "goodbye"),
+        ("До свидания", "goodbye"),
+        ("bye", "goodbye"),
+        ("what can you do?", "help"),
+        ("operatorla danışmaq istəyirəm", "operator_request"),
+        ("оператор", "operator_request"),
+        ("I want to talk to a human", "operator_request"),
+    ],
+)
 def test_conversational_intents(text, intent):
     assert rules.predict(text).intent == intent
 
@@ -27,15 +39,20 @@ def test_empty_is_out_of_scope_and_questions_default():
     assert rules.predict("pasport almaq ucun ne lazimdir").intent == "question"
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("asan imzali sim karti operatordan aldim, indi onu aktiv etmek ucun hara aparmaliyam?", "question"),
-    ("how do i register as an e-kassa operator", "question"),
-    ("if I call 108, will the operator tell me what documents I need", "question"),
-    ("Мобильный оператор не регистрирует мой IMEI", "question"),
-    ("operator", "operator_request"), ("I need an operator", "operator_request"),
-    ("canli operator verin zehmet olmasa", "operator_request"),
-    ("уже третий раз пишу, никто не отвечает, дайте сотрудика", "operator_request"),
-    ("insan lazımdır", "operator_request"), ("insan haqları", "question"),
-])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("asan imzali sim karti operatordan aldim, indi onu aktiv etmek ucun hara aparmaliyam?", "question"),
+        ("how do i register as an e-kassa operator", "question"),
+        ("if I call 108, will the operator tell me what documents I need", "question"),
+        ("Мобильный оператор не регистрирует мой IMEI", "question"),
+        ("operator", "operator_request"),
+        ("I need an operator", "operator_request"),
+        ("canli operator verin zehmet olmasa", "operator_request"),
+        ("уже третий раз пишу, никто не отвечает, дайте сотрудика", "operator_request"),
+        ("insan lazımdır", "operator_request"),
+        ("insan haqları", "question"),
+    ],
+)
 def test_operator_word_asks_for_a_person_only_in_a_request(text, intent):
     assert KeywordIntents().predict(text).intent == intent

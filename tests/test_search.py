@@ -9,8 +9,9 @@ from retrieval.search import FusionConfig, HybridSearcher, SearchResult
 def searcher(tiny_kb):
     embedder = HashingEmbedder(128)
     # Hashing vectors have low cosines: calibrate the dense half for them, not for e5.
-    return HybridSearcher(tiny_kb, build_index(tiny_kb, embedder), embedder,
-                          FusionConfig(dense_floor=0.0, dense_ceiling=1.0))
+    return HybridSearcher(
+        tiny_kb, build_index(tiny_kb, embedder), embedder, FusionConfig(dense_floor=0.0, dense_ceiling=1.0)
+    )
 
 
 def test_hybrid_finds_topic_per_language(searcher):

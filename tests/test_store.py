@@ -41,7 +41,9 @@ def test_file_is_owner_only(store):
 def test_messages_are_redacted_before_storage(store):
     store.log_message(7, 7, "in", "FIN kodum 5ZXK4PT, telefon +994 50 123 45 67, mail a.b@mail.az")
     [row] = store.messages(7)
-    assert "5ZXK4PT" not in row["text"] and "123 45 67" not in row["text"] and "a.b@mail.az" not in row["text"]
+    assert (
+        "5ZXK4PT" not in row["text"] and "123 45 67" not in row["text"] and "a.b@mail.az" not in row["text"]
+    )
     assert "[FIN]" in row["text"] and "[PHONE]" in row["text"] and "[EMAIL]" in row["text"]
 
 

@@ -4,7 +4,7 @@ import time
 import pytest
 
 from bot.store import Store
-from bot.tickets import Tickets, TicketError
+from bot.tickets import TicketError, Tickets
 
 
 @pytest.fixture
@@ -15,8 +15,17 @@ def tickets(tmp_path):
 
 
 def new(tickets, user=1, question="FIN 5ZXK4PT, pensiyam gəlmir"):
-    return tickets.request(user, user, "Aysel", "az", "social", "low_confidence", question,
-                           [{"topic": "pension-account-check", "score": 0.4}], 0.4)
+    return tickets.request(
+        user,
+        user,
+        "Aysel",
+        "az",
+        "social",
+        "low_confidence",
+        question,
+        [{"topic": "pension-account-check", "score": 0.4}],
+        0.4,
+    )
 
 
 def test_consent_then_open_claim_close_rate(tickets):
@@ -55,7 +64,9 @@ def test_queue_position_and_wait_estimate(tickets):
     assert [tickets.queue_position(i) for i in ids] == [1, 2, 3]
     assert tickets.median_wait_seconds(300) == 300  # no history yet
     for ticket_id in ids:
-        tickets.store.db.execute("UPDATE tickets SET opened_at = ? WHERE id = ?", [time.time() - 120, ticket_id])
+        tickets.store.db.execute(
+            "UPDATE tickets SET opened_at = ? WHERE id = ?", [time.time() - 120, ticket_id]
+        )
         tickets.store.db.conn.commit()
         tickets.claim(ticket_id, 5, "Op")
     assert 100 < tickets.median_wait_seconds(300) < 200
@@ -89,7 +100,7 @@ def test_a_relay_is_leased_by_one_sender_only(tickets):
     tickets.open(ticket_id, 1)
     relay = tickets.queue_relay(ticket_id, "to_citizen", -100, 9, 77, "x")
     assert tickets.lease_relay(relay)["state"] == "sending"
-    assert tickets.lease_relay(relay) is None          # the retry loop must not send it too
+    assert tickets.lease_relay(relay) is None  # the retry loop must not send it too
     assert tickets.pending_relays() == []
     tickets.store.db.execute("UPDATE relay SET lease_until = 0 WHERE id = ?", [relay])
     tickets.store.db.conn.commit()

@@ -19,11 +19,11 @@ from aiohttp import web
 
 from bot.config import ConfigError, Settings
 from bot.dialogue import Helpdesk
-from bot.store import Store
 from bot.handoff import Handoff
 from bot.inbox import Inbox
 from bot.ops import Metrics, ops_app
 from bot.reload import Reloader
+from bot.store import Store
 from bot.telegram import citizen, errors, operator
 from bot.telegram.durable import DurableDispatcher, DurableRequestHandler, InboxMiddleware, replay_unfinished
 from bot.telegram.middlewares import RateLimitMiddleware, RetryAfterMiddleware
@@ -45,24 +45,36 @@ def check_token(settings: Settings) -> str:
 def make_bot(settings: Settings) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
     session.middleware(RetryAfterMiddleware())
-    return Bot(check_token(settings), session=session,
-               default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
+    return Bot(
+        check_token(settings),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
 
 
-def build_dispatcher(helpdesk: Helpdesk, store: Store, settings: Settings,
-                     background_every: float = 5.0) -> Dispatcher:
+def build_dispatcher(
+    helpdesk: Helpdesk, store: Store, settings: Settings, background_every: float = 5.0
+) -> Dispatcher:
     handoff = Handoff(store, settings, helpdesk)
     # SimpleEventIsolation: one update at a time per chat, so a citizen's replies keep their order.
     inbox = Inbox(store)
-    dp = DurableDispatcher(events_isolation=SimpleEventIsolation(), helpdesk=helpdesk, store=store,
-                           settings=settings, handoff=handoff, background_every=background_every,
-                           metrics=Metrics(), inbox=inbox)
+    dp = DurableDispatcher(
+        events_isolation=SimpleEventIsolation(),
+        helpdesk=helpdesk,
+        store=store,
+        settings=settings,
+        handoff=handoff,
+        background_every=background_every,
+        metrics=Metrics(),
+        inbox=inbox,
+    )
     dp.workflow_data["reloader"] = Reloader(settings, dp)
     # Recorded before acknowledged, claimed once, replayed after a crash (bot/telegram/durable.py).
     dp.update.outer_middleware(InboxMiddleware(inbox))
     citizens = citizen.make_router()
-    citizens.message.outer_middleware(RateLimitMiddleware(settings.rate_limit_per_minute,
-                                                          settings.rate_limit_burst))
+    citizens.message.outer_middleware(
+        RateLimitMiddleware(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    )
     dp.include_router(errors.make_router())
     if settings.operators_chat_id is not None:
         dp.include_router(operator.make_router(settings.operators_chat_id))
@@ -91,11 +103,21 @@ async def _on_shutdown(dispatcher: Dispatcher) -> None:
                 pass
 
 
-async def _on_startup(bot: Bot, dispatcher: Dispatcher, store: Store, settings: Settings,
-                      handoff: Handoff, background_every: float, inbox: Inbox) -> None:
+async def _on_startup(
+    bot: Bot,
+    dispatcher: Dispatcher,
+    store: Store,
+    settings: Settings,
+    handoff: Handoff,
+    background_every: float,
+    inbox: Inbox,
+) -> None:
     if settings.metrics_port:
-        app = ops_app(dispatcher.workflow_data["metrics"], store,
-                      ready=lambda: dispatcher.workflow_data.get("helpdesk") is not None)
+        app = ops_app(
+            dispatcher.workflow_data["metrics"],
+            store,
+            ready=lambda: dispatcher.workflow_data.get("helpdesk") is not None,
+        )
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.metrics_host, settings.metrics_port).start()
@@ -106,18 +128,30 @@ async def _on_startup(bot: Bot, dispatcher: Dispatcher, store: Store, settings: 
     await replay_unfinished(dispatcher, bot, inbox)
     # Resend relays a previous run left pending, remind waiting citizens — and keep doing it.
     dispatcher.workflow_data["handoff_task"] = asyncio.create_task(
-        handoff.run_background(bot, background_every))
+        handoff.run_background(bot, background_every)
+    )
     if settings.kb_watch_seconds > 0:  # editors' saves reach the bot without a restart
         dispatcher.workflow_data["watch_task"] = asyncio.create_task(
-            dispatcher.workflow_data["reloader"].watch(bot, settings.kb_watch_seconds))
+            dispatcher.workflow_data["reloader"].watch(bot, settings.kb_watch_seconds)
+        )
     removed = store.purge_older_than(settings.retention_days)
     log.info("started; purged %r messages older than %r days", removed, settings.retention_days)
     try:
-        await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in (
-            ("start", "Start / Başla"), ("menu", "Topics / Mövzular"), ("lang", "Language / Dil"),
-            ("help", "Help / Kömək"), ("operator", "Talk to a person / Əməkdaş"),
-            ("privacy", "Privacy / Məxfilik"), ("mydata", "My data / Məlumatlarım"),
-            ("forget", "Delete my data / Məlumatlarımı sil"))])
+        await bot.set_my_commands(
+            [
+                BotCommand(command=c, description=d)
+                for c, d in (
+                    ("start", "Start / Başla"),
+                    ("menu", "Topics / Mövzular"),
+                    ("lang", "Language / Dil"),
+                    ("help", "Help / Kömək"),
+                    ("operator", "Talk to a person / Əməkdaş"),
+                    ("privacy", "Privacy / Məxfilik"),
+                    ("mydata", "My data / Məlumatlarım"),
+                    ("forget", "Delete my data / Məlumatlarımı sil"),
+                )
+            ]
+        )
     except Exception as exc:  # commands are a nicety; the bot works without them
         log.warning("could not set the command list: %r", exc)
 
@@ -127,9 +161,9 @@ def build_webhook_app(dp: Dispatcher, bot: Bot, settings: Settings) -> web.Appli
     if not settings.webhook_secret or not settings.webhook_secret.get_secret_value():
         raise ConfigError("HELPDESK_WEBHOOK_SECRET: required with HELPDESK_WEBHOOK_URL")
     app = web.Application()
-    DurableRequestHandler(dp, bot, dp.workflow_data["inbox"],
-                          secret_token=settings.webhook_secret.get_secret_value()).register(
-        app, path=urlparse(settings.webhook_url).path or "/")
+    DurableRequestHandler(
+        dp, bot, dp.workflow_data["inbox"], secret_token=settings.webhook_secret.get_secret_value()
+    ).register(app, path=urlparse(settings.webhook_url).path or "/")
     setup_application(app, dp, bot=bot)
     return app
 
@@ -143,9 +177,11 @@ def run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
     app = build_webhook_app(dp, bot, settings)
 
     async def register(_: web.Application) -> None:
-        await bot.set_webhook(settings.webhook_url,
-                              secret_token=settings.webhook_secret.get_secret_value(),
-                              drop_pending_updates=False)
+        await bot.set_webhook(
+            settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            drop_pending_updates=False,
+        )
 
     app.on_startup.append(register)
     web.run_app(app, host=settings.webhook_host, port=settings.webhook_port, print=None)

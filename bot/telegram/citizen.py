@@ -18,18 +18,36 @@ from aiogram.utils.chat_action import ChatActionSender
 
 from bot.config import Settings
 from bot.dialogue import Helpdesk, Reply
+from bot.handoff import Handoff
 from bot.redact import redact
 from bot.store import Store
-from bot.handoff import Handoff
-from bot.telegram.keyboards import (SERVICES_PER_PAGE, Consent, Feedback, ForgetMe, LangChoice,
-                                    Rating, Reopen, SectorChoice, ServiceChoice, ServicesPage,
-                                    TalkToPerson, TopicChoice, answer_keyboard, clarify_keyboard,
-                                    consent_keyboard, forget_keyboard, language_keyboard,
-                                    menu_sectors, sector_services, sectors_keyboard, services_keyboard,
-                                    topics_keyboard)
-from bot.tickets import TicketError
+from bot.telegram.keyboards import (
+    SERVICES_PER_PAGE,
+    Consent,
+    Feedback,
+    ForgetMe,
+    LangChoice,
+    Rating,
+    Reopen,
+    SectorChoice,
+    ServiceChoice,
+    ServicesPage,
+    TalkToPerson,
+    TopicChoice,
+    answer_keyboard,
+    clarify_keyboard,
+    consent_keyboard,
+    forget_keyboard,
+    language_keyboard,
+    menu_sectors,
+    sector_services,
+    sectors_keyboard,
+    services_keyboard,
+    topics_keyboard,
+)
 from bot.telegram.render import domain_is_official, find_domains, reply_html, split_message
 from bot.texts import t
+from bot.tickets import TicketError
 from intents.language import detect_language
 from knowledge.loader import LANGS
 from retrieval.normalize import tokens
@@ -51,9 +69,17 @@ async def send_html(message: Message, body: str, markup=None) -> None:
     await message.answer(parts[-1], reply_markup=markup)
 
 
-async def ask_consent(message: Message, user_id: int, handoff: Handoff, lang: str, reason: str,
-                      question: str, candidates: list[dict], confidence: float | None,
-                      first_name: str | None = None) -> None:
+async def ask_consent(
+    message: Message,
+    user_id: int,
+    handoff: Handoff,
+    lang: str,
+    reason: str,
+    question: str,
+    candidates: list[dict],
+    confidence: float | None,
+    first_name: str | None = None,
+) -> None:
     """Before anything goes to a person, the citizen says yes."""
     sector = None
     if candidates:
@@ -67,39 +93,76 @@ async def ask_consent(message: Message, user_id: int, handoff: Handoff, lang: st
     question = redact(question)
     if len(question) > CARD_QUESTION_CHARS:
         question = question[:CARD_QUESTION_CHARS] + "…"
-    ticket_id = handoff.tickets.request(user_id, message.chat.id, name, lang, sector, reason,
-                                        question, candidates, confidence)
+    ticket_id = handoff.tickets.request(
+        user_id, message.chat.id, name, lang, sector, reason, question, candidates, confidence
+    )
     await message.answer(t("consent_question", lang), reply_markup=consent_keyboard(ticket_id, lang))
 
 
-async def send_reply(message: Message, user_id: int, reply: Reply, store: Store, helpdesk: Helpdesk,
-                     prefix: str = "", handoff: Handoff | None = None) -> None:
+async def send_reply(
+    message: Message,
+    user_id: int,
+    reply: Reply,
+    store: Store,
+    helpdesk: Helpdesk,
+    prefix: str = "",
+    handoff: Handoff | None = None,
+) -> None:
     """Send a reply into ``message``'s chat (logged for ``user_id``), links and buttons last."""
-    stored_id = store.log_message(user_id, message.chat.id, "out", reply.answer, lang=reply.lang,
-                                  action=reply.action, intent=reply.intent,
-                                  topic=reply.service if reply.action == "refer" else reply.topic,
-                                  confidence=reply.confidence, latency_ms=reply.latency_ms)
+    stored_id = store.log_message(
+        user_id,
+        message.chat.id,
+        "out",
+        reply.answer,
+        lang=reply.lang,
+        action=reply.action,
+        intent=reply.intent,
+        topic=reply.service if reply.action == "refer" else reply.topic,
+        confidence=reply.confidence,
+        latency_ms=reply.latency_ms,
+    )
     if reply.action == "clarify":
         markup = clarify_keyboard(helpdesk.kb, reply.choices, reply.lang)
     else:
         markup = answer_keyboard(reply, reply.lang, stored_id)
     await send_html(message, (f"<i>{prefix}</i>\n\n" if prefix else "") + reply_html(reply), markup)
     if reply.action == "handoff" and handoff is not None:
-        await ask_consent(message, user_id, handoff, reply.lang, reply.reason or "handoff",
-                          reply.text, reply.candidates, reply.confidence)
+        await ask_consent(
+            message,
+            user_id,
+            handoff,
+            reply.lang,
+            reply.reason or "handoff",
+            reply.text,
+            reply.candidates,
+            reply.confidence,
+        )
 
 
-async def answer_text(message: Message, text: str, bot: Bot, helpdesk: Helpdesk, store: Store,
-                      settings: Settings, prefix: str = "", handoff: Handoff | None = None,
-                      metrics=None) -> None:
+async def answer_text(
+    message: Message,
+    text: str,
+    bot: Bot,
+    helpdesk: Helpdesk,
+    store: Store,
+    settings: Settings,
+    prefix: str = "",
+    handoff: Handoff | None = None,
+    metrics=None,
+) -> None:
     user = message.from_user
     store.touch_user(user.id)
     chosen = store.language(user.id)
     domains = find_domains(text)
     if domains:
         lang = chosen or detect_language(text).lang
-        verdicts = [t("link_official" if domain_is_official(d, settings.official_domains)
-                      else "link_unofficial", lang).format(domain=html.escape(d)) for d in domains[:3]]
+        verdicts = [
+            t(
+                "link_official" if domain_is_official(d, settings.official_domains) else "link_unofficial",
+                lang,
+            ).format(domain=html.escape(d))
+            for d in domains[:3]
+        ]
         await message.answer("\n".join(verdicts))
         rest = text
         for d in domains:
@@ -109,9 +172,17 @@ async def answer_text(message: Message, text: str, bot: Bot, helpdesk: Helpdesk,
             return
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
         reply = await helpdesk.areply(text, lang_hint=chosen)
-    store.log_message(user.id, message.chat.id, "in", text, lang=reply.lang, intent=reply.intent,
-                      action=reply.action, topic=reply.service if reply.action == "refer" else reply.topic,
-                      confidence=reply.confidence)
+    store.log_message(
+        user.id,
+        message.chat.id,
+        "in",
+        text,
+        lang=reply.lang,
+        intent=reply.intent,
+        action=reply.action,
+        topic=reply.service if reply.action == "refer" else reply.topic,
+        confidence=reply.confidence,
+    )
     if metrics is not None:
         metrics.count_message("in")
         metrics.observe_reply(reply.action, reply.latency_ms / 1000)
@@ -123,8 +194,9 @@ async def on_start(message: Message, store: Store) -> None:
     user = message.from_user
     store.touch_user(user.id)
     lang = user_lang(store, user.id, (user.language_code or "")[:2])
-    await message.answer(f"{t('start', lang)}\n\n<i>{t('privacy_short', lang)}</i>",
-                         reply_markup=language_keyboard())
+    await message.answer(
+        f"{t('start', lang)}\n\n<i>{t('privacy_short', lang)}</i>", reply_markup=language_keyboard()
+    )
 
 
 async def on_privacy(message: Message, store: Store) -> None:
@@ -136,8 +208,9 @@ async def on_help(message: Message, store: Store) -> None:
 
 
 async def on_lang(message: Message, store: Store) -> None:
-    await message.answer(t("choose_lang", user_lang(store, message.from_user.id)),
-                         reply_markup=language_keyboard())
+    await message.answer(
+        t("choose_lang", user_lang(store, message.from_user.id)), reply_markup=language_keyboard()
+    )
 
 
 async def on_menu(message: Message, store: Store, helpdesk: Helpdesk) -> None:
@@ -146,7 +219,9 @@ async def on_menu(message: Message, store: Store, helpdesk: Helpdesk) -> None:
 
 
 def last_question(store: Store, user_id: int) -> str:
-    asked = [m["text"] for m in store.messages(user_id) if m["direction"] == "in" and not m["text"].startswith("/")]
+    asked = [
+        m["text"] for m in store.messages(user_id) if m["direction"] == "in" and not m["text"].startswith("/")
+    ]
     return asked[-1] if asked else ""
 
 
@@ -155,10 +230,26 @@ async def on_operator(message: Message, store: Store, handoff: Handoff) -> None:
     if handoff.tickets.active_for(message.from_user.id):
         await message.answer(t("operator_soon", lang))
         return
-    store.log_message(message.from_user.id, message.chat.id, "in", "/operator", lang=lang,
-                      action="handoff", intent="operator_request")
-    await ask_consent(message, message.from_user.id, handoff, lang, "operator_request",
-                      last_question(store, message.from_user.id), [], None, message.from_user.first_name)
+    store.log_message(
+        message.from_user.id,
+        message.chat.id,
+        "in",
+        "/operator",
+        lang=lang,
+        action="handoff",
+        intent="operator_request",
+    )
+    await ask_consent(
+        message,
+        message.from_user.id,
+        handoff,
+        lang,
+        "operator_request",
+        last_question(store, message.from_user.id),
+        [],
+        None,
+        message.from_user.first_name,
+    )
 
 
 async def on_mydata(message: Message, store: Store) -> None:
@@ -169,8 +260,10 @@ async def on_mydata(message: Message, store: Store) -> None:
 
     data = json.dumps(store.export_user(message.from_user.id), ensure_ascii=False, indent=1, default=str)
     store.audit(message.from_user.id, "mydata")
-    await message.answer_document(BufferedInputFile(data.encode("utf-8"), filename="my-helpdesk-data.json"),
-                                  caption=t("mydata_caption", user_lang(store, message.from_user.id)))
+    await message.answer_document(
+        BufferedInputFile(data.encode("utf-8"), filename="my-helpdesk-data.json"),
+        caption=t("mydata_caption", user_lang(store, message.from_user.id)),
+    )
 
 
 async def on_forget(message: Message, store: Store) -> None:
@@ -184,8 +277,11 @@ async def on_forget_confirmed(callback: CallbackQuery, bot: Bot, store: Store, h
     ticket = handoff.tickets.active_for(user_id)
     if ticket is not None:  # operators are told the case is gone, not left waiting
         handoff.tickets.close(ticket["id"])
-        await handoff.post_to_ticket(bot, ticket, f"🗑 #{ticket['id']}: the citizen used /forget; "
-                                                  "the case is closed and its data deleted")
+        await handoff.post_to_ticket(
+            bot,
+            ticket,
+            f"🗑 #{ticket['id']}: the citizen used /forget; the case is closed and its data deleted",
+        )
     store.forget_user(user_id)
     store.audit(None, "forget", None, "a citizen's data deleted on request")
     await callback.answer()
@@ -197,17 +293,25 @@ async def on_cancel(message: Message, store: Store) -> None:
 
 
 # messages ------------------------------------------------------------------------------------
-async def on_text(message: Message, bot: Bot, helpdesk: Helpdesk, store: Store, settings: Settings,
-                  handoff: Handoff, metrics=None) -> None:
-    await answer_text(message, message.text, bot, helpdesk, store, settings, handoff=handoff,
-                      metrics=metrics)
+async def on_text(
+    message: Message,
+    bot: Bot,
+    helpdesk: Helpdesk,
+    store: Store,
+    settings: Settings,
+    handoff: Handoff,
+    metrics=None,
+) -> None:
+    await answer_text(message, message.text, bot, helpdesk, store, settings, handoff=handoff, metrics=metrics)
 
 
-async def on_edited(message: Message, bot: Bot, helpdesk: Helpdesk, store: Store, settings: Settings,
-                    handoff: Handoff) -> None:
+async def on_edited(
+    message: Message, bot: Bot, helpdesk: Helpdesk, store: Store, settings: Settings, handoff: Handoff
+) -> None:
     lang = user_lang(store, message.from_user.id, detect_language(message.text).lang)
-    await answer_text(message, message.text, bot, helpdesk, store, settings, prefix=t("edited", lang),
-                      handoff=handoff)
+    await answer_text(
+        message, message.text, bot, helpdesk, store, settings, prefix=t("edited", lang), handoff=handoff
+    )
 
 
 class HasOpenTicket(BaseFilter):
@@ -218,24 +322,34 @@ class HasOpenTicket(BaseFilter):
         return {"ticket": ticket} if ticket else False
 
 
-async def on_message_to_operator(message: Message, bot: Bot, store: Store, handoff: Handoff,
-                                 ticket: dict) -> None:
+async def on_message_to_operator(
+    message: Message, bot: Bot, store: Store, handoff: Handoff, ticket: dict
+) -> None:
     """While a ticket is open, whatever the citizen sends (text, photo, file) goes to the topic."""
-    store.log_message(message.from_user.id, message.chat.id, "in", message.text or message.caption or
-                      f"[{message.content_type}]", lang=ticket["lang"], action="relay")
+    store.log_message(
+        message.from_user.id,
+        message.chat.id,
+        "in",
+        message.text or message.caption or f"[{message.content_type}]",
+        lang=ticket["lang"],
+        action="relay",
+    )
     await handoff.to_operators(bot, ticket, message)
 
 
-async def on_edit_to_operator(message: Message, bot: Bot, store: Store, handoff: Handoff,
-                              ticket: dict) -> None:
+async def on_edit_to_operator(
+    message: Message, bot: Bot, store: Store, handoff: Handoff, ticket: dict
+) -> None:
     """A citizen corrected a message while a person has the case: the person sees the new text,
     not a bot answer to it."""
     text = message.text or message.caption or ""
-    store.log_message(message.from_user.id, message.chat.id, "in", text, lang=ticket["lang"],
-                      action="relay_edit")
+    store.log_message(
+        message.from_user.id, message.chat.id, "in", text, lang=ticket["lang"], action="relay_edit"
+    )
     excerpt = text if len(text) <= 3000 else text[:3000] + "…"
-    await handoff.post_to_ticket(bot, ticket, f"✏️ #{ticket['id']}: the citizen edited a message:\n"
-                                              f"{html.escape(excerpt)}")
+    await handoff.post_to_ticket(
+        bot, ticket, f"✏️ #{ticket['id']}: the citizen edited a message:\n{html.escape(excerpt)}"
+    )
 
 
 async def on_not_text(message: Message, store: Store) -> None:
@@ -255,19 +369,22 @@ async def on_lang_choice(callback: CallbackQuery, callback_data: LangChoice, sto
     await callback.message.answer(t("lang_set", callback_data.lang))
 
 
-async def on_sector_choice(callback: CallbackQuery, callback_data: SectorChoice, store: Store,
-                           helpdesk: Helpdesk) -> None:
+async def on_sector_choice(
+    callback: CallbackQuery, callback_data: SectorChoice, store: Store, helpdesk: Helpdesk
+) -> None:
     if callback_data.sector not in menu_sectors(helpdesk.kb):
         await on_stale_button(callback, store)
         return
     lang = user_lang(store, callback.from_user.id)
     await callback.answer()
-    await callback.message.answer(t("menu_sector", lang),
-                                  reply_markup=topics_keyboard(helpdesk.kb, callback_data.sector, lang))
+    await callback.message.answer(
+        t("menu_sector", lang), reply_markup=topics_keyboard(helpdesk.kb, callback_data.sector, lang)
+    )
 
 
-async def on_topic_choice(callback: CallbackQuery, callback_data: TopicChoice, store: Store,
-                          helpdesk: Helpdesk) -> None:
+async def on_topic_choice(
+    callback: CallbackQuery, callback_data: TopicChoice, store: Store, helpdesk: Helpdesk
+) -> None:
     article = helpdesk.kb.by_topic.get(callback_data.topic)
     if article is None:
         await on_stale_button(callback, store)
@@ -278,20 +395,25 @@ async def on_topic_choice(callback: CallbackQuery, callback_data: TopicChoice, s
     await send_reply(callback.message, callback.from_user.id, reply, store, helpdesk)
 
 
-async def on_services_page(callback: CallbackQuery, callback_data: ServicesPage, store: Store,
-                           helpdesk: Helpdesk) -> None:
+async def on_services_page(
+    callback: CallbackQuery, callback_data: ServicesPage, store: Store, helpdesk: Helpdesk
+) -> None:
     lang = user_lang(store, callback.from_user.id)
-    if callback_data.page * SERVICES_PER_PAGE >= len(sector_services(helpdesk.kb, callback_data.sector, lang)):
+    if callback_data.page * SERVICES_PER_PAGE >= len(
+        sector_services(helpdesk.kb, callback_data.sector, lang)
+    ):
         await on_stale_button(callback, store)
         return
     await callback.answer()
     await callback.message.answer(
         t("menu_services", lang),
-        reply_markup=services_keyboard(helpdesk.kb, callback_data.sector, callback_data.page, lang))
+        reply_markup=services_keyboard(helpdesk.kb, callback_data.sector, callback_data.page, lang),
+    )
 
 
-async def on_service_choice(callback: CallbackQuery, callback_data: ServiceChoice, store: Store,
-                            helpdesk: Helpdesk) -> None:
+async def on_service_choice(
+    callback: CallbackQuery, callback_data: ServiceChoice, store: Store, helpdesk: Helpdesk
+) -> None:
     entry = helpdesk.kb.directory.by_id.get(callback_data.service)
     if entry is None:
         await on_stale_button(callback, store)
@@ -304,8 +426,11 @@ async def on_service_choice(callback: CallbackQuery, callback_data: ServiceChoic
 
 async def on_feedback(callback: CallbackQuery, callback_data: Feedback, store: Store) -> None:
     user_id = callback.from_user.id
-    rows = [m for m in store.messages(user_id)
-            if m["id"] == callback_data.message and m["direction"] == "out" and m["action"] == "answer"]
+    rows = [
+        m
+        for m in store.messages(user_id)
+        if m["id"] == callback_data.message and m["direction"] == "out" and m["action"] == "answer"
+    ]
     if not rows or callback_data.helpful not in (0, 1):  # forged or someone else's answer
         await on_stale_button(callback, store)
         return
@@ -322,21 +447,35 @@ async def on_talk_to_person(callback: CallbackQuery, store: Store, handoff: Hand
         await callback.message.answer(t("operator_soon", lang))
         return
     question = last_question(store, user.id)
-    store.log_message(user.id, callback.message.chat.id, "in", "[button] operator",
-                      lang=lang, action="handoff", intent="operator_request")
-    await ask_consent(callback.message, user.id, handoff, lang, "operator_request", question, [], None,
-                      user.first_name)
+    store.log_message(
+        user.id,
+        callback.message.chat.id,
+        "in",
+        "[button] operator",
+        lang=lang,
+        action="handoff",
+        intent="operator_request",
+    )
+    await ask_consent(
+        callback.message, user.id, handoff, lang, "operator_request", question, [], None, user.first_name
+    )
 
 
-async def on_consent(callback: CallbackQuery, callback_data: Consent, bot: Bot, store: Store,
-                     handoff: Handoff) -> None:
+async def on_consent(
+    callback: CallbackQuery, callback_data: Consent, bot: Bot, store: Store, handoff: Handoff
+) -> None:
     user_id = callback.from_user.id
     ticket = handoff.tickets.get(callback_data.ticket)
     mine = ticket is not None and ticket["user_id"] == user_id
     # A crash between opening the ticket and posting its card leaves it open but unseen by
     # operators; the replayed (or repeated) "yes" finishes the job.
-    half_open = (mine and callback_data.yes and handoff.enabled and ticket["state"] == "open"
-                 and ticket["card_message_id"] is None)
+    half_open = (
+        mine
+        and callback_data.yes
+        and handoff.enabled
+        and ticket["state"] == "open"
+        and ticket["card_message_id"] is None
+    )
     if not mine or (ticket["state"] != "consent" and not half_open):
         await on_stale_button(callback, store)
         return
@@ -360,8 +499,9 @@ async def on_rating(callback: CallbackQuery, callback_data: Rating, store: Store
     await callback.answer(t("rating_thanks", ticket["lang"]))
 
 
-async def on_reopen(callback: CallbackQuery, callback_data: Reopen, bot: Bot, store: Store,
-                    handoff: Handoff) -> None:
+async def on_reopen(
+    callback: CallbackQuery, callback_data: Reopen, bot: Bot, store: Store, handoff: Handoff
+) -> None:
     try:
         ticket = handoff.tickets.reopen(callback_data.ticket, callback.from_user.id)
     except TicketError:

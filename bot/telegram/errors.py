@@ -17,10 +17,17 @@ async def on_error(event: ErrorEvent, store=None, metrics=None) -> bool:
     if metrics is not None:
         metrics.count_error()
     # The update's text may hold personal data: log its id and the error only.
-    log.error("update %r failed: %r", update.update_id, event.exception,
-              exc_info=(type(event.exception), event.exception, event.exception.__traceback__))
-    message = update.message or update.edited_message or (
-        update.callback_query.message if update.callback_query else None)
+    log.error(
+        "update %r failed: %r",
+        update.update_id,
+        event.exception,
+        exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+    )
+    message = (
+        update.message
+        or update.edited_message
+        or (update.callback_query.message if update.callback_query else None)
+    )
     if message is not None and message.chat.type == "private":
         user_id = (update.callback_query or message).from_user.id
         lang = (store.language(user_id) if store else None) or "az"

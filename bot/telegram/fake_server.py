@@ -63,12 +63,12 @@ class FakeTelegram:
         self._new_sent = asyncio.Condition()
         self.runner: web.AppRunner | None = None
         self.base_url = ""
-        self.forum = True              # does the operators' supergroup have topics?
+        self.forum = True  # does the operators' supergroup have topics?
         self.topics: dict[int, str] = {}
         self._thread_ids = itertools.count(500)
 
     # server --------------------------------------------------------------------------------
-    async def start(self) -> "FakeTelegram":
+    async def start(self) -> FakeTelegram:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         self.runner = web.AppRunner(app, access_log=None)
@@ -99,20 +99,28 @@ class FakeTelegram:
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
-            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"},
-                                     status=401)
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls[method] += 1
         if self.broken[method]:
             status = self.broken[method].pop(0)
-            return web.json_response({"ok": False, "error_code": status,
-                                      "description": "Internal Server Error"}, status=status)
+            return web.json_response(
+                {"ok": False, "error_code": status, "description": "Internal Server Error"}, status=status
+            )
         if self.fail[method]:
             retry_after = self.fail[method].pop(0)
-            return web.json_response({"ok": False, "error_code": 429,
-                                      "description": f"Too Many Requests: retry after {retry_after}",
-                                      "parameters": {"retry_after": retry_after}}, status=429)
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {retry_after}",
+                    "parameters": {"retry_after": retry_after},
+                },
+                status=429,
+            )
         handler = getattr(self, f"_m_{method}", None)
         result = await handler(params) if handler else True
         return web.json_response({"ok": True, "result": result})
@@ -131,7 +139,7 @@ class FakeTelegram:
             async with self._new_update:
                 try:
                     await asyncio.wait_for(self._new_update.wait(), timeout=min(timeout, 1.0))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         return list(self.updates[:100])
 
@@ -141,9 +149,13 @@ class FakeTelegram:
         async with self._new_sent:
             self._new_sent.notify_all()
         chat_id = int(params.get("chat_id", 0))
-        message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                   "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-                   "from": BOT_USER, "text": params.get("text", "")}
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": BOT_USER,
+            "text": params.get("text", ""),
+        }
         if params.get("message_thread_id"):
             message["message_thread_id"] = int(params["message_thread_id"])
             message["is_topic_message"] = True
@@ -175,9 +187,12 @@ class FakeTelegram:
 
     async def _m_createForumTopic(self, params: dict) -> dict:
         if not self.forum:
-            raise web.HTTPBadRequest(text=json.dumps({
-                "ok": False, "error_code": 400, "description": "Bad Request: the chat is not a forum"}),
-                content_type="application/json")
+            raise web.HTTPBadRequest(
+                text=json.dumps(
+                    {"ok": False, "error_code": 400, "description": "Bad Request: the chat is not a forum"}
+                ),
+                content_type="application/json",
+            )
         thread_id = next(self._thread_ids)
         self.topics[thread_id] = params.get("name", "")
         return {"message_thread_id": thread_id, "name": params.get("name", ""), "icon_color": 7322096}
@@ -185,14 +200,35 @@ class FakeTelegram:
     async def _m_getChat(self, params: dict) -> dict:
         chat_id = int(params.get("chat_id", 0))
         if chat_id < 0:
-            return {"id": chat_id, "type": "supergroup", "title": "Operators", "is_forum": self.forum,
-                    "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": {
-                        "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-                        "premium_subscription": False, "gifts_from_channels": False}}
-        return {"id": chat_id, "type": "private", "first_name": "Citizen", "accent_color_id": 0,
-                "max_reaction_count": 11, "accepted_gift_types": {
-                    "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-                    "premium_subscription": False, "gifts_from_channels": False}}
+            return {
+                "id": chat_id,
+                "type": "supergroup",
+                "title": "Operators",
+                "is_forum": self.forum,
+                "accent_color_id": 0,
+                "max_reaction_count": 11,
+                "accepted_gift_types": {
+                    "unlimited_gifts": False,
+                    "limited_gifts": False,
+                    "unique_gifts": False,
+                    "premium_subscription": False,
+                    "gifts_from_channels": False,
+                },
+            }
+        return {
+            "id": chat_id,
+            "type": "private",
+            "first_name": "Citizen",
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
 
     async def _m_answerCallbackQuery(self, params: dict) -> bool:
         await self._record("answerCallbackQuery", params)
@@ -209,13 +245,23 @@ class FakeTelegram:
             self._new_update.notify_all()
         return update
 
-    def message_update(self, user_id: int, text: str | None = None, *, chat_id: int | None = None,
-                       chat_type: str = "private", edited: bool = False, thread_id: int | None = None,
-                       **content) -> dict:
-        message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                   "chat": {"id": chat_id or user_id, "type": chat_type},
-                   "from": {"id": user_id, "is_bot": False, "first_name": "Citizen",
-                            "language_code": "az"}}
+    def message_update(
+        self,
+        user_id: int,
+        text: str | None = None,
+        *,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        edited: bool = False,
+        thread_id: int | None = None,
+        **content,
+    ) -> dict:
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id or user_id, "type": chat_type},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Citizen", "language_code": "az"},
+        }
         if text is not None:
             message["text"] = text
             if text.startswith("/"):
@@ -233,21 +279,33 @@ class FakeTelegram:
         return await self.push(self.message_update(user_id, text, **kwargs))
 
     async def press(self, user_id: int, data: str, message_text: str = "") -> dict:
-        return await self.push({"callback_query": {
-            "id": str(next(self._message_ids)), "chat_instance": "1",
-            "from": {"id": user_id, "is_bot": False, "first_name": "Citizen"},
-            "message": {"message_id": next(self._message_ids), "date": int(time.time()),
-                        "chat": {"id": user_id, "type": "private"}, "from": BOT_USER,
-                        "text": message_text},
-            "data": data}})
+        return await self.push(
+            {
+                "callback_query": {
+                    "id": str(next(self._message_ids)),
+                    "chat_instance": "1",
+                    "from": {"id": user_id, "is_bot": False, "first_name": "Citizen"},
+                    "message": {
+                        "message_id": next(self._message_ids),
+                        "date": int(time.time()),
+                        "chat": {"id": user_id, "type": "private"},
+                        "from": BOT_USER,
+                        "text": message_text,
+                    },
+                    "data": data,
+                }
+            }
+        )
 
     def sent_to(self, chat_id: int, method: str | tuple = "sendMessage") -> list[Sent]:
         methods = (method,) if isinstance(method, str) else method
         return [s for s in self.sent if s.chat_id == chat_id and s.method in methods]
 
-    async def wait_sent(self, chat_id: int, count: int = 1, method: str | tuple = "sendMessage",
-                        timeout: float = 30.0) -> list[Sent]:
+    async def wait_sent(
+        self, chat_id: int, count: int = 1, method: str | tuple = "sendMessage", timeout: float = 30.0
+    ) -> list[Sent]:
         """Wait until ``count`` calls of ``method`` reached ``chat_id``; return them all."""
+
         async def ready() -> list[Sent]:
             while len(self.sent_to(chat_id, method)) < count:
                 async with self._new_sent:

@@ -33,8 +33,8 @@ class SectorChoice(CallbackData, prefix="s"):
 
 
 class Feedback(CallbackData, prefix="f"):
-    message: RowId   # our messages.id of the answer
-    helpful: int   # 1 or 0
+    message: RowId  # our messages.id of the answer
+    helpful: int  # 1 or 0
 
 
 class TalkToPerson(CallbackData, prefix="o"):
@@ -43,6 +43,7 @@ class TalkToPerson(CallbackData, prefix="o"):
 
 class ServicesPage(CallbackData, prefix="sp"):
     """A page of the directory services (no article yet) of one sector, from /menu."""
+
     sector: str
     page: Annotated[int, Field(ge=0, le=1000)]
 
@@ -70,10 +71,12 @@ def answer_keyboard(reply: Reply, lang: str, stored_id: int | None) -> InlineKey
     if reply.action == "answer" and stored_id is not None:
         builder.row(
             InlineKeyboardButton(text="👍", callback_data=Feedback(message=stored_id, helpful=1).pack()),
-            InlineKeyboardButton(text="👎", callback_data=Feedback(message=stored_id, helpful=0).pack()))
+            InlineKeyboardButton(text="👎", callback_data=Feedback(message=stored_id, helpful=0).pack()),
+        )
     if reply.action != "handoff":
-        builder.row(InlineKeyboardButton(text=ui("talk_to_person", lang),
-                                         callback_data=TalkToPerson().pack()))
+        builder.row(
+            InlineKeyboardButton(text=ui("talk_to_person", lang), callback_data=TalkToPerson().pack())
+        )
     return builder.as_markup()
 
 
@@ -81,8 +84,11 @@ def clarify_keyboard(kb: KnowledgeBase, topics: list[str], lang: str) -> InlineK
     builder = InlineKeyboardBuilder()
     for topic in topics:
         if topic in kb.by_topic:
-            builder.row(InlineKeyboardButton(text=kb.by_topic[topic].title[lang][:64],
-                                             callback_data=TopicChoice(topic=topic).pack()))
+            builder.row(
+                InlineKeyboardButton(
+                    text=kb.by_topic[topic].title[lang][:64], callback_data=TopicChoice(topic=topic).pack()
+                )
+            )
     builder.row(InlineKeyboardButton(text=ui("talk_to_person", lang), callback_data=TalkToPerson().pack()))
     return builder.as_markup()
 
@@ -111,11 +117,17 @@ def topics_keyboard(kb: KnowledgeBase, sector: str, lang: str) -> InlineKeyboard
     builder = InlineKeyboardBuilder()
     for article in kb.articles:
         if article.sector == sector:
-            builder.row(InlineKeyboardButton(text=article.title[lang][:64],
-                                             callback_data=TopicChoice(topic=article.topic).pack()))
+            builder.row(
+                InlineKeyboardButton(
+                    text=article.title[lang][:64], callback_data=TopicChoice(topic=article.topic).pack()
+                )
+            )
     if sector_services(kb, sector, lang):
-        builder.row(InlineKeyboardButton(text=ui("more_services", lang),
-                                         callback_data=ServicesPage(sector=sector, page=0).pack()))
+        builder.row(
+            InlineKeyboardButton(
+                text=ui("more_services", lang), callback_data=ServicesPage(sector=sector, page=0).pack()
+            )
+        )
     return builder.as_markup()
 
 
@@ -124,12 +136,19 @@ def services_keyboard(kb: KnowledgeBase, sector: str, page: int, lang: str) -> I
     services = sector_services(kb, sector, lang)
     builder = InlineKeyboardBuilder()
     start = page * SERVICES_PER_PAGE
-    for entry in services[start:start + SERVICES_PER_PAGE]:
-        builder.row(InlineKeyboardButton(text=entry.name[lang][:64],
-                                         callback_data=ServiceChoice(service=entry.id).pack()))
+    for entry in services[start : start + SERVICES_PER_PAGE]:
+        builder.row(
+            InlineKeyboardButton(
+                text=entry.name[lang][:64], callback_data=ServiceChoice(service=entry.id).pack()
+            )
+        )
     if start + SERVICES_PER_PAGE < len(services):
-        builder.row(InlineKeyboardButton(text=ui("more_services", lang),
-                                         callback_data=ServicesPage(sector=sector, page=page + 1).pack()))
+        builder.row(
+            InlineKeyboardButton(
+                text=ui("more_services", lang),
+                callback_data=ServicesPage(sector=sector, page=page + 1).pack(),
+            )
+        )
     return builder.as_markup()
 
 
@@ -148,17 +167,31 @@ class Reopen(CallbackData, prefix="ro"):
 
 
 def consent_keyboard(ticket_id: int, lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=ui("consent_yes", lang), callback_data=Consent(ticket=ticket_id, yes=1).pack()),
-        InlineKeyboardButton(text=ui("consent_no", lang), callback_data=Consent(ticket=ticket_id, yes=0).pack()),
-    ]])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=ui("consent_yes", lang), callback_data=Consent(ticket=ticket_id, yes=1).pack()
+                ),
+                InlineKeyboardButton(
+                    text=ui("consent_no", lang), callback_data=Consent(ticket=ticket_id, yes=0).pack()
+                ),
+            ]
+        ]
+    )
 
 
 def rating_keyboard(ticket_id: int, lang: str) -> InlineKeyboardMarkup:
-    stars = [InlineKeyboardButton(text=f"{n}⭐", callback_data=Rating(ticket=ticket_id, stars=n).pack())
-             for n in range(1, 6)]
-    return InlineKeyboardMarkup(inline_keyboard=[stars, [InlineKeyboardButton(
-        text=ui("reopen", lang), callback_data=Reopen(ticket=ticket_id).pack())]])
+    stars = [
+        InlineKeyboardButton(text=f"{n}⭐", callback_data=Rating(ticket=ticket_id, stars=n).pack())
+        for n in range(1, 6)
+    ]
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            stars,
+            [InlineKeyboardButton(text=ui("reopen", lang), callback_data=Reopen(ticket=ticket_id).pack())],
+        ]
+    )
 
 
 class ForgetMe(CallbackData, prefix="fg"):
@@ -166,5 +199,6 @@ class ForgetMe(CallbackData, prefix="fg"):
 
 
 def forget_keyboard(lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-        text=ui("forget_yes", lang), callback_data=ForgetMe().pack())]])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=ui("forget_yes", lang), callback_data=ForgetMe().pack())]]
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -46,8 +47,12 @@ class RateLimitMiddleware(BaseMiddleware):
         self.bucket = TokenBucket(per_minute, burst)
         self.warned: set[int] = set()
 
-    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-                       event: TelegramObject, data: dict[str, Any]) -> Any:
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
         user = getattr(event, "from_user", None)
         if not isinstance(event, Message) or user is None:
             return await handler(event, data)
@@ -68,15 +73,20 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
     def __init__(self, attempts: int = 5, max_wait: float = 60.0) -> None:
         self.attempts, self.max_wait = attempts, max_wait
 
-    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot,
-                       method: TelegramMethod[TelegramType]):
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[TelegramType], bot, method: TelegramMethod[TelegramType]
+    ):
         for attempt in range(1, self.attempts + 1):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
                 if attempt == self.attempts:
                     raise
-                log.warning("Telegram flood control on %r: retrying in %r s (attempt %r)",
-                            type(method).__name__, exc.retry_after, attempt)
+                log.warning(
+                    "Telegram flood control on %r: retrying in %r s (attempt %r)",
+                    type(method).__name__,
+                    exc.retry_after,
+                    attempt,
+                )
                 await asyncio.sleep(min(exc.retry_after, self.max_wait))
         raise AssertionError("unreachable")  # pragma: no cover

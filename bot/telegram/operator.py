@@ -83,12 +83,16 @@ async def on_close(message: Message, bot: Bot, store: Store, handoff: Handoff) -
         return
     store.audit(message.from_user.id, "close", ticket["id"])
     await _say(message, f"✅ #{ticket['id']} closed by {html.escape(operator_name(message))}")
-    await bot.send_message(ticket["chat_id"], t("ticket_closed", ticket["lang"]),
-                           reply_markup=rating_keyboard(ticket["id"], ticket["lang"]))
+    await bot.send_message(
+        ticket["chat_id"],
+        t("ticket_closed", ticket["lang"]),
+        reply_markup=rating_keyboard(ticket["id"], ticket["lang"]),
+    )
 
 
-async def on_transfer(message: Message, command: CommandObject, bot: Bot, store: Store,
-                      handoff: Handoff) -> None:
+async def on_transfer(
+    message: Message, command: CommandObject, bot: Bot, store: Store, handoff: Handoff
+) -> None:
     """``/transfer`` replying to the colleague's message, or ``/transfer <their user id>``."""
     # In a topic the ticket is the topic's; in reply-based mode, the card /transfer replies to.
     ticket = ticket_of(message, handoff)
@@ -104,7 +108,9 @@ async def on_transfer(message: Message, command: CommandObject, bot: Bot, store:
         # (52 bits): a longer number would overflow SQLite's INTEGER.
         if not (arg.isascii() and arg.isdigit() and len(arg) <= 16):
             # Sent as HTML: a bare "<user id>" is refused by Telegram ("Unsupported start tag").
-            await _say(message, "Reply to the colleague's message with /transfer, or /transfer &lt;user id&gt;.")
+            await _say(
+                message, "Reply to the colleague's message with /transfer, or /transfer &lt;user id&gt;."
+            )
             return
         target_id, target_name = int(arg), f"operator {arg}"
     else:
@@ -148,8 +154,11 @@ async def on_operator_message(message: Message, bot: Bot, store: Store, handoff:
         return
     operator = message.from_user
     if ticket["state"] == "claimed" and ticket["operator_id"] != operator.id:
-        await _say(message, f"#{ticket['id']} is taken by {html.escape(ticket['operator_name'])}; "
-                            "not sent. Use /take to take it over.")
+        await _say(
+            message,
+            f"#{ticket['id']} is taken by {html.escape(ticket['operator_name'])}; "
+            "not sent. Use /take to take it over.",
+        )
         return
     if ticket["state"] == "open":  # answering is taking
         ticket = handoff.tickets.claim(ticket["id"], operator.id, operator_name(message))
@@ -163,8 +172,10 @@ async def on_operator_edited(message: Message, bot: Bot, handoff: Handoff) -> No
     ticket = ticket_of(message, handoff)
     if ticket is None or ticket["state"] not in ("open", "claimed"):
         return
-    relayed = any(r["direction"] == "to_citizen" and r["message_id"] == message.message_id
-                  and r["state"] == "sent" for r in handoff.tickets.relays(ticket["id"]))
+    relayed = any(
+        r["direction"] == "to_citizen" and r["message_id"] == message.message_id and r["state"] == "sent"
+        for r in handoff.tickets.relays(ticket["id"])
+    )
     if not relayed:
         return
     await bot.send_message(ticket["chat_id"], t("operator_edited", ticket["lang"]))

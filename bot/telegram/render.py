@@ -12,8 +12,10 @@ from knowledge.loader import is_official_url
 TELEGRAM_LIMIT = 4096
 # Room for the tags we add and for Telegram counting some characters as two.
 SAFE_LIMIT = 3500
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+|\b[\w-]+(?:\.[\w-]+)*\.(?:az|com|net|org|ru|info)\b[^\s<>\"']*",
-                  re.IGNORECASE)
+_URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"']+|\b[\w-]+(?:\.[\w-]+)*\.(?:az|com|net|org|ru|info)\b[^\s<>\"']*",
+    re.IGNORECASE,
+)
 
 
 def reply_html(reply: Reply) -> str:
