@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     service_margin: float = Field(default=0.05, ge=-1, le=1)
     min_coverage: float = Field(default=0.0, ge=0, le=1)
     min_answerable: float = Field(default=0.20, ge=0, le=1)
+    # A personal-case or complaint intent less sure than this yields to a card whose answerability
+    # is at least sure_answerable (chosen on dev_v2 and our tuning files; see README "Quality").
+    weak_handoff_intent: float = Field(default=0.6, ge=0, le=1)
+    sure_answerable: float = Field(default=0.9, ge=0, le=1)
     answerability_model: Path = DEFAULT_ANSWERABILITY_MODEL
     # What citizens see of articles no editor has reviewed: notice | refer | serve.
     draft_policy: Literal["notice", "refer", "serve"] = "notice"

@@ -184,6 +184,8 @@ class Helpdesk:
             service_margin=settings.service_margin,
             min_coverage=settings.min_coverage,
             min_answerable=settings.min_answerable,
+            weak_handoff_intent=settings.weak_handoff_intent,
+            sure_answerable=settings.sure_answerable,
         )
         classifier = IntentClassifier.load(settings.intents_dir)
         return cls(
@@ -281,11 +283,8 @@ class Helpdesk:
         intent = obs.intent
         result, coverage, ev = self.assess(obs, policy)
         # The model was fitted on the hybrid's scores; the halves alone (eval's comparison) skip it.
-        answerable = (
-            self.answerability.probability(ev)
-            if self.answerability is not None and result.top and obs.mode == "hybrid"
-            else 1.0
-        )
+        judged = self.answerability is not None and result.top and obs.mode == "hybrid"
+        answerable = self.answerability.probability(ev) if judged and self.answerability else None
         decision = decide(intent, result, policy, coverage, answerable)
         candidates = [{"topic": h.topic, "score": h.score} for h in result.hits]
         base = dict(
@@ -296,7 +295,7 @@ class Helpdesk:
             candidates=candidates,
             reason=decision.reason,
             coverage=round(coverage, 3),
-            answerable=round(answerable, 3),
+            answerable=1.0 if answerable is None else round(answerable, 3),
         )
         reply = self._render(decision, result, base)
         if obs.fallback:

@@ -29,12 +29,29 @@ class PolicyConfig:
     service_margin: float = 0.0  # an article must beat the best service by this much to answer
     min_coverage: float = 0.0  # share of the question's content words the article must hold
     min_answerable: float = 0.0  # the answerability model's probability an answer needs
+    # A personal-case or complaint intent below this yields to a card the evidence says answers
+    # (probability >= sure_answerable): "how do I see what was paid into my pension account?"
+    # reads like a personal case to the intent model, but the card answers it.
+    weak_handoff_intent: float = 0.0
+    sure_answerable: float = 0.9
 
     def __post_init__(self) -> None:
         if not 0 <= self.clarify_threshold <= self.answer_threshold <= 1:
             raise ValueError("need 0 <= clarify_threshold <= answer_threshold <= 1")
-        if not all(0 <= v <= 1 for v in (self.refer_threshold, self.min_coverage, self.min_answerable)):
-            raise ValueError("refer_threshold, min_coverage and min_answerable must be within [0, 1]")
+        if not all(
+            0 <= v <= 1
+            for v in (
+                self.refer_threshold,
+                self.min_coverage,
+                self.min_answerable,
+                self.weak_handoff_intent,
+                self.sure_answerable,
+            )
+        ):
+            raise ValueError(
+                "refer_threshold, min_coverage, min_answerable, weak_handoff_intent and "
+                "sure_answerable must be within [0, 1]"
+            )
         if not -1 <= self.service_margin <= 1:
             raise ValueError("service_margin must be within [-1, 1]")
         if self.clarify_margin < 0 or self.clarify_options < 2:
@@ -52,21 +69,38 @@ def decide(
     result: SearchResult,
     config: PolicyConfig,
     coverage: float = 1.0,
-    answerable: float = 1.0,
+    answerable: float | None = None,
 ) -> Decision:
     """``coverage``: the share of the question's content words found in the best article;
-    ``answerable``: the answerability model's probability that the best article answers it."""
+    ``answerable``: the answerability model's probability that the best article answers it
+    (None: no model judged it, so no threshold of it applies)."""
     sure = intent.confidence >= config.intent_threshold
     if intent.intent in SMALLTALK and sure:
         return Decision("smalltalk", intent.intent)
     if intent.intent in ("operator_request", "complaint", "personal_case") and sure:
+        yields = (
+            intent.intent != "operator_request"
+            and intent.confidence < config.weak_handoff_intent
+            and answerable is not None
+            and answerable >= config.sure_answerable
+            and result.confidence >= config.answer_threshold
+        )
+        if yields:
+            # Only a card may take the place of the person; anything less still goes to one.
+            as_question = decide(
+                IntentPrediction("question", intent.confidence), result, config, coverage, answerable
+            )
+            if as_question.action == "answer":
+                return Decision("answer", f"answers_{intent.intent}", as_question.topics)
         return Decision("handoff", intent.intent)
     if intent.intent == "out_of_scope" and intent.confidence >= config.out_of_scope_threshold:
         return Decision("smalltalk", "out_of_scope")
     top, service = result.top, result.top_service
     article_score = result.confidence
     service_score = service.score if service else 0.0
-    unanswerable = coverage < config.min_coverage or answerable < config.min_answerable
+    unanswerable = coverage < config.min_coverage or (
+        answerable is not None and answerable < config.min_answerable
+    )
     service_wins = (
         service is not None
         and service_score >= config.refer_threshold

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -100,15 +101,13 @@ def main() -> None:
     ):
         if clarify_t > answer_t:
             continue
-        policy = PolicyConfig(
+        # Every other field (intent thresholds, the weak-handoff rule) is the served one.
+        policy = replace(
+            base,
             answer_threshold=answer_t,
             clarify_threshold=clarify_t,
-            clarify_margin=base.clarify_margin,
-            intent_threshold=base.intent_threshold,
-            out_of_scope_threshold=base.out_of_scope_threshold,
             refer_threshold=refer_t,
             service_margin=service_m,
-            min_coverage=base.min_coverage,
             min_answerable=answerable,
         )
         m = score(items, replies_for(helpdesk, rows, policy))["all"]

@@ -92,3 +92,37 @@ def test_out_of_scope_declines_and_personal_cases_go_to_a_person():
         (),
     )
     assert decide(IntentPrediction("personal_case", 0.9), with_service(0.9, 0.1), CFG).action == "handoff"
+
+
+YIELDING = PolicyConfig(
+    answer_threshold=0.5, clarify_threshold=0.4, weak_handoff_intent=0.6, sure_answerable=0.9
+)
+
+
+@pytest.mark.parametrize("intent", ["personal_case", "complaint"])
+def test_weak_handoff_intent_yields_to_a_card_that_answers(intent):
+    decision = decide(IntentPrediction(intent, 0.55), result(0.8, 0.3), YIELDING, answerable=0.95)
+    assert decision == ("answer", f"answers_{intent}", ("topic-0",))
+
+
+@pytest.mark.parametrize(
+    "intent, confidence, answerable, scores",
+    [
+        ("personal_case", 0.65, 0.95, (0.8, 0.3)),  # the intent model is sure enough
+        ("complaint", 0.55, 0.85, (0.8, 0.3)),  # the card may not answer it
+        ("personal_case", 0.55, 0.95, (0.45, 0.44)),  # the best a card could be is a clarify
+        ("operator_request", 0.55, 0.99, (0.9, 0.1)),  # asking for a person is always honoured
+    ],
+)
+def test_handoff_kept_unless_a_card_clearly_answers(intent, confidence, answerable, scores):
+    decision = decide(IntentPrediction(intent, confidence), result(*scores), YIELDING, answerable=answerable)
+    assert decision.action == "handoff" and decision.reason == intent
+
+
+def test_yield_is_off_by_default_and_without_a_model():
+    assert (
+        decide(IntentPrediction("personal_case", 0.55), result(0.9), CFG, answerable=1.0).action == "handoff"
+    )
+    assert decide(IntentPrediction("personal_case", 0.55), result(0.9), YIELDING).action == "handoff"
+    with pytest.raises(ValueError):
+        PolicyConfig(weak_handoff_intent=1.5)
