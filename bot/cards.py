@@ -42,13 +42,13 @@ def render_referral(name: str, agency: str, channel: str, lang: str) -> str:
     )
 
 
-def service_referral(entry: ServiceEntry, lang: str) -> tuple[str, list[dict]]:
+def service_referral(entry: ServiceEntry, lang: str) -> tuple[str, list[dict[str, str]]]:
     lang = lang if lang in LANGS else "az"
     text = render_referral(entry.name[lang], entry.agency[lang], entry.channel, lang)
     return text, [{"title": entry.name[lang], "url": entry.url}]
 
 
-def article_referral(article: Article, lang: str) -> tuple[str, list[dict]]:
+def article_referral(article: Article, lang: str) -> tuple[str, list[dict[str, str]]]:
     """A draft article under the ``refer`` draft policy: named like a directory service."""
     lang = lang if lang in LANGS else "az"
     channel = {"both": "online", "asan": "asan", "online": "online"}.get(article.channel, "office")
@@ -58,6 +58,6 @@ def article_referral(article: Article, lang: str) -> tuple[str, list[dict]]:
     )
 
 
-def article_links(article: Article, lang: str) -> list[dict]:
+def article_links(article: Article, lang: str) -> list[dict[str, str]]:
     lang = lang if lang in LANGS else "az"
     return [{"title": link.title[lang], "url": link.url} for link in article.links]

@@ -8,6 +8,7 @@ import re
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -16,6 +17,7 @@ from intents.classifier import IntentModelError
 from knowledge.loader import LANGS, ArticleError, load_knowledge_base
 from retrieval.embedders import ModelMissingError, make_embedder
 from retrieval.index import (
+    BuildReport,
     IndexMissingError,
     IndexStaleError,
     build_index,
@@ -275,12 +277,13 @@ def kb_build(ctx: click.Context, if_stale: bool, full: bool) -> None:
     with click.progressbar(length=total, label=f"indexing {total} passages", file=sys.stderr) as bar:
         index = build_index(knowledge, embedder, progress=bar.update, previous=previous)
     save_index(index, settings.index_dir)
-    _audit(ctx, "kb_build", index.report.summary().splitlines()[0])
+    report = cast(BuildReport, index.report)  # build_index always reports
+    _audit(ctx, "kb_build", report.summary().splitlines()[0])
     click.echo(
         f"built {settings.index_dir}: {len(knowledge.articles)} articles, "
         f"{index.meta.chunks} passages, {embedder.name}, {index.meta.build_seconds:.1f} s"
     )
-    click.echo(index.report.summary())
+    click.echo(report.summary())
 
 
 @kb.command("review")

@@ -8,13 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.loader import DEFAULT_ARTICLES_DIR, DEFAULT_COVERAGE, DEFAULT_OFFICIAL_DOMAINS
 from retrieval.answerability import DEFAULT_MODEL as DEFAULT_ANSWERABILITY_MODEL
+
+if TYPE_CHECKING:
+    from bot.hours import WorkingHours
 
 
 class ConfigError(RuntimeError):
@@ -119,7 +122,7 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
-    def working_hours(self):
+    def working_hours(self) -> WorkingHours:
         from bot.hours import WorkingHours, parse_weekdays
 
         return WorkingHours(
@@ -135,7 +138,7 @@ class Settings(BaseSettings):
         return self.data_dir / "intents"
 
 
-def load_settings(**overrides) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment and ``.env``; a bad value is one line naming its variable."""
     try:
         return Settings(**overrides)

@@ -12,6 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, cast
 
 from bot.cards import (
     article_links,
@@ -21,7 +22,7 @@ from bot.cards import (
     service_referral,
 )
 from bot.config import Settings
-from bot.policy import PolicyConfig, decide
+from bot.policy import Decision, PolicyConfig, decide
 from bot.texts import t
 from intents.classifier import IntentClassifier
 from intents.language import detect_language
@@ -51,12 +52,14 @@ class Observation:
     query: str
     lang: str
     query_lang: str
-    mode: str
+    mode: Mode
     intent: IntentPrediction
-    sectors: dict
-    scores: tuple | None  # (BM25, dense) raw scores per document; None when search was skipped
+    sectors: dict[str, float]
+    scores: (
+        tuple[dict[int, float], dict[int, float]] | None
+    )  # (BM25, dense) raw scores per document; None when search was skipped
     fallback: bool = False  # no sign of any of our languages: answered in az with a note
-    topics: dict = field(default_factory=dict)  # the topic head's probabilities
+    topics: dict[str, float] = field(default_factory=dict)  # the topic head's probabilities
 
     @property
     def empty(self) -> bool:
@@ -72,8 +75,8 @@ class Reply:
     topic: str | None
     confidence: float
     answer: str
-    links: list[dict] = field(default_factory=list)
-    candidates: list[dict] = field(default_factory=list)
+    links: list[dict[str, str]] = field(default_factory=list)
+    candidates: list[dict[str, Any]] = field(default_factory=list)
     latency_ms: float = 0.0
     lang_fallback: bool = False
     choices: list[str] = field(default_factory=list)  # the topics a clarify offers
@@ -83,7 +86,7 @@ class Reply:
     coverage: float = 1.0  # the answerability check's word coverage
     answerable: float = 1.0  # ... and its model's probability
 
-    def to_json_dict(self) -> dict:
+    def to_json_dict(self) -> dict[str, Any]:
         """The ``helpdesk ask --json`` contract of DESIGN.md (and nothing else)."""
         data = asdict(self)
         for extra in ("lang_fallback", "choices", "reason", "draft", "coverage", "answerable"):
@@ -125,6 +128,8 @@ class IntentReader:
 
 
 COMPLAINTS_TOPIC = "complaints-appeals"
+# A cached reply's key: cleaned query, chosen language, search mode, policy, draft policy.
+CacheKey = tuple[str, str | None, Mode, PolicyConfig, str]
 DRAFT_POLICIES = ("notice", "refer", "serve")
 
 
@@ -134,7 +139,7 @@ class Helpdesk:
         kb: KnowledgeBase,
         searcher: HybridSearcher,
         policy: PolicyConfig | None = None,
-        intents=None,
+        intents: IntentReader | None = None,
         cache_size: int = 4096,
         draft_policy: str = "notice",
         answerability: AnswerabilityModel | None = None,
@@ -153,7 +158,7 @@ class Helpdesk:
         # repeated question skips the model. The key is the cleaned text, so "Salam" and
         # "salam\u200b" share an entry; a new Helpdesk (a reload) starts empty.
         self.cache_size = cache_size
-        self._cache: OrderedDict[tuple, Reply] = OrderedDict()
+        self._cache: OrderedDict[CacheKey, Reply] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     @classmethod
@@ -165,7 +170,7 @@ class Helpdesk:
         embedder = embedder or make_embedder(settings.embedder)
         index = load_index(settings.index_dir, kb, embedder)
         fusion = FusionConfig(
-            fusion=settings.fusion,
+            fusion=cast(Literal["score", "rrf"], settings.fusion),  # Settings' validator allows only these
             dense_weight=settings.dense_weight,
             dense_weight_folded=settings.dense_weight_folded,
             sector_weight=settings.sector_weight,
@@ -198,7 +203,7 @@ class Helpdesk:
             answerability=AnswerabilityModel.load(settings.answerability_model),
         )
 
-    def _prelude(self, text, lang_hint: str | None) -> tuple[str, str, str, str, bool]:
+    def _prelude(self, text: object, lang_hint: str | None) -> tuple[str, str, str, str, bool]:
         text = text if isinstance(text, str) else ""
         query = clean(text)[:MAX_QUERY_CHARS]
         guess = detect_language(query, default=lang_hint if lang_hint in LANGS else "az")
@@ -303,7 +308,7 @@ class Helpdesk:
             reply.answer = f"{t('fallback_unknown_lang', lang)}\n\n{reply.answer}"
         return reply
 
-    def _cached(self, key: tuple) -> Reply | None:
+    def _cached(self, key: CacheKey) -> Reply | None:
         if self.cache_size <= 0:
             return None
         with self._cache_lock:
@@ -313,7 +318,7 @@ class Helpdesk:
             self._cache.move_to_end(key)
         return copy.deepcopy(hit)
 
-    def _remember(self, key: tuple, reply: Reply) -> None:
+    def _remember(self, key: CacheKey, reply: Reply) -> None:
         if self.cache_size <= 0:
             return
         with self._cache_lock:
@@ -325,7 +330,7 @@ class Helpdesk:
         """The same, off the event loop: encoding is CPU-bound."""
         return await asyncio.to_thread(self.reply, text, lang_hint)
 
-    def _render(self, decision, result: SearchResult, base: dict) -> Reply:
+    def _render(self, decision: Decision, result: SearchResult, base: dict[str, Any]) -> Reply:
         lang = base["lang"]
         if decision.action == "smalltalk":
             return Reply(action="smalltalk", topic=None, answer=t(decision.reason, lang), **base)
@@ -382,7 +387,7 @@ class Helpdesk:
             service=entry.id,
         )
 
-    def _card(self, article: Article, lang: str, base: dict) -> Reply:
+    def _card(self, article: Article, lang: str, base: dict[str, Any]) -> Reply:
         """A card, or what the draft policy shows instead of an unreviewed one."""
         draft = not article.review.reviewed
         if draft and self.draft_policy == "refer":

@@ -11,13 +11,15 @@ import asyncio
 import html
 import json
 import logging
+from typing import cast
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.cards import article_links
 from bot.config import Settings
-from bot.dialogue import Helpdesk, article_links
+from bot.dialogue import Helpdesk
 from bot.hours import WorkingHours
 from bot.store import Store
 from bot.texts import t
@@ -43,20 +45,21 @@ class Handoff:
 
     async def check_group(self, bot: Bot) -> None:
         """At start: does the operators' group have forum topics? Say so if not."""
-        if not self.enabled:
+        chat_id = self.chat_id
+        if chat_id is None:  # not self.enabled
             log.warning(
                 "HELPDESK_OPERATORS_CHAT_ID is not set: handoffs are recorded but nobody receives them"
             )
             return
         try:
-            chat = await bot.get_chat(self.chat_id)
+            chat = await bot.get_chat(chat_id)
             self.forum = bool(getattr(chat, "is_forum", False))
         except TelegramAPIError as exc:
-            log.error("cannot read the operators' chat %r: %r", self.chat_id, exc)
+            log.error("cannot read the operators' chat %r: %r", chat_id, exc)
             return
         if not self.forum:
             log.warning("the operators' chat has no forum topics: using reply-based relay")
-            await self._safe_send(bot, self.chat_id, t("ops_no_forum", "az"))
+            await self._safe_send(bot, chat_id, t("ops_no_forum", "az"))
 
     # the card ------------------------------------------------------------------------------------
     def card(self, ticket: dict) -> str:
@@ -85,18 +88,19 @@ class Handoff:
     # opening ------------------------------------------------------------------------------------
     async def open(self, bot: Bot, ticket: dict) -> str:
         """Create the topic and the card, then tell the citizen what happens next (their language)."""
-        if self.enabled:
+        chat_id = self.chat_id
+        if chat_id is not None:  # self.enabled
             # A topic made by a run that died before posting the card is used, not made again.
             thread_id = ticket.get("thread_id")
             if self.forum and thread_id is None:
                 try:
-                    topic = await bot.create_forum_topic(self.chat_id, self.topic_name(ticket))
+                    topic = await bot.create_forum_topic(chat_id, self.topic_name(ticket))
                     thread_id = topic.message_thread_id
                     self.tickets.set_topic(ticket["id"], thread_id, None)
                 except TelegramBadRequest as exc:  # topics switched off since start-up
                     log.warning("cannot create a forum topic (%r): reply-based relay", exc)
                     self.forum = False
-            card = await self._safe_send(bot, self.chat_id, self.card(ticket), thread_id=thread_id)
+            card = await self._safe_send(bot, chat_id, self.card(ticket), thread_id=thread_id)
             self.tickets.set_topic(ticket["id"], thread_id, card.message_id if card else None)
         self.store.audit(ticket["user_id"], "ticket_opened", ticket["id"], ticket["reason"])
         return self.waiting_text(ticket)
@@ -147,12 +151,14 @@ class Handoff:
         return await self._deliver_row(bot, {"id": relay_id})
 
     async def _deliver_row(self, bot: Bot, row: dict) -> bool:
-        row = self.tickets.lease_relay(row["id"])
-        if row is None:  # being sent by the other path, or already sent
+        leased = self.tickets.lease_relay(row["id"])
+        if leased is None:  # being sent by the other path, or already sent
             return False
-        ticket = self.tickets.get(row["ticket_id"])
+        row = leased
+        ticket = cast(dict, self.tickets.get(row["ticket_id"]))  # a relay row belongs to a ticket
         if row["direction"] == "to_operators":
-            target, thread = self.chat_id, ticket["thread_id"]
+            # (queued by to_operators only while the operators' chat is set)
+            target, thread = cast(int, self.chat_id), ticket["thread_id"]
             reply_to = ticket["card_message_id"] if thread is None else None
         else:
             target, thread, reply_to = ticket["chat_id"], None, None
@@ -229,11 +235,12 @@ class Handoff:
 
     async def post_to_ticket(self, bot: Bot, ticket: dict, text: str) -> None:
         """A service line in the ticket's topic (or under its card in reply-based mode)."""
-        if not self.enabled:
+        chat_id = self.chat_id
+        if chat_id is None:  # not self.enabled
             return
         try:
             await bot.send_message(
-                self.chat_id,
+                chat_id,
                 text,
                 message_thread_id=ticket["thread_id"],
                 reply_to_message_id=ticket["card_message_id"] if ticket["thread_id"] is None else None,

@@ -73,8 +73,8 @@ class Metrics:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.messages = Counter()  # by direction
-        self.actions = Counter()  # by action
+        self.messages: Counter[str] = Counter()  # by direction
+        self.actions: Counter[str] = Counter()  # by action
         self.errors = 0
         self.latency_counts = [0] * (len(LATENCY_BUCKETS) + 1)
         self.latency_sum = 0.0

@@ -106,7 +106,7 @@ def decide(
         and service_score >= config.refer_threshold
         and (top is None or article_score < service_score + config.service_margin or unanswerable)
     )
-    if service_wins:
+    if service_wins and service is not None:  # (service_wins implies it; mypy cannot see that)
         return Decision("refer", "directory_service", (service.service,))
     if intent.intent == "out_of_scope" and (
         top is None or unanswerable or article_score < config.answer_threshold

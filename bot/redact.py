@@ -50,9 +50,11 @@ def iban_ok(iban: str) -> bool:
     return int(number) % 97 == 1
 
 
-def _sub(pattern: re.Pattern, tag: str, check: Callable[[str], bool] | None = None):
+def _sub(
+    pattern: re.Pattern[str], tag: str, check: Callable[[str], bool] | None = None
+) -> Callable[[str], str]:
     def replace(text: str) -> str:
-        def swap(match: re.Match) -> str:
+        def swap(match: re.Match[str]) -> str:
             if check is None or check(match.group(0)):
                 return tag
             return match.group(0)

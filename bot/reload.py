@@ -12,6 +12,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from aiogram import Bot, Dispatcher
 
@@ -19,7 +20,7 @@ from bot.config import Settings
 from bot.dialogue import Helpdesk
 from intents.classifier import IntentClassifier, IntentModelError, train_classifier, training_digest
 from knowledge.loader import ArticleError, load_knowledge_base
-from retrieval.index import build_index, load_previous, read_meta, save_index
+from retrieval.index import BuildReport, build_index, load_previous, read_meta, save_index
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class Reloader:
         if meta is None or meta.kb_hash != kb.content_hash or meta.embedder != embedder.name:
             index = build_index(kb, embedder, previous=load_previous(settings.index_dir, embedder))
             save_index(index, settings.index_dir)
-            note.append(index.report.summary().splitlines()[0])
+            note.append(cast(BuildReport, index.report).summary().splitlines()[0])  # build_index reports
         wanted = training_digest(kb)
         try:
             fresh = IntentClassifier.load(settings.intents_dir).meta.get("data_digest") == wanted

@@ -19,6 +19,7 @@ import threading
 import time
 from contextvars import ContextVar
 from pathlib import Path
+from typing import cast
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -198,6 +199,10 @@ class Store:
             cursor = self.db.execute(sql, params)
             return cursor.lastrowid
 
+    def _insert(self, sql: str, params: tuple | dict = ()) -> int:
+        """An INSERT: the new row's id (sqlite3 sets ``lastrowid`` after every INSERT)."""
+        return cast(int, self._write(sql, params))
+
     # users -----------------------------------------------------------------------------------
     def touch_user(self, user_id: int, lang: str | None = None) -> None:
         now = time.time()
@@ -240,7 +245,7 @@ class Store:
     ) -> int:
         if direction not in ("in", "out"):
             raise ValueError(f"direction must be 'in' or 'out', got {direction!r}")
-        return self._write(
+        return self._insert(
             """INSERT INTO messages (user_id, chat_id, direction, text, lang, action, intent, topic,
                                      confidence, latency_ms, created_at, update_id)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",

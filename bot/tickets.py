@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from typing import cast
 
 from bot.redact import redact
 from bot.store import Store
@@ -47,7 +48,7 @@ class Tickets:
         self.store._write(
             "UPDATE tickets SET state = 'declined' WHERE user_id = ? AND state = 'consent'", (user_id,)
         )
-        return self.store._write(
+        return self.store._insert(
             """INSERT INTO tickets (user_id, chat_id, first_name, lang, sector, reason, question,
                                     candidates, confidence, state, created_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'consent', ?)""",
@@ -67,6 +68,10 @@ class Tickets:
 
     def get(self, ticket_id: int) -> dict | None:
         return self._one("SELECT * FROM tickets WHERE id = ?", [ticket_id])
+
+    def _reread(self, ticket_id: int) -> dict:
+        """A ticket just checked and updated, as it is now."""
+        return cast(dict, self.get(ticket_id))
 
     def active_for(self, user_id: int) -> dict | None:
         return self._one(
@@ -98,7 +103,7 @@ class Tickets:
         self.store._write(
             "UPDATE tickets SET state = 'open', opened_at = ? WHERE id = ?", (time.time(), ticket_id)
         )
-        return self.get(ticket_id)
+        return self._reread(ticket_id)
 
     def decline(self, ticket_id: int, user_id: int) -> None:
         self.store._write(
@@ -123,7 +128,7 @@ class Tickets:
             "claimed_at = COALESCE(claimed_at, ?) WHERE id = ?",
             (operator_id, operator_name[:64], time.time(), ticket_id),
         )
-        return self.get(ticket_id)
+        return self._reread(ticket_id)
 
     def release(self, ticket_id: int, operator_id: int) -> None:
         ticket = self.get(ticket_id)
@@ -141,7 +146,7 @@ class Tickets:
         self.store._write(
             "UPDATE tickets SET state = 'closed', closed_at = ? WHERE id = ?", (time.time(), ticket_id)
         )
-        return self.get(ticket_id)
+        return self._reread(ticket_id)
 
     def reopen(self, ticket_id: int, user_id: int) -> dict:
         ticket = self.get(ticket_id)
@@ -152,7 +157,7 @@ class Tickets:
             "closed_at = NULL, reminded_at = NULL WHERE id = ?",
             (ticket_id,),
         )
-        return self.get(ticket_id)
+        return self._reread(ticket_id)
 
     def rate(self, ticket_id: int, user_id: int, rating: int) -> bool:
         if not 1 <= rating <= 5:
@@ -177,7 +182,7 @@ class Tickets:
     # queue ---------------------------------------------------------------------------------------
     def queue_position(self, ticket_id: int) -> int:
         row = self._one("SELECT COUNT(*) AS n FROM tickets WHERE state = 'open' AND id <= ?", [ticket_id])
-        return max(1, row["n"])
+        return max(1, cast(dict, row)["n"])  # COUNT(*) always gives one row
 
     def median_wait_seconds(self, default: float, last: int = 20) -> float:
         """How long the last claimed tickets waited for an operator (default until there are 3)."""
@@ -274,7 +279,7 @@ class Tickets:
         )
 
     def add_draft(self, ticket: dict, operator_id: int, answer: str) -> int:
-        return self.store._write(
+        return self.store._insert(
             "INSERT INTO kb_drafts (ticket_id, operator_id, lang, question, answer, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (ticket["id"], operator_id, ticket["lang"], ticket["question"], redact(answer), time.time()),

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import joblib
 import numpy as np
@@ -29,6 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from intents.rules import INTENTS, IntentPrediction
+from knowledge.loader import KnowledgeBase
 from retrieval.normalize import az_lower, clean, fold
 from retrieval.search import SERVICE_TOPIC
 
@@ -156,7 +158,7 @@ class Head:
     intercept: np.ndarray
 
     @classmethod
-    def fit(cls, x, labels: list[str], c: float) -> Head:
+    def fit(cls, x: sparse.csr_matrix, labels: list[str], c: float) -> Head:
         model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, labels)
         weights = np.where(np.abs(model.coef_) >= PRUNE_BELOW, model.coef_, 0.0).astype(np.float32)
         return cls(
@@ -171,7 +173,7 @@ class Head:
         (transposing on every call cost 10 ms a message)."""
         return self.coef.T.tocsr()
 
-    def probabilities(self, x) -> dict[str, float]:
+    def probabilities(self, x: sparse.csr_matrix) -> dict[str, float]:
         scores = (x @ self.by_feature).toarray().ravel() + self.intercept
         if len(self.classes) == 2:  # one column of log-odds
             p1 = float(1.0 / (1.0 + np.exp(-scores[0])))
@@ -181,7 +183,7 @@ class Head:
         return {label: float(p) for label, p in zip(self.classes, scores)}
 
 
-def _probabilities(head: Head | None, x) -> dict[str, float]:
+def _probabilities(head: Head | None, x: sparse.csr_matrix) -> dict[str, float]:
     return head.probabilities(x) if head is not None else {}
 
 
@@ -196,7 +198,7 @@ class IntentClassifier:
         self.intent_head: Head | None = None
         self.sector_head: Head | None = None
         self.topic_head: Head | None = None
-        self.meta: dict = {}
+        self.meta: dict[str, Any] = {}
         self.name = f"intents-lr-v{CLASSIFIER_VERSION}"
 
     def fit(
@@ -236,9 +238,9 @@ class IntentClassifier:
             return IntentPrediction("out_of_scope", 0.0), {}, {}
         x = self.features.transform([text])
         intents = _probabilities(self.intent_head, x)
-        best = max(intents, key=intents.get)
+        best = max(intents, key=intents.__getitem__)
         sectors = _probabilities(self.sector_head, x)
-        sector = max(sectors, key=sectors.get) if sectors else None
+        sector = max(sectors, key=sectors.__getitem__) if sectors else None
         return IntentPrediction(best, intents[best], sector), sectors, _probabilities(self.topic_head, x)
 
     def analyze(self, text: str) -> tuple[IntentPrediction, dict[str, float]]:
@@ -300,18 +302,20 @@ class IntentClassifier:
         return classifier
 
 
-def kb_training_material(kb) -> tuple[dict[str, list[tuple[str, str]]], list[str], list[str]]:
+def kb_training_material(kb: KnowledgeBase) -> tuple[dict[str, list[tuple[str, str]]], list[str], list[str]]:
     """From the knowledge base: example questions for ``question``, and texts labelled by sector."""
     questions, sector_texts, sector_labels, _, _ = _material(kb)
     return questions, sector_texts, sector_labels
 
 
-def kb_topic_material(kb) -> tuple[list[str], list[str]]:
+def kb_topic_material(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
     """The articles' titles, example questions and keywords, labelled by topic."""
     return _material(kb)[3:]
 
 
-def _material(kb) -> tuple[dict[str, list[tuple[str, str]]], list[str], list[str], list[str], list[str]]:
+def _material(
+    kb: KnowledgeBase,
+) -> tuple[dict[str, list[tuple[str, str]]], list[str], list[str], list[str], list[str]]:
     questions: dict[str, list[tuple[str, str]]] = {lang: [] for lang in LANGS}
     sector_texts: list[str] = []
     sector_labels: list[str] = []
@@ -338,7 +342,7 @@ def _material(kb) -> tuple[dict[str, list[tuple[str, str]]], list[str], list[str
     # keywords, tell the sector of services no article covers; for the topic head they are one
     # class of their own, "a service no article covers", the prior of every such service.
     for entry in kb.directory.entries:
-        covered = entry.topic in kb.by_topic
+        topic = entry.topic if entry.topic is not None and entry.topic in kb.by_topic else SERVICE_TOPIC
         for lang in LANGS:
             questions[lang].append((entry.name[lang], entry.sector))
             for text in (entry.name[lang], ", ".join(entry.keywords[lang])):
@@ -349,7 +353,7 @@ def _material(kb) -> tuple[dict[str, list[tuple[str, str]]], list[str], list[str
                     sector_texts.append(variant)
                     sector_labels.append(entry.sector)
                     topic_texts.append(variant)
-                    topic_labels.append(entry.topic if covered else SERVICE_TOPIC)
+                    topic_labels.append(topic)
     return questions, sector_texts, sector_labels, topic_texts, topic_labels
 
 
@@ -360,13 +364,13 @@ def _digest(data: TrainingSet, *labelled: list[str]) -> str:
     return h.hexdigest()[:16]
 
 
-def training_digest(kb, data_dir: Path = DATA_DIR) -> str:
+def training_digest(kb: KnowledgeBase, data_dir: Path = DATA_DIR) -> str:
     """What a model trained now would learn from, hashed: equal digests need no retraining."""
     questions, *labelled = _material(kb)
     return _digest(load_training_data(data_dir, questions), *labelled)
 
 
-def train_classifier(kb, data_dir: Path = DATA_DIR, c: float = 8.0) -> IntentClassifier:
+def train_classifier(kb: KnowledgeBase, data_dir: Path = DATA_DIR, c: float = 8.0) -> IntentClassifier:
     questions, sector_texts, sector_labels, topic_texts, topic_labels = _material(kb)
     data = load_training_data(data_dir, questions)
     classifier = IntentClassifier(c=c).fit(data, sector_texts, sector_labels, topic_texts, topic_labels)

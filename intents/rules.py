@@ -32,7 +32,7 @@ class IntentPrediction(NamedTuple):
     sector: str | None = None
 
 
-def _rx(*alternatives: str) -> re.Pattern:
+def _rx(*alternatives: str) -> re.Pattern[str]:
     return re.compile(r"(?:^|\b)(?:" + "|".join(alternatives) + r")", re.IGNORECASE)
 
 
@@ -114,7 +114,7 @@ def asks_for_person(folded: str, n_tokens: int) -> bool:
     return n_tokens <= 4 or bool(_ASKING.search(folded))
 
 
-_PATTERNS: dict[str, re.Pattern] = {
+_PATTERNS: dict[str, re.Pattern[str]] = {
     "thanks": _rx(
         r"tesekkur",
         r"tesekur",

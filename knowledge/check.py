@@ -12,6 +12,7 @@ import itertools
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -22,6 +23,12 @@ SIMILAR_COSINE = 0.97  # article vectors closer than this are too alike to tell 
 
 _NUMBER = re.compile(r"\d+")
 _STEP_MARKER = re.compile(r"^\s*\d+[.)]\s", re.MULTILINE)  # "1. Do this" numbers steps, states nothing
+
+
+class PassageEncoder(Protocol):
+    """What the similarity check needs of an embedder (retrieval's, which knowledge may not import)."""
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,7 @@ class Finding:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message} — fix: {self.fix}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -51,7 +58,10 @@ def _section_line(path: str, lang: str) -> int:
 
 
 def find_warnings(
-    kb: KnowledgeBase, max_age_days: int, today: dt.date | None = None, embedder=None
+    kb: KnowledgeBase,
+    max_age_days: int,
+    today: dt.date | None = None,
+    embedder: PassageEncoder | None = None,
 ) -> list[Finding]:
     today = today or dt.date.today()
     found: list[Finding] = []
@@ -125,7 +135,7 @@ def card_numbers(article: Article, lang: str) -> set[str]:
 def unsupported_numbers(article: Article) -> list[Finding]:
     """Numbers in the card that no source's ``supports`` line states (a fact with no page)."""
     supported = {m for source in article.sources for m in _NUMBER.findall(source.supports)}
-    found = []
+    found: list[Finding] = []
     for lang in LANGS:
         missing = sorted(card_numbers(article, lang) - supported, key=lambda n: (len(n), n))
         if missing:
@@ -143,7 +153,7 @@ def unsupported_numbers(article: Article) -> list[Finding]:
     return found
 
 
-def article_vectors(kb: KnowledgeBase, embedder) -> np.ndarray:
+def article_vectors(kb: KnowledgeBase, embedder: PassageEncoder) -> np.ndarray:
     """One vector per article: the mean of its titles and first paragraphs in all languages."""
     texts = [
         f"{a.title[lang]}\n{a.sections[lang].body.split(chr(10) + chr(10))[0]}"
@@ -151,13 +161,16 @@ def article_vectors(kb: KnowledgeBase, embedder) -> np.ndarray:
         for lang in LANGS
     ]
     vectors = embedder.encode_passages(texts).reshape(len(kb.articles), len(LANGS), -1).mean(axis=1)
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    normalized: np.ndarray = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    return normalized
 
 
-def similar_articles(kb: KnowledgeBase, embedder, threshold: float = SIMILAR_COSINE) -> list[Finding]:
+def similar_articles(
+    kb: KnowledgeBase, embedder: PassageEncoder, threshold: float = SIMILAR_COSINE
+) -> list[Finding]:
     vectors = article_vectors(kb, embedder)
     sims = vectors @ vectors.T
-    found = []
+    found: list[Finding] = []
     for i, j in itertools.combinations(range(len(kb.articles)), 2):
         if sims[i, j] >= threshold:
             a, b = kb.articles[i], kb.articles[j]
@@ -175,7 +188,12 @@ def similar_articles(kb: KnowledgeBase, embedder, threshold: float = SIMILAR_COS
 
 
 def check_all(
-    articles_dir, coverage_path, domains, max_age_days: int, embedder=None, today: dt.date | None = None
+    articles_dir: Path,
+    coverage_path: Path,
+    domains: tuple[str, ...] | list[str],
+    max_age_days: int,
+    embedder: PassageEncoder | None = None,
+    today: dt.date | None = None,
 ) -> tuple[KnowledgeBase | None, list[Finding]]:
     errors: list[ArticleError] = []
     findings: list[Finding] = []

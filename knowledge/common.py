@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import yaml
@@ -41,7 +42,7 @@ class ArticleError(ValueError):
 @dataclass(frozen=True)
 class Coverage:
     sectors: dict[str, str]
-    topics: dict[str, dict]  # id -> {sector, portal, about}
+    topics: dict[str, dict[str, Any]]  # id -> {sector, portal, about}
 
 
 def load_coverage(path: Path = DEFAULT_COVERAGE) -> Coverage:
@@ -50,7 +51,8 @@ def load_coverage(path: Path = DEFAULT_COVERAGE) -> Coverage:
     except FileNotFoundError as exc:
         raise ArticleError(path, 0, "coverage file not found") from exc
     except yaml.YAMLError as exc:
-        line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else 0
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
         raise ArticleError(path, line, f"broken YAML: {exc}") from exc
     topics = {t["id"]: t for t in data.get("topics", [])}
     return Coverage(sectors=dict(data.get("sectors", {})), topics=topics)

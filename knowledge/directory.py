@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal, overload
 
 import yaml
 
@@ -94,7 +96,7 @@ class _LineLoader(yaml.SafeLoader):
     """A safe loader that remembers the line of every mapping (for file:line errors)."""
 
 
-def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[Hashable, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
@@ -103,13 +105,19 @@ def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict:
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
 
 
-def _texts(path: Path, line: int, value, name: str, as_list: bool) -> dict:
+@overload
+def _texts(path: Path, line: int, value: object, name: str, as_list: Literal[False]) -> dict[str, str]: ...
+@overload
+def _texts(
+    path: Path, line: int, value: object, name: str, as_list: Literal[True]
+) -> dict[str, list[str]]: ...
+def _texts(path: Path, line: int, value: object, name: str, as_list: bool) -> dict[str, Any]:
     if not isinstance(value, dict) or set(LANGS) - set(value):
         have = set(value) if isinstance(value, dict) else set()
         raise ArticleError(
             path, line, f"'{name}' needs az, ru and en (missing: {', '.join(sorted(set(LANGS) - have))})"
         )
-    out = {}
+    out: dict[str, Any] = {}
     for lang in LANGS:
         item = value[lang]
         if as_list:
@@ -123,7 +131,9 @@ def _texts(path: Path, line: int, value, name: str, as_list: bool) -> dict:
     return out
 
 
-def parse_entry(path: Path, item, coverage: Coverage, domains) -> ServiceEntry:
+def parse_entry(
+    path: Path, item: object, coverage: Coverage, domains: tuple[str, ...] | list[str]
+) -> ServiceEntry:
     if not isinstance(item, dict):
         raise ArticleError(path, 1, "each service must be a mapping of fields")
     line = int(item.get("__line__", 1))

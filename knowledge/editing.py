@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -51,7 +52,7 @@ def write_skeleton(articles_dir: Path, coverage_path: Path, topic: str, today: d
     if topic not in coverage.topics:
         raise ArticleError(coverage_path, 0, f"unknown topic '{topic}': add it to coverage.yaml first")
     entry = coverage.topics[topic]
-    path = Path(articles_dir) / entry["sector"] / f"{topic}.md"
+    path: Path = Path(articles_dir) / entry["sector"] / f"{topic}.md"
     if path.exists():
         raise ArticleError(path, 1, "the article already exists: edit it instead")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,7 +66,7 @@ def write_skeleton(articles_dir: Path, coverage_path: Path, topic: str, today: d
     return path
 
 
-def dump_article(meta: dict, sections: dict[str, tuple[str, str]]) -> str:
+def dump_article(meta: dict[str, Any], sections: dict[str, tuple[str, str]]) -> str:
     """An article file from its front matter and (title, body) per language."""
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=100)
     body = "".join(f"## {lang}\n### {sections[lang][0]}\n{sections[lang][1].strip()}\n\n" for lang in LANGS)
@@ -75,7 +76,7 @@ def dump_article(meta: dict, sections: dict[str, tuple[str, str]]) -> str:
 REQUIRED_COLUMNS = ("topic", "lang", "question", "answer")
 
 
-def read_sheet(path: Path) -> list[dict]:
+def read_sheet(path: Path) -> list[dict[str, Any]]:
     """Rows of a CSV or XLSX sheet as dicts keyed by lower-case header, with their row numbers."""
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
@@ -98,16 +99,18 @@ def read_sheet(path: Path) -> list[dict]:
         raise ArticleError(
             path, 1, f"missing columns: {', '.join(missing)} (need {', '.join(REQUIRED_COLUMNS)})"
         )
-    out = []
+    out: list[dict[str, Any]] = []
     for number, row in enumerate(rows[1:], start=2):
-        values = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, row)}
+        values: dict[str, Any] = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, row)}
         if any(values.values()):
             values["_row"] = number
             out.append(values)
     return out
 
 
-def import_sheet(sheet: Path, articles_dir: Path, coverage_path: Path, today: dt.date | None = None) -> dict:
+def import_sheet(
+    sheet: Path, articles_dir: Path, coverage_path: Path, today: dt.date | None = None
+) -> dict[str, Any]:
     """Questions and answers from a sheet into article files; nothing is written if a row is bad.
 
     A topic with no article yet needs a row in each of az, ru and en (the answer becomes the
@@ -126,7 +129,7 @@ def import_sheet(sheet: Path, articles_dir: Path, coverage_path: Path, today: dt
         if not row.get("question"):
             errors.append(f"row {row['_row']}: the question is empty")
     kb = load_knowledge_base(articles_dir, coverage_path)
-    by_topic: dict[str, list[dict]] = {}
+    by_topic: dict[str | None, list[dict[str, Any]]] = {}  # None: a row with no topic cell
     for row in rows:
         by_topic.setdefault(row.get("topic"), []).append(row)
     for topic, topic_rows in by_topic.items():
@@ -141,6 +144,7 @@ def import_sheet(sheet: Path, articles_dir: Path, coverage_path: Path, today: dt
         raise ArticleError(sheet, 0, "; ".join(errors))
     created, updated, files = [], [], {}
     for topic, topic_rows in by_topic.items():
+        assert topic is not None  # a row without a topic is an error above
         if topic in kb.by_topic:
             article = kb.by_topic[topic]
             text = Path(article.path).read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, overload
 from urllib.parse import urlparse
 
 import yaml
@@ -26,7 +27,7 @@ from knowledge.common import (
     is_official_url,
     load_coverage,
 )
-from knowledge.directory import DEFAULT_DIRECTORY_DIR, Directory, load_directory
+from knowledge.directory import DEFAULT_DIRECTORY_DIR, Directory, ServiceEntry, load_directory
 
 __all__ = [
     "DEFAULT_COVERAGE",
@@ -137,7 +138,7 @@ class KnowledgeBase:
         self.content_hash = digest.hexdigest()[:16]
 
     @property
-    def services(self) -> tuple:
+    def services(self) -> tuple[ServiceEntry, ...]:
         """Directory entries that no article covers: what a ``refer`` names."""
         return tuple(e for e in self.directory.entries if e.topic not in self.by_topic)
 
@@ -160,7 +161,13 @@ def _split_front_matter(path: Path, text: str) -> tuple[str, list[str], int]:
     raise ArticleError(path, 1, "the front matter has no closing '---' line")
 
 
-def _lang_map(path: Path, line: int, value, name: str, kind: type) -> dict:
+@overload
+def _lang_map(path: Path, line: int, value: object, name: str, kind: type[str]) -> dict[str, str]: ...
+@overload
+def _lang_map(
+    path: Path, line: int, value: object, name: str, kind: type[list[Any]]
+) -> dict[str, list[str]]: ...
+def _lang_map(path: Path, line: int, value: object, name: str, kind: type) -> dict[str, Any]:
     if not isinstance(value, dict) or set(LANGS) - set(value):
         missing = sorted(set(LANGS) - set(value)) if isinstance(value, dict) else list(LANGS)
         raise ArticleError(path, line, f"'{name}' needs az, ru and en (missing: {', '.join(missing)})")
@@ -177,10 +184,10 @@ def _lang_map(path: Path, line: int, value, name: str, kind: type) -> dict:
     return {code: value[code] for code in LANGS}
 
 
-def _sources(path: Path, line: int, value) -> tuple[Source, ...]:
+def _sources(path: Path, line: int, value: object) -> tuple[Source, ...]:
     if not isinstance(value, list) or not value:
         raise ArticleError(path, line, "'sources' must be a list of {url, title, accessed, supports}")
-    out = []
+    out: list[Source] = []
     for number, item in enumerate(value, start=1):
         where = f"sources[{number}]"
         if not isinstance(item, dict):
@@ -200,7 +207,7 @@ def _sources(path: Path, line: int, value) -> tuple[Source, ...]:
     return tuple(out)
 
 
-def parse_review(path: Path, line: int, value) -> Review:
+def parse_review(path: Path, line: int, value: object) -> Review:
     """A review block; a review date nobody recorded (a bare date) is refused."""
     if not isinstance(value, dict) or value.get("state") not in REVIEW_STATES:
         raise ArticleError(
@@ -224,7 +231,7 @@ def parse_review(path: Path, line: int, value) -> Review:
 
 def _sections(path: Path, lines: list[str], body_start: int) -> dict[str, Section]:
     found: dict[str, tuple[int, list[str]]] = {}
-    current = None
+    current: str | None = None
     for number in range(body_start, len(lines)):
         match = _SECTION.match(lines[number])
         if match:
@@ -236,7 +243,7 @@ def _sections(path: Path, lines: list[str], body_start: int) -> dict[str, Sectio
             found[current] = (number + 1, [])
         elif current:
             found[current][1].append(lines[number])
-    sections = {}
+    sections: dict[str, Section] = {}
     for code in LANGS:
         if code not in found:
             raise ArticleError(path, len(lines), f"missing language section '## {code}'")
@@ -265,7 +272,10 @@ def parse_article(
         ) from exc
     if not isinstance(meta, dict):
         raise ArticleError(path, 2, "the front matter must be a YAML mapping of fields")
-    at = lambda key: _line_of(lines[:body_start], key, 1)  # noqa: E731 - tiny local helper
+
+    def at(key: str) -> int:
+        return _line_of(lines[:body_start], key, 1)
+
     for key in _REQUIRED:
         if key not in meta or meta[key] in (None, "", [], {}):
             raise ArticleError(path, body_start, f"missing required field '{key}'")
@@ -282,7 +292,7 @@ def parse_article(
         )
     if meta["channel"] not in CHANNELS:
         raise ArticleError(path, at("channel"), f"channel must be one of {', '.join(CHANNELS)}")
-    links = []
+    links: list[Link] = []
     if not isinstance(meta["links"], list):
         raise ArticleError(path, at("links"), "'links' must be a list of {title, url}")
     for item in meta["links"]:
@@ -298,7 +308,7 @@ def parse_article(
         links.append(Link(title=_lang_map(path, line, item.get("title"), "links.title", str), url=url))
     sources = _sources(path, at("sources"), meta["sources"])
     review = parse_review(path, at("review"), meta["review"])
-    optional = {}
+    optional: dict[str, dict[str, str]] = {}
     for key in ("fee", "duration"):
         if meta.get(key) is not None:
             optional[key] = _lang_map(path, at(key), meta[key], key, str)
@@ -372,7 +382,9 @@ def load_knowledge_base(
     )
 
 
-def _load_one(path: Path, coverage: Coverage, domains, seen: dict[str, str]) -> Article:
+def _load_one(
+    path: Path, coverage: Coverage, domains: tuple[str, ...] | list[str], seen: dict[str, str]
+) -> Article:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

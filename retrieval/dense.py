@@ -40,6 +40,7 @@ class DenseIndex:
             raise ValueError(f"expected vectors of shape (n, {self.dim}), got {vectors.shape}")
         if len(chunk_doc) != len(vectors):
             raise ValueError("one article number per vector is needed")
+        index: faiss.Index
         if len(vectors) > self.hnsw_above:
             index = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efSearch = 128
@@ -69,6 +70,8 @@ class DenseIndex:
         return sorted(best.values(), key=lambda h: -h.score)[:k]
 
     def save(self, directory: Path) -> None:
+        if self.index is None:  # faiss would write a null index that no load() can read
+            raise RuntimeError("DenseIndex is empty: call fit() or load() first")
         directory.mkdir(parents=True, exist_ok=True)
         faiss.write_index(self.index, str(directory / "dense.faiss"))
         np.save(directory / "dense_chunk_doc.npy", self.chunk_doc)

@@ -38,7 +38,8 @@ def _normalize_rows(matrix: np.ndarray) -> np.ndarray:
     matrix = np.asarray(matrix, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return matrix / norms
+    normalized: np.ndarray = matrix / norms
+    return normalized
 
 
 class E5Embedder:
@@ -104,7 +105,12 @@ class SentenceTransformerEmbedder:
             getattr(self._model, "get_embedding_dimension", None)
             or self._model.get_sentence_embedding_dimension
         )
-        self.dim = int(get_dim())
+        dim = get_dim()
+        if dim is None:  # a model with no fixed output size cannot fill an index
+            raise ModelMissingError(
+                f"sentence-transformers model {model!r} does not report its embedding size"
+            )
+        self.dim = int(dim)
         self.name = f"sentence-transformers:{model}"
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
         self._lock = threading.Lock()

@@ -47,7 +47,7 @@ class IndexMeta:
     built_at: float
     build_seconds: float
     format: int = INDEX_FORMAT
-    article_hashes: dict = field(default_factory=dict)  # id -> content hash, for incremental builds
+    article_hashes: dict[str, str] = field(default_factory=dict)  # id -> content hash, for incremental builds
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,8 @@ class SearchIndex:
 def _reusable(previous: SearchIndex | None, embedder: Embedder) -> dict[str, np.ndarray]:
     """Vectors of the previous build per article id, when it used the same embedder."""
     if previous is None or previous.meta.embedder != embedder.name or not previous.meta.article_hashes:
+        return {}
+    if previous.dense.index is None:  # (never: a loaded index has its faiss index)
         return {}
     all_vectors = previous.dense.index.reconstruct_n(0, previous.dense.size)
     out: dict[str, np.ndarray] = {}

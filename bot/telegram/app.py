@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from typing import cast
 from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher
@@ -16,6 +17,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
+from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings
 from bot.dialogue import Helpdesk
@@ -163,7 +165,7 @@ def build_webhook_app(dp: Dispatcher, bot: Bot, settings: Settings) -> web.Appli
     app = web.Application()
     DurableRequestHandler(
         dp, bot, dp.workflow_data["inbox"], secret_token=settings.webhook_secret.get_secret_value()
-    ).register(app, path=urlparse(settings.webhook_url).path or "/")
+    ).register(app, path=urlparse(settings.webhook_url or "").path or "/")
     setup_application(app, dp, bot=bot)
     return app
 
@@ -174,12 +176,14 @@ async def run_polling(bot: Bot, dp: Dispatcher) -> None:
 
 
 def run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
-    app = build_webhook_app(dp, bot, settings)
+    app = build_webhook_app(dp, bot, settings)  # (refuses a missing secret)
+    # serve() comes here only when the webhook URL is set.
+    url, secret = cast(str, settings.webhook_url), cast(SecretStr, settings.webhook_secret)
 
     async def register(_: web.Application) -> None:
         await bot.set_webhook(
-            settings.webhook_url,
-            secret_token=settings.webhook_secret.get_secret_value(),
+            url,
+            secret_token=secret.get_secret_value(),
             drop_pending_updates=False,
         )
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import html
 import logging
+from typing import cast
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import BaseFilter, Command, CommandStart
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message, User
 from aiogram.utils.chat_action import ChatActionSender
 
 from bot.config import Settings
@@ -54,6 +55,19 @@ from retrieval.normalize import tokens
 
 log = logging.getLogger(__name__)
 CARD_QUESTION_CHARS = 700  # even in emoji (2 UTF-16 units each) the card stays under 4096
+# The message under a pressed button; one too old for the bot to read comes as an
+# InaccessibleMessage, which still has its chat and can still be answered there.
+ButtonMessage = Message | InaccessibleMessage
+
+
+def sender(message: Message) -> User:
+    """Who wrote a private-chat message: Telegram always says (only channel posts have no sender)."""
+    return cast(User, message.from_user)
+
+
+def button_message(callback: CallbackQuery) -> ButtonMessage:
+    """The message under the button: make_router's private-chat filter passes no callback without one."""
+    return cast(ButtonMessage, callback.message)
 
 
 def user_lang(store: Store, user_id: int, fallback: str | None = None) -> str:
@@ -62,7 +76,7 @@ def user_lang(store: Store, user_id: int, fallback: str | None = None) -> str:
     return chosen or (fallback if fallback in LANGS else "az")
 
 
-async def send_html(message: Message, body: str, markup=None) -> None:
+async def send_html(message: ButtonMessage, body: str, markup=None) -> None:
     parts = split_message(body)
     for part in parts[:-1]:
         await message.answer(part)
@@ -70,7 +84,7 @@ async def send_html(message: Message, body: str, markup=None) -> None:
 
 
 async def ask_consent(
-    message: Message,
+    message: ButtonMessage,
     user_id: int,
     handoff: Handoff,
     lang: str,
@@ -100,7 +114,7 @@ async def ask_consent(
 
 
 async def send_reply(
-    message: Message,
+    message: ButtonMessage,
     user_id: int,
     reply: Reply,
     store: Store,
@@ -150,7 +164,7 @@ async def answer_text(
     handoff: Handoff | None = None,
     metrics=None,
 ) -> None:
-    user = message.from_user
+    user = sender(message)
     store.touch_user(user.id)
     chosen = store.language(user.id)
     domains = find_domains(text)
@@ -191,7 +205,7 @@ async def answer_text(
 
 # commands ------------------------------------------------------------------------------------
 async def on_start(message: Message, store: Store) -> None:
-    user = message.from_user
+    user = sender(message)
     store.touch_user(user.id)
     lang = user_lang(store, user.id, (user.language_code or "")[:2])
     await message.answer(
@@ -200,21 +214,21 @@ async def on_start(message: Message, store: Store) -> None:
 
 
 async def on_privacy(message: Message, store: Store) -> None:
-    await message.answer(t("privacy", user_lang(store, message.from_user.id)))
+    await message.answer(t("privacy", user_lang(store, sender(message).id)))
 
 
 async def on_help(message: Message, store: Store) -> None:
-    await message.answer(t("help", user_lang(store, message.from_user.id)))
+    await message.answer(t("help", user_lang(store, sender(message).id)))
 
 
 async def on_lang(message: Message, store: Store) -> None:
     await message.answer(
-        t("choose_lang", user_lang(store, message.from_user.id)), reply_markup=language_keyboard()
+        t("choose_lang", user_lang(store, sender(message).id)), reply_markup=language_keyboard()
     )
 
 
 async def on_menu(message: Message, store: Store, helpdesk: Helpdesk) -> None:
-    lang = user_lang(store, message.from_user.id)
+    lang = user_lang(store, sender(message).id)
     await message.answer(t("menu", lang), reply_markup=sectors_keyboard(helpdesk.kb, lang))
 
 
@@ -226,12 +240,13 @@ def last_question(store: Store, user_id: int) -> str:
 
 
 async def on_operator(message: Message, store: Store, handoff: Handoff) -> None:
-    lang = user_lang(store, message.from_user.id)
-    if handoff.tickets.active_for(message.from_user.id):
+    user = sender(message)
+    lang = user_lang(store, user.id)
+    if handoff.tickets.active_for(user.id):
         await message.answer(t("operator_soon", lang))
         return
     store.log_message(
-        message.from_user.id,
+        user.id,
         message.chat.id,
         "in",
         "/operator",
@@ -241,14 +256,14 @@ async def on_operator(message: Message, store: Store, handoff: Handoff) -> None:
     )
     await ask_consent(
         message,
-        message.from_user.id,
+        user.id,
         handoff,
         lang,
         "operator_request",
-        last_question(store, message.from_user.id),
+        last_question(store, user.id),
         [],
         None,
-        message.from_user.first_name,
+        user.first_name,
     )
 
 
@@ -258,16 +273,16 @@ async def on_mydata(message: Message, store: Store) -> None:
 
     from aiogram.types import BufferedInputFile
 
-    data = json.dumps(store.export_user(message.from_user.id), ensure_ascii=False, indent=1, default=str)
-    store.audit(message.from_user.id, "mydata")
+    data = json.dumps(store.export_user(sender(message).id), ensure_ascii=False, indent=1, default=str)
+    store.audit(sender(message).id, "mydata")
     await message.answer_document(
         BufferedInputFile(data.encode("utf-8"), filename="my-helpdesk-data.json"),
-        caption=t("mydata_caption", user_lang(store, message.from_user.id)),
+        caption=t("mydata_caption", user_lang(store, sender(message).id)),
     )
 
 
 async def on_forget(message: Message, store: Store) -> None:
-    lang = user_lang(store, message.from_user.id)
+    lang = user_lang(store, sender(message).id)
     await message.answer(t("forget_confirm", lang), reply_markup=forget_keyboard(lang))
 
 
@@ -285,11 +300,11 @@ async def on_forget_confirmed(callback: CallbackQuery, bot: Bot, store: Store, h
     store.forget_user(user_id)
     store.audit(None, "forget", None, "a citizen's data deleted on request")
     await callback.answer()
-    await callback.message.answer(t("forgotten", lang))
+    await button_message(callback).answer(t("forgotten", lang))
 
 
 async def on_cancel(message: Message, store: Store) -> None:
-    await message.answer(t("cancelled", user_lang(store, message.from_user.id)))
+    await message.answer(t("cancelled", user_lang(store, sender(message).id)))
 
 
 # messages ------------------------------------------------------------------------------------
@@ -302,15 +317,17 @@ async def on_text(
     handoff: Handoff,
     metrics=None,
 ) -> None:
-    await answer_text(message, message.text, bot, helpdesk, store, settings, handoff=handoff, metrics=metrics)
+    text = cast(str, message.text)  # registered with F.text
+    await answer_text(message, text, bot, helpdesk, store, settings, handoff=handoff, metrics=metrics)
 
 
 async def on_edited(
     message: Message, bot: Bot, helpdesk: Helpdesk, store: Store, settings: Settings, handoff: Handoff
 ) -> None:
-    lang = user_lang(store, message.from_user.id, detect_language(message.text).lang)
+    text = cast(str, message.text)  # registered with F.text
+    lang = user_lang(store, sender(message).id, detect_language(text).lang)
     await answer_text(
-        message, message.text, bot, helpdesk, store, settings, prefix=t("edited", lang), handoff=handoff
+        message, text, bot, helpdesk, store, settings, prefix=t("edited", lang), handoff=handoff
     )
 
 
@@ -327,7 +344,7 @@ async def on_message_to_operator(
 ) -> None:
     """While a ticket is open, whatever the citizen sends (text, photo, file) goes to the topic."""
     store.log_message(
-        message.from_user.id,
+        sender(message).id,
         message.chat.id,
         "in",
         message.text or message.caption or f"[{message.content_type}]",
@@ -344,7 +361,7 @@ async def on_edit_to_operator(
     not a bot answer to it."""
     text = message.text or message.caption or ""
     store.log_message(
-        message.from_user.id, message.chat.id, "in", text, lang=ticket["lang"], action="relay_edit"
+        sender(message).id, message.chat.id, "in", text, lang=ticket["lang"], action="relay_edit"
     )
     excerpt = text if len(text) <= 3000 else text[:3000] + "…"
     await handoff.post_to_ticket(
@@ -355,7 +372,7 @@ async def on_edit_to_operator(
 async def on_not_text(message: Message, store: Store) -> None:
     """Voice, photo, sticker, document, location…: say what the bot can read."""
     caption = message.caption or ""
-    lang = user_lang(store, message.from_user.id, detect_language(caption).lang if caption else None)
+    lang = user_lang(store, sender(message).id, detect_language(caption).lang if caption else None)
     await message.answer(t("non_text", lang))
 
 
@@ -366,7 +383,7 @@ async def on_lang_choice(callback: CallbackQuery, callback_data: LangChoice, sto
         return
     store.set_language(callback.from_user.id, callback_data.lang)
     await callback.answer()
-    await callback.message.answer(t("lang_set", callback_data.lang))
+    await button_message(callback).answer(t("lang_set", callback_data.lang))
 
 
 async def on_sector_choice(
@@ -377,7 +394,7 @@ async def on_sector_choice(
         return
     lang = user_lang(store, callback.from_user.id)
     await callback.answer()
-    await callback.message.answer(
+    await button_message(callback).answer(
         t("menu_sector", lang), reply_markup=topics_keyboard(helpdesk.kb, callback_data.sector, lang)
     )
 
@@ -392,7 +409,7 @@ async def on_topic_choice(
     lang = user_lang(store, callback.from_user.id)
     reply = helpdesk.card_reply(article, lang, text=f"[button] {article.topic}")
     await callback.answer()
-    await send_reply(callback.message, callback.from_user.id, reply, store, helpdesk)
+    await send_reply(button_message(callback), callback.from_user.id, reply, store, helpdesk)
 
 
 async def on_services_page(
@@ -405,7 +422,7 @@ async def on_services_page(
         await on_stale_button(callback, store)
         return
     await callback.answer()
-    await callback.message.answer(
+    await button_message(callback).answer(
         t("menu_services", lang),
         reply_markup=services_keyboard(helpdesk.kb, callback_data.sector, callback_data.page, lang),
     )
@@ -421,7 +438,7 @@ async def on_service_choice(
     lang = user_lang(store, callback.from_user.id)
     reply = helpdesk.service_reply(entry, lang, text=f"[button] {entry.id}")
     await callback.answer()
-    await send_reply(callback.message, callback.from_user.id, reply, store, helpdesk)
+    await send_reply(button_message(callback), callback.from_user.id, reply, store, helpdesk)
 
 
 async def on_feedback(callback: CallbackQuery, callback_data: Feedback, store: Store) -> None:
@@ -440,25 +457,23 @@ async def on_feedback(callback: CallbackQuery, callback_data: Feedback, store: S
 
 
 async def on_talk_to_person(callback: CallbackQuery, store: Store, handoff: Handoff) -> None:
-    user = callback.from_user
+    user, origin = callback.from_user, button_message(callback)
     lang = user_lang(store, user.id)
     await callback.answer()
     if handoff.tickets.active_for(user.id):
-        await callback.message.answer(t("operator_soon", lang))
+        await origin.answer(t("operator_soon", lang))
         return
     question = last_question(store, user.id)
     store.log_message(
         user.id,
-        callback.message.chat.id,
+        origin.chat.id,
         "in",
         "[button] operator",
         lang=lang,
         action="handoff",
         intent="operator_request",
     )
-    await ask_consent(
-        callback.message, user.id, handoff, lang, "operator_request", question, [], None, user.first_name
-    )
+    await ask_consent(origin, user.id, handoff, lang, "operator_request", question, [], None, user.first_name)
 
 
 async def on_consent(
@@ -466,35 +481,36 @@ async def on_consent(
 ) -> None:
     user_id = callback.from_user.id
     ticket = handoff.tickets.get(callback_data.ticket)
-    mine = ticket is not None and ticket["user_id"] == user_id
+    if ticket is None or ticket["user_id"] != user_id:  # not mine
+        await on_stale_button(callback, store)
+        return
     # A crash between opening the ticket and posting its card leaves it open but unseen by
     # operators; the replayed (or repeated) "yes" finishes the job.
     half_open = (
-        mine
-        and callback_data.yes
+        callback_data.yes
         and handoff.enabled
         and ticket["state"] == "open"
         and ticket["card_message_id"] is None
     )
-    if not mine or (ticket["state"] != "consent" and not half_open):
+    if ticket["state"] != "consent" and not half_open:
         await on_stale_button(callback, store)
         return
     await callback.answer()
     if not callback_data.yes:
         handoff.tickets.decline(ticket["id"], user_id)
-        await callback.message.answer(t("consent_declined", ticket["lang"]))
+        await button_message(callback).answer(t("consent_declined", ticket["lang"]))
         return
     if not half_open:
         store.set_consent(user_id)
         ticket = handoff.tickets.open(ticket["id"], user_id)
-    await callback.message.answer(await handoff.open(bot, ticket))
+    await button_message(callback).answer(await handoff.open(bot, ticket))
 
 
 async def on_rating(callback: CallbackQuery, callback_data: Rating, store: Store, handoff: Handoff) -> None:
     if not handoff.tickets.rate(callback_data.ticket, callback.from_user.id, callback_data.stars):
         await on_stale_button(callback, store)
         return
-    ticket = handoff.tickets.get(callback_data.ticket)
+    ticket = cast(dict, handoff.tickets.get(callback_data.ticket))  # rate() found it
     store.audit(callback.from_user.id, "rated", ticket["id"], str(callback_data.stars))
     await callback.answer(t("rating_thanks", ticket["lang"]))
 
@@ -510,7 +526,7 @@ async def on_reopen(
     store.audit(callback.from_user.id, "reopened", ticket["id"])
     await callback.answer()
     await handoff.post_to_ticket(bot, ticket, f"🔄 #{ticket['id']} reopened by the citizen")
-    await callback.message.answer(t("reopened", ticket["lang"]))
+    await button_message(callback).answer(t("reopened", ticket["lang"]))
 
 
 async def on_stale_button(callback: CallbackQuery, store: Store) -> None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import AsyncGenerator
+from typing import Any, cast
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.types import TelegramObject, Update
@@ -31,7 +32,11 @@ log = logging.getLogger(__name__)
 class DurableDispatcher(Dispatcher):
     """A Dispatcher whose polling writes each update to the inbox before acknowledging it."""
 
-    async def _listen_updates(self, bot: Bot, *args: Any, **kwargs: Any):
+    # aiogram declares _listen_updates a classmethod but calls it on the dispatcher (self._listen_updates
+    # in _polling); the override needs the instance for its inbox.
+    async def _listen_updates(  # type: ignore[override]
+        self, bot: Bot, *args: Any, **kwargs: Any
+    ) -> AsyncGenerator[Update, None]:
         inbox: Inbox = self.workflow_data["inbox"]
         async for update in super()._listen_updates(bot, *args, **kwargs):
             inbox.record(update)  # aiogram advances the offset only after this yield returns
@@ -89,7 +94,7 @@ async def replay_unfinished(dispatcher: Dispatcher, bot: Bot, inbox: Inbox) -> i
             await dispatcher.feed_raw_update(bot, payload)
         except Exception as exc:  # one bad leftover must not stop the others or the start-up
             log.error("replaying update %r failed: %r", payload.get("update_id"), exc)
-            inbox.finish(payload.get("update_id"), failed=True)
+            inbox.finish(cast(int, payload.get("update_id")), failed=True)  # record() wants an int id
     if recovery.replay:
         log.warning("replayed %r updates left unfinished by the previous run", len(recovery.replay))
     return len(recovery.replay)

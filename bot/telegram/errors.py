@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from aiogram import Router
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, Message
 
 from bot.texts import t
 
@@ -29,8 +30,10 @@ async def on_error(event: ErrorEvent, store=None, metrics=None) -> bool:
         or (update.callback_query.message if update.callback_query else None)
     )
     if message is not None and message.chat.type == "private":
-        user_id = (update.callback_query or message).from_user.id
-        lang = (store.language(user_id) if store else None) or "az"
+        # The button's presser, else the sender of the message (update.message or edited_message).
+        query = update.callback_query
+        sender = query.from_user if query else cast(Message, message).from_user
+        lang = (store.language(sender.id) if store and sender else None) or "az"
         try:
             await message.answer(t("error", lang))
         except Exception as exc:  # the apology itself failed: nothing more to do but log

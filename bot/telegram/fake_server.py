@@ -15,6 +15,7 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -75,7 +76,8 @@ class FakeTelegram:
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]
+        server = cast(asyncio.Server, site._server)  # set by start(): a listening TCP server
+        port = server.sockets[0].getsockname()[1]
         self.base_url = f"http://127.0.0.1:{port}"
         return self
 
@@ -169,7 +171,7 @@ class FakeTelegram:
         return await self._record("editMessageText", params)
 
     async def _m_sendDocument(self, params: dict) -> dict:
-        document = params.get("document")
+        document: Any = params.get("document")  # an attach:// name, or the form field itself
         if isinstance(document, str) and document.startswith("attach://"):  # aiogram's multipart form
             document = params.get(document.removeprefix("attach://"))
         content = b""

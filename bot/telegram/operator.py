@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import html
 import logging
+from typing import cast
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, User
 
 from bot.handoff import Handoff
 from bot.redact import redact
@@ -32,6 +33,12 @@ def ticket_of(message: Message, handoff: Handoff) -> dict | None:
     return None
 
 
+def sender(message: Message) -> User:
+    """Who wrote a message in the operators' supergroup: Telegram always says (an anonymous admin
+    is the group's bot account; only channel posts have no sender)."""
+    return cast(User, message.from_user)
+
+
 def operator_name(message: Message) -> str:
     """The operator's name as stored on the ticket: free text, so redacted like any other."""
     user = message.from_user
@@ -48,12 +55,12 @@ async def on_take(message: Message, bot: Bot, store: Store, handoff: Handoff) ->
         await _say(message, "No ticket here: use the command inside a ticket's topic.")
         return
     try:
-        already = ticket["state"] == "claimed" and ticket["operator_id"] == message.from_user.id
-        ticket = handoff.tickets.claim(ticket["id"], message.from_user.id, operator_name(message))
+        already = ticket["state"] == "claimed" and ticket["operator_id"] == sender(message).id
+        ticket = handoff.tickets.claim(ticket["id"], sender(message).id, operator_name(message))
     except TicketError as exc:
         await _say(message, f"#{ticket['id']}: {html.escape(str(exc))}")
         return
-    store.audit(message.from_user.id, "take", ticket["id"])
+    store.audit(sender(message).id, "take", ticket["id"])
     await _say(message, f"✋ #{ticket['id']} taken by {html.escape(ticket['operator_name'])}")
     if not already:
         await bot.send_message(ticket["chat_id"], t("operator_took_over", ticket["lang"]))
@@ -64,11 +71,11 @@ async def on_release(message: Message, store: Store, handoff: Handoff) -> None:
     if ticket is None:
         return
     try:
-        handoff.tickets.release(ticket["id"], message.from_user.id)
+        handoff.tickets.release(ticket["id"], sender(message).id)
     except TicketError as exc:
         await _say(message, f"#{ticket['id']}: {html.escape(str(exc))}")
         return
-    store.audit(message.from_user.id, "release", ticket["id"])
+    store.audit(sender(message).id, "release", ticket["id"])
     await _say(message, f"↩️ #{ticket['id']} released: waiting for an operator")
 
 
@@ -81,7 +88,7 @@ async def on_close(message: Message, bot: Bot, store: Store, handoff: Handoff) -
     except TicketError as exc:
         await _say(message, f"#{ticket['id']}: {html.escape(str(exc))}")
         return
-    store.audit(message.from_user.id, "close", ticket["id"])
+    store.audit(sender(message).id, "close", ticket["id"])
     await _say(message, f"✅ #{ticket['id']} closed by {html.escape(operator_name(message))}")
     await bot.send_message(
         ticket["chat_id"],
@@ -122,7 +129,7 @@ async def on_transfer(
     except TicketError as exc:
         await _say(message, f"#{ticket['id']}: {html.escape(str(exc))}")
         return
-    store.audit(message.from_user.id, "transfer", ticket["id"], f"to {target_id}")
+    store.audit(sender(message).id, "transfer", ticket["id"], f"to {target_id}")
     await _say(message, f"➡️ #{ticket['id']} transferred to {html.escape(target_name)}")
 
 
@@ -130,7 +137,7 @@ async def on_note(message: Message, store: Store, handoff: Handoff) -> None:
     """An internal note: stays in the topic, never relayed."""
     ticket = ticket_of(message, handoff)
     if ticket is not None:
-        store.audit(message.from_user.id, "note", ticket["id"], message.text or "")
+        store.audit(sender(message).id, "note", ticket["id"], message.text or "")
 
 
 async def on_kb(message: Message, store: Store, handoff: Handoff) -> None:
@@ -142,8 +149,8 @@ async def on_kb(message: Message, store: Store, handoff: Handoff) -> None:
     if reply is None:
         await _say(message, f"#{ticket['id']}: no reply to the citizen yet to turn into a draft")
         return
-    draft = handoff.tickets.add_draft(ticket, message.from_user.id, reply["text"])
-    store.audit(message.from_user.id, "kb_draft", ticket["id"], f"draft {draft}")
+    draft = handoff.tickets.add_draft(ticket, sender(message).id, reply["text"])
+    store.audit(sender(message).id, "kb_draft", ticket["id"], f"draft {draft}")
     await _say(message, f"📝 draft {draft} saved for the editors (`helpdesk report drafts`)")
 
 
@@ -152,7 +159,7 @@ async def on_operator_message(message: Message, bot: Bot, store: Store, handoff:
     ticket = ticket_of(message, handoff)
     if ticket is None or ticket["state"] not in ("open", "claimed"):
         return
-    operator = message.from_user
+    operator = sender(message)
     if ticket["state"] == "claimed" and ticket["operator_id"] != operator.id:
         await _say(
             message,
@@ -189,11 +196,11 @@ async def on_operators_button(callback: CallbackQuery) -> None:
 
 async def on_reload(message: Message, settings, reloader) -> None:
     """Admins only: move the bot to the edited knowledge base (the old one serves meanwhile)."""
-    if message.from_user.id not in settings.admin_ids:
+    if sender(message).id not in settings.admin_ids:
         await _say(message, "/reload is for the helpdesk's admins.")
         return
     await _say(message, "⏳ reloading the knowledge base…")
-    outcome = await reloader.reload(actor=message.from_user.id)
+    outcome = await reloader.reload(actor=sender(message).id)
     await _say(message, ("✅ " if outcome.ok else "❌ ") + html.escape(outcome.message))
 
 
