@@ -118,7 +118,8 @@ _AZ_HINT_WORDS = frozenset(
     """
 ucun nece niye harada harda hara haradan men mene menim sen biz bizim siz sizin onun olar olur
 var yox yoxdur ne nedir ile ve bu lazim lazimdir isteyirem isteyirik edin edirem xahis zehmet
-olmasa bilmirem bilerem neynim nece neynek salam sagol gore ucun hansi kimi indi hele
+olmasa bilmirem bilerem neynim nece neynek salam sagol gore ucun hansi kimi indi hele yoxsa kim
+verir olub olunub oldum neceye neceyedir pulsuz pullu yeni hardan haradadir
 """.split()
 )
 _AZ_HINT_ENDINGS = (
@@ -141,6 +142,13 @@ _AZ_HINT_ENDINGS = (
     "iq",
     "ib",
     "ub",
+    "lir",
+    "ilir",
+    "ulur",
+    "sini",
+    "nin",
+    "nun",
+    "misdi",
 )
 _RU_HINT_WORDS = frozenset(
     """
@@ -164,11 +172,13 @@ def _az_in_russian_letters(text: str) -> bool:
     az = ru = 0.0
     for word in words:
         latin = az_cyrillic_to_latin(word).translate(_FOLD)
+        # х and г stand for h and g as well as x and q on a Russian keyboard: "хара" is "hara".
+        latin_hg = latin.replace("x", "h").replace("q", "g")
         if word in _RU_HINT_WORDS:
             ru += 1
         elif word.endswith(_RU_HINT_ENDINGS) and len(word) > 3:
             ru += 0.5
-        if latin in _AZ_HINT_WORDS:
+        if latin in _AZ_HINT_WORDS or latin_hg in _AZ_HINT_WORDS:
             az += 1
         elif len(latin) > 3 and latin.endswith(_AZ_HINT_ENDINGS):
             az += 0.5

@@ -8,6 +8,7 @@ knowledge base itself and a hand-written lexicon (``data/az_words.txt``). Unknow
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -20,15 +21,24 @@ AZ_SPECIAL = frozenset("əğışçöü")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+# On a Russian keyboard х is typed for both x and h, г for q and g, ж for j and c: a word
+# transliterated from one may need the other letter to be a word at all ("хара" → "xara" → "hara").
+_KEYBOARD_SWAPS = {"x": "xh", "q": "qg", "j": "jc"}
+_MAX_SWAPS = 5  # ambiguous letters tried per word (2**5 spellings at most)
+
+
 class AzRestorer:
-    def __init__(self, forms: dict[str, str]) -> None:
+    def __init__(self, forms: dict[str, str], known: frozenset[str] = frozenset()) -> None:
         self.forms = forms  # folded word -> written word
+        self.known = known  # every folded word of the texts, with or without special letters
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], lexicon: Path | None = LEXICON) -> AzRestorer:
-        counts: dict[str, Counter] = defaultdict(Counter)
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        known: set[str] = set()
         for text in texts:
             for word in _WORD.findall(az_lower(clean(text))):
+                known.add(fold(word))
                 if any(ch in AZ_SPECIAL for ch in word):
                     counts[fold(word)][word] += 1
         if lexicon is not None and lexicon.is_file():
@@ -37,12 +47,31 @@ class AzRestorer:
                 if any(ch in AZ_SPECIAL for ch in word):
                     counts[fold(word)][word] += 1
         forms = {folded: c.most_common(1)[0][0] for folded, c in counts.items()}
-        return cls(forms)
+        return cls(forms, frozenset(known | set(forms)))
+
+    def restore_keyboard(self, latin: str) -> str:
+        """Azerbaijani typed in Russian letters, already transliterated: each word is folded and
+        spelt with the first reading of its ambiguous letters that the texts know, then written
+        with its letters ("ucun" → "üçün", "xara" → "hara", "birinji" → "birinci")."""
+
+        def swap(match: re.Match[str]) -> str:
+            word = fold(match.group(0))
+            slots = [i for i, ch in enumerate(word) if ch in _KEYBOARD_SWAPS][:_MAX_SWAPS]
+            for letters in itertools.product(*(_KEYBOARD_SWAPS[word[i]] for i in slots)):
+                chars = list(word)
+                for i, ch in zip(slots, letters):
+                    chars[i] = ch
+                spelling = "".join(chars)
+                if spelling in self.known:
+                    return self.forms.get(spelling, spelling)
+            return self.forms.get(word, match.group(0))
+
+        return _WORD.sub(swap, clean(latin))
 
     def restore(self, text: str) -> str:
         """Words typed without letters get them back; words that have any are left alone."""
 
-        def swap(match: re.Match) -> str:
+        def swap(match: re.Match[str]) -> str:
             word = match.group(0)
             lowered = az_lower(word)
             if any(ch in AZ_SPECIAL for ch in lowered):

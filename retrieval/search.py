@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from knowledge.loader import KnowledgeBase
+from knowledge.loader import Article, KnowledgeBase
 from retrieval.embedders import Embedder
 from retrieval.index import SearchIndex, doc_ids
 from retrieval.normalize import AZ_CYRILLIC_MARKERS, az_cyrillic_to_latin, is_az_cyrillic, tokens
@@ -122,20 +122,23 @@ class HybridSearcher:
         if lang != "az":
             return text
         if is_az_cyrillic(text):
-            text = az_cyrillic_to_latin(text)
+            latin = az_cyrillic_to_latin(text)
+            if not any(ch in AZ_CYRILLIC_MARKERS for ch in text):
+                return self.restorer.restore_keyboard(latin)  # typed in Russian letters
+            text = latin
         return self.restorer.restore(text)
 
-    @staticmethod
-    def lexical_text(text: str) -> str:
+    def lexical_text(self, text: str) -> str:
         """What BM25 matches. Azerbaijani typed in Russian letters is ambiguous where Russian has no
-        letter of its own (х for x or h, г for q or g): the other reading is searched as well."""
+        letter of its own (х for x or h, г for q or g, ж for j or c): the reading the knowledge
+        base knows is searched as well."""
         if not is_az_cyrillic(text) or any(ch in AZ_CYRILLIC_MARKERS for ch in text):
             return text
-        latin = az_cyrillic_to_latin(text)
-        return f"{text} {latin.replace('x', 'h').replace('q', 'g')}"
+        return f"{text} {self.restorer.restore_keyboard(az_cyrillic_to_latin(text))}"
 
     def encode(self, text: str, lang: str | None = None) -> np.ndarray:
-        return self.embedder.encode_queries([self.dense_text(text, lang)])[0]
+        vector: np.ndarray = self.embedder.encode_queries([self.dense_text(text, lang)])[0]
+        return vector
 
     def search(
         self,
@@ -210,6 +213,7 @@ class HybridSearcher:
         n_articles = len(self.kb.articles)
         for doc, score in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0])):
             raw = (round(float(score), 4), round(dense.get(doc, 0.0), 4), round(lexical.get(doc, 0.0), 4))
+            article: Article | None
             if doc < n_articles:
                 article = self.kb.articles[doc]
             else:

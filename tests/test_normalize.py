@@ -39,3 +39,12 @@ def test_nfkc_and_whitespace():
 def test_tokens_of_emoji_and_punctuation_are_empty():
     assert tokens("👍🙂 ... !!!") == []
     assert tokens("") == []
+
+
+def test_azerbaijani_in_russian_letters_told_by_hg_readings_and_endings():
+    from retrieval.normalize import is_az_cyrillic
+
+    assert is_az_cyrillic("Мехкумлуг арайышы пуллудур йохса пулсуз?")
+    assert is_az_cyrillic("Техники бахыш кагыз верилир йохса електрон?")
+    assert not is_az_cyrillic("Как получить справку о несудимости через портал?")
+    assert not is_az_cyrillic("Можно ли продлить визу, если я уже в стране?")

@@ -23,3 +23,12 @@ def test_bundled_lexicon_is_used(tmp_path):
     lexicon.write_text("köçürmək\nnövbəyə\n", encoding="utf-8")
     restorer = AzRestorer.from_texts([], lexicon=lexicon)
     assert restorer.restore("kocurmek novbeye") == "köçürmək növbəyə"
+
+
+def test_russian_keyboard_words_take_the_reading_the_texts_know():
+    restorer = AzRestorer.from_texts(["Hara getməliyəm? Birinci sinfə qəbul üçün qaz kartı"], lexicon=None)
+    # х→x/h, г→q/g, ж→j/c: "xara" is "hara", "birinji" is "birinci", "qaz" stays q.
+    assert restorer.restore_keyboard("xara") == "hara"
+    assert restorer.restore_keyboard("birinji sinfe qebul uçun") == "birinci sinfə qəbul üçün"
+    assert restorer.restore_keyboard("qaz karti") == "qaz kartı"
+    assert restorer.restore_keyboard("zzz") == "zzz"  # unknown words stay as typed
