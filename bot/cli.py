@@ -68,7 +68,7 @@ def _audit(ctx: click.Context, action: str, detail: str) -> None:
     """Editors' and admins' actions go to the audit table, with the system user as the actor."""
     import getpass
 
-    from bot.store import Store
+    from bot.storage.sqlite import Store
 
     store = Store(_settings(ctx).data_dir / "helpdesk.sqlite3")
     try:
@@ -380,7 +380,7 @@ def serve(ctx: click.Context, log_level: str) -> None:
 
     Example: HELPDESK_BOT_TOKEN=123456:ABC... helpdesk serve
     """
-    from bot.ops import setup_logging
+    from bot.ops.monitoring import setup_logging
     from bot.telegram.app import serve as run
 
     settings = _settings(ctx)
@@ -432,7 +432,7 @@ def doctor(ctx: click.Context) -> None:
 
     Example: helpdesk doctor
     """
-    from bot.doctor import run_checks
+    from bot.ops.doctor import run_checks
 
     problems = 0
     for ok, what, detail in run_checks(_settings(ctx)):
@@ -452,7 +452,7 @@ def report() -> None:
 
 
 def _store(ctx: click.Context):
-    from bot.store import Store
+    from bot.storage.sqlite import Store
 
     return Store(_settings(ctx).data_dir / "helpdesk.sqlite3")
 
@@ -473,7 +473,7 @@ def report_tickets(ctx: click.Context, state: str) -> None:
     """
     import time
 
-    from bot.tickets import Tickets
+    from bot.cases.tickets import Tickets
 
     store = _store(ctx)
     states = ("open", "claimed", "closed") if state == "all" else (state,)
@@ -509,8 +509,8 @@ def report_gaps(ctx: click.Context, since, fmt: str, distance: float) -> None:
 
     Example: helpdesk report gaps --since 2026-11-01 --format csv
     """
-    from bot.reports import cluster_questions, gap_questions, gaps_csv, gaps_markdown, referred_services
-    from bot.tickets import Tickets
+    from bot.cases.tickets import Tickets
+    from bot.tools.reports import cluster_questions, gap_questions, gaps_csv, gaps_markdown, referred_services
 
     settings = _settings(ctx)
     store = _store(ctx)
@@ -534,7 +534,7 @@ def report_usage(ctx: click.Context, since, png: Path | None) -> None:
 
     Example: helpdesk report usage --since 2026-11-01 --png usage.png
     """
-    from bot.reports import usage, usage_png, usage_text
+    from bot.tools.reports import usage, usage_png, usage_text
 
     store = _store(ctx)
     data = usage(store, since.date() if since else None)
@@ -551,7 +551,7 @@ def report_drafts(ctx: click.Context) -> None:
 
     Example: helpdesk report drafts
     """
-    from bot.tickets import Tickets
+    from bot.cases.tickets import Tickets
 
     store = _store(ctx)
     drafts = Tickets(store).drafts()
@@ -613,7 +613,7 @@ def eval_command(ctx: click.Context, file: Path, as_json: bool) -> None:
 
     Example: helpdesk eval ../shared/eval/dev.jsonl
     """
-    from bot.evaluation import evaluate, format_report, read_items
+    from bot.tools.evaluation import evaluate, format_report, read_items
 
     report = evaluate(_helpdesk(ctx), read_items(file))
     click.echo(json.dumps(report, ensure_ascii=False, indent=1) if as_json else format_report(report))
@@ -628,7 +628,7 @@ def bench(ctx: click.Context, file: Path, repeat: int) -> None:
 
     Example: helpdesk bench ../shared/eval/dev.jsonl --repeat 3
     """
-    from bot.bench import run_benchmark
+    from bot.tools.bench import run_benchmark
 
     settings = _settings(ctx)
     click.echo(run_benchmark(settings, file, repeat))

@@ -17,7 +17,7 @@ from knowledge.loader import DEFAULT_ARTICLES_DIR, DEFAULT_COVERAGE, DEFAULT_OFF
 from retrieval.answerability import DEFAULT_MODEL as DEFAULT_ANSWERABILITY_MODEL
 
 if TYPE_CHECKING:
-    from bot.hours import WorkingHours
+    from bot.cases.hours import WorkingHours
 
 
 class ConfigError(RuntimeError):
@@ -123,7 +123,7 @@ class Settings(BaseSettings):
         return self.data_dir / "index"
 
     def working_hours(self) -> WorkingHours:
-        from bot.hours import WorkingHours, parse_weekdays
+        from bot.cases.hours import WorkingHours, parse_weekdays
 
         return WorkingHours(
             self.work_start,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.bench import machine  # noqa: E402
+from bot.tools.bench import machine  # noqa: E402
 from knowledge.editing import dump_article  # noqa: E402
 from knowledge.loader import LANGS, load_knowledge_base  # noqa: E402
 from retrieval.embedders import make_embedder  # noqa: E402

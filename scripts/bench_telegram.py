@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.dialogue import Helpdesk  # noqa: E402
-from bot.store import Store  # noqa: E402
+from bot.storage.sqlite import Store  # noqa: E402
 from bot.telegram.app import build_dispatcher, make_bot  # noqa: E402
 from bot.telegram.fake_server import FakeTelegram  # noqa: E402
 from bot.telegram.render import find_domains  # noqa: E402

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import load_settings  # noqa: E402
 from bot.dialogue import Helpdesk  # noqa: E402
-from bot.evaluation import read_items  # noqa: E402
+from bot.tools.evaluation import read_items  # noqa: E402
 from retrieval.answerability import DEFAULT_MODEL, AnswerabilityModel, Evidence  # noqa: E402
 
 

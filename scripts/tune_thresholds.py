@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import load_settings  # noqa: E402
 from bot.dialogue import Helpdesk  # noqa: E402
-from bot.evaluation import read_items, score  # noqa: E402
 from bot.policy import PolicyConfig  # noqa: E402
+from bot.tools.evaluation import read_items, score  # noqa: E402
 from retrieval.search import FusionConfig  # noqa: E402
 
 

@@ -239,7 +239,7 @@ class BotHarness:
     async def start(self) -> BotHarness:
         import asyncio
 
-        from bot.store import Store
+        from bot.storage.sqlite import Store
         from bot.telegram.app import build_dispatcher, make_bot
 
         self.store = Store(self.settings.data_dir / "helpdesk.sqlite3")

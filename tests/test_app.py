@@ -3,7 +3,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.config import ConfigError, Settings
-from bot.store import Store
+from bot.storage.sqlite import Store
 from bot.telegram.app import build_dispatcher, build_webhook_app, check_token, make_bot
 from bot.telegram.fake_server import FakeTelegram
 

@@ -1,6 +1,6 @@
 import json
 
-from bot.bench import machine, run_benchmark
+from bot.tools.bench import machine, run_benchmark
 
 
 def test_benchmark_reports_latency_and_build(tiny_settings, tmp_path):

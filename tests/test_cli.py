@@ -163,8 +163,8 @@ def test_chat_session(tiny_settings):
 
 
 def test_report_tickets_and_drafts(tiny_settings):
-    from bot.store import Store
-    from bot.tickets import Tickets
+    from bot.cases.tickets import Tickets
+    from bot.storage.sqlite import Store
 
     store = Store(tiny_settings.data_dir / "helpdesk.sqlite3")
     tickets = Tickets(store)
@@ -251,7 +251,7 @@ def test_kb_new_writes_a_loadable_skeleton(tiny_settings, tiny_kb_paths):
     assert check.exit_code == 0 and "4 articles OK, 0 refused" in check.output
     assert run("kb", "new", "passport").exit_code == 2  # exists already
     assert run("kb", "new", "no-such-topic").exit_code == 2  # not in coverage
-    from bot.store import Store
+    from bot.storage.sqlite import Store
 
     store = Store(tiny_settings.data_dir / "helpdesk.sqlite3")
     assert [a["action"] for a in store.audit_log()] == ["kb_new"]
@@ -282,7 +282,7 @@ def test_kb_import_command(tiny_settings, tmp_path):
 
 
 def test_report_gaps_and_usage_commands(tiny_settings, tmp_path):
-    from bot.store import Store
+    from bot.storage.sqlite import Store
 
     store = Store(tiny_settings.data_dir / "helpdesk.sqlite3")
     for text in ("weather tomorrow?", "weather tomorrow please?", "football scores"):
@@ -299,7 +299,7 @@ def test_report_gaps_and_usage_commands(tiny_settings, tmp_path):
 def test_purge_backup_doctor(tiny_settings, tmp_path, monkeypatch):
     import time as _time
 
-    from bot.store import Store
+    from bot.storage.sqlite import Store
 
     store = Store(tiny_settings.data_dir / "helpdesk.sqlite3")
     store.log_message(1, 1, "in", "old")

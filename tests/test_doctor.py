@@ -1,6 +1,6 @@
-from bot.doctor import _check_database
-from bot.inbox import Inbox
-from bot.store import Store
+from bot.ops.doctor import _check_database
+from bot.storage.inbox import Inbox
+from bot.storage.sqlite import Store
 
 
 def test_a_file_that_is_not_a_database_is_reported(tmp_path):

@@ -11,8 +11,8 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import Message
 from aiohttp.test_utils import TestServer
 
-from bot.inbox import Inbox
-from bot.store import Store
+from bot.storage.inbox import Inbox
+from bot.storage.sqlite import Store
 from bot.telegram.durable import DurableDispatcher, DurableRequestHandler, InboxMiddleware, replay_unfinished
 from bot.telegram.fake_server import FakeTelegram
 

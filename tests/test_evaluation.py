@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from bot.evaluation import format_report, groups_of, read_items, score
+from bot.tools.evaluation import format_report, groups_of, read_items, score
 
 ITEMS = [
     {"id": "a", "text": "vergi borcu nece", "lang": "az", "expect": {"action": "answer", "topic": "t1"}},

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from bot.hours import WorkingHours, parse_weekdays
+from bot.cases.hours import WorkingHours, parse_weekdays
 
 BAKU = dt.timezone(dt.timedelta(hours=4))
 

@@ -3,8 +3,8 @@ import json
 import pytest
 from aiogram.types import Update
 
-from bot.inbox import Inbox, redacted_payload
-from bot.store import HANDLING_UPDATE, Store
+from bot.storage.inbox import Inbox, redacted_payload
+from bot.storage.sqlite import HANDLING_UPDATE, Store
 
 
 @pytest.fixture
@@ -140,7 +140,7 @@ def test_purge_forgets_old_handled_updates_but_keeps_unfinished(store):
 def test_migration_keeps_the_ids_of_updates_handled_before_the_inbox(tmp_path):
     import sqlite_utils
 
-    from bot.store import migrations
+    from bot.storage.sqlite import migrations
 
     path = tmp_path / "old.sqlite3"
     old = sqlite_utils.Database(path)

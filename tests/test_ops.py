@@ -4,8 +4,8 @@ import socket
 
 import aiohttp
 
-from bot.ops import JsonFormatter, Metrics, RedactingFilter, ops_app, setup_logging
-from bot.store import Store
+from bot.ops.monitoring import JsonFormatter, Metrics, RedactingFilter, ops_app, setup_logging
+from bot.storage.sqlite import Store
 
 TOKEN = "123456:" + "S" * 35
 
@@ -52,7 +52,7 @@ async def test_healthz_and_metrics_endpoints(tmp_path):
     from aiohttp import web
 
     store = Store(tmp_path / "h.sqlite3")
-    from bot.inbox import Inbox
+    from bot.storage.inbox import Inbox
 
     Inbox(store).record({"update_id": 5, "message": {}})  # one update waiting
     ready = {"ok": True}

@@ -5,8 +5,8 @@ from conftest import OPERATORS_CHAT, TINY_ARTICLES, article_text
 
 from bot.config import Settings
 from bot.dialogue import Helpdesk
-from bot.reload import articles_signature
-from bot.store import Store
+from bot.ops.reload import articles_signature
+from bot.storage.sqlite import Store
 from bot.telegram.app import build_dispatcher, make_bot
 from bot.telegram.fake_server import FakeTelegram
 from retrieval.embedders import HashingEmbedder

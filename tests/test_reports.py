@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from bot.reports import (
+from bot.storage.sqlite import Store
+from bot.tools.reports import (
     cluster_questions,
     gap_questions,
     gaps_csv,
@@ -11,7 +12,6 @@ from bot.reports import (
     usage_png,
     usage_text,
 )
-from bot.store import Store
 
 PARAPHRASES = [
     "Xaricdə yaşayıram, konsulluqda ailə tərkibi arayışı necə alım?",

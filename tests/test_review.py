@@ -59,7 +59,7 @@ def test_review_refuses_unknown_ids_and_empty_names(tiny_kb_paths, article_id, b
 
 
 def test_kb_review_command_records_an_audit_row(tiny_settings, tiny_kb_paths):
-    from bot.store import Store
+    from bot.storage.sqlite import Store
 
     make_draft(tiny_kb_paths[0])
     result = run("kb", "review", "passport", "--by", "Aysel", "--note", "checked fees")

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from bot.store import Store, migrations
+from bot.storage.sqlite import Store, migrations
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_direction_checked(store):
 
 
 def test_export_and_forget_a_citizen(store):
-    from bot.tickets import Tickets
+    from bot.cases.tickets import Tickets
 
     store.set_language(5, "en")
     answer = store.log_message(5, 5, "out", "card", action="answer", topic="passport")

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from bot.config import Settings
 from bot.dialogue import Helpdesk
-from bot.store import Store
+from bot.storage.sqlite import Store
 from bot.telegram.app import build_dispatcher, make_bot
 from bot.telegram.fake_server import BOT_USER, FakeTelegram
 from knowledge.loader import load_knowledge_base

@@ -3,8 +3,8 @@ import time
 
 import pytest
 
-from bot.store import Store
-from bot.tickets import TicketError, Tickets
+from bot.cases.tickets import TicketError, Tickets
+from bot.storage.sqlite import Store
 
 
 @pytest.fixture

@@ -21,14 +21,14 @@ from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings
 from bot.dialogue import Helpdesk
-from bot.handoff import Handoff
-from bot.inbox import Inbox
-from bot.ops import Metrics, ops_app
-from bot.reload import Reloader
-from bot.store import Store
+from bot.ops.monitoring import Metrics, ops_app
+from bot.ops.reload import Reloader
+from bot.storage.inbox import Inbox
+from bot.storage.sqlite import Store
 from bot.telegram import citizen, errors, operator
 from bot.telegram.durable import DurableDispatcher, DurableRequestHandler, InboxMiddleware, replay_unfinished
 from bot.telegram.middlewares import RateLimitMiddleware, RetryAfterMiddleware
+from bot.telegram.relay import Handoff
 
 log = logging.getLogger(__name__)
 TOKEN_FORMAT = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
@@ -70,7 +70,7 @@ def build_dispatcher(
         metrics=Metrics(),
         inbox=inbox,
     )
-    dp.workflow_data["reloader"] = Reloader(settings, dp)
+    dp.workflow_data["reloader"] = Reloader(settings, dp.workflow_data)
     # Recorded before acknowledged, claimed once, replayed after a crash (bot/telegram/durable.py).
     dp.update.outer_middleware(InboxMiddleware(inbox))
     citizens = citizen.make_router()

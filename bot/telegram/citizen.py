@@ -17,11 +17,11 @@ from aiogram.filters import BaseFilter, Command, CommandStart
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message, User
 from aiogram.utils.chat_action import ChatActionSender
 
+from bot.cases.tickets import TicketError
 from bot.config import Settings
 from bot.dialogue import Helpdesk, Reply
-from bot.handoff import Handoff
 from bot.redact import redact
-from bot.store import Store
+from bot.storage.sqlite import Store
 from bot.telegram.keyboards import (
     SERVICES_PER_PAGE,
     Consent,
@@ -46,9 +46,9 @@ from bot.telegram.keyboards import (
     services_keyboard,
     topics_keyboard,
 )
+from bot.telegram.relay import Handoff
 from bot.telegram.render import domain_is_official, find_domains, reply_html, split_message
 from bot.texts import t
-from bot.tickets import TicketError
 from intents.language import detect_language
 from knowledge.loader import LANGS
 from retrieval.normalize import tokens

@@ -23,8 +23,8 @@ from aiogram.types import TelegramObject, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.inbox import Inbox
-from bot.store import HANDLING_UPDATE
+from bot.storage.inbox import Inbox
+from bot.storage.sqlite import HANDLING_UPDATE
 
 log = logging.getLogger(__name__)
 

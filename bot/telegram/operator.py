@@ -15,12 +15,12 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.handoff import Handoff
+from bot.cases.tickets import TicketError
 from bot.redact import redact
-from bot.store import Store
+from bot.storage.sqlite import Store
 from bot.telegram.keyboards import rating_keyboard
+from bot.telegram.relay import Handoff
 from bot.texts import t
-from bot.tickets import TicketError
 
 log = logging.getLogger(__name__)
 

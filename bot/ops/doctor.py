@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 from collections.abc import Iterator
 
 from bot.config import ConfigError, Settings
+from bot.storage.queries import DatabaseUnreadable, probe_database
 
 
 def run_checks(settings: Settings) -> Iterator[tuple[bool, str, str]]:
@@ -71,18 +71,8 @@ def _check_database(path) -> Iterator[tuple[bool, str, str]]:
         yield True, "database", f"{path} not created yet (the bot creates it at start)"
         return
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            check = db.execute("PRAGMA quick_check").fetchone()[0]
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            waiting = (
-                dict(db.execute("SELECT state, COUNT(*) FROM inbox WHERE state != 'done' GROUP BY state"))
-                if "inbox" in tables
-                else {}
-            )
-        finally:
-            db.close()
-    except sqlite3.Error as exc:
+        check, waiting = probe_database(path)
+    except DatabaseUnreadable as exc:
         yield False, "database", f"{path}: {exc}"
         return
     if check != "ok":

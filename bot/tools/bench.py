@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import Settings
-from bot.evaluation import read_items
+from bot.tools.evaluation import read_items
 from knowledge.loader import load_knowledge_base
 from retrieval.embedders import make_embedder
 from retrieval.index import build_index, save_index

@@ -18,12 +18,12 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramFor
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.cards import article_links
+from bot.cases.hours import WorkingHours
+from bot.cases.tickets import Tickets
 from bot.config import Settings
 from bot.dialogue import Helpdesk
-from bot.hours import WorkingHours
-from bot.store import Store
+from bot.storage.sqlite import Store
 from bot.texts import t
-from bot.tickets import Tickets
 
 log = logging.getLogger(__name__)
 LANG_LABEL = {"az": "AZ", "ru": "RU", "en": "EN"}

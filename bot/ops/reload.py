@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
-
-from aiogram import Bot, Dispatcher
+from typing import Any, Protocol, cast
 
 from bot.config import Settings
 from bot.dialogue import Helpdesk
@@ -43,16 +42,24 @@ def articles_signature(articles_dir: Path) -> tuple:
     return tuple(out)
 
 
+class Notifier(Protocol):
+    """Whatever can post a line to the operators' chat (the Telegram bot does)."""
+
+    async def send_message(self, chat_id: int, text: str) -> Any: ...
+
+
 class Reloader:
-    def __init__(self, settings: Settings, dispatcher: Dispatcher) -> None:
+    """``registry`` is the mapping the handlers read the helpdesk from (the dispatcher's data)."""
+
+    def __init__(self, settings: Settings, registry: MutableMapping[str, Any]) -> None:
         self.settings = settings
-        self.dispatcher = dispatcher
+        self.registry = registry
         self._lock = asyncio.Lock()
         self.signature = articles_signature(settings.articles_dir)
 
     @property
     def current(self) -> Helpdesk:
-        return self.dispatcher.workflow_data["helpdesk"]
+        return self.registry["helpdesk"]
 
     def _build(self) -> tuple[Helpdesk, str]:
         """Everything slow, in a worker thread; raises on any failure."""
@@ -82,7 +89,7 @@ class Reloader:
         return helpdesk, "; ".join(note) or "nothing changed in the index"
 
     async def reload(self, actor: int | None = None) -> ReloadOutcome:
-        store = self.dispatcher.workflow_data.get("store")
+        store = self.registry.get("store")
         async with self._lock:
             self.signature = articles_signature(self.settings.articles_dir)
             try:
@@ -93,8 +100,8 @@ class Reloader:
                 log.exception("reload failed")
                 outcome = ReloadOutcome(False, f"failed, still serving the previous version: {exc!r}")
             else:
-                self.dispatcher.workflow_data["helpdesk"] = helpdesk  # the atomic swap
-                handoff = self.dispatcher.workflow_data.get("handoff")
+                self.registry["helpdesk"] = helpdesk  # the atomic swap
+                handoff = self.registry.get("handoff")
                 if handoff is not None:
                     handoff.helpdesk = helpdesk
                 outcome = ReloadOutcome(True, f"reloaded: {len(helpdesk.kb.articles)} articles ({note})")
@@ -103,7 +110,7 @@ class Reloader:
         log.info("%s", outcome.message)
         return outcome
 
-    async def watch(self, bot: Bot, every: float) -> None:
+    async def watch(self, bot: Notifier, every: float) -> None:
         """Reload when article files change; tell the operators' chat the outcome."""
         while True:
             await asyncio.sleep(every)

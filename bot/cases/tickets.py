@@ -13,7 +13,7 @@ import time
 from typing import cast
 
 from bot.redact import redact
-from bot.store import Store
+from bot.storage.sqlite import Store
 
 ACTIVE = ("open", "claimed")
 

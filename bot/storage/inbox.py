@@ -19,12 +19,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any, NamedTuple
-
-from aiogram.types import Update
+from typing import Any, NamedTuple, Protocol
 
 from bot.redact import redact
-from bot.store import Store
+from bot.storage.sqlite import Store
 
 log = logging.getLogger(__name__)
 # Fields a citizen writes; everything else in an update is ids, dates and flags.
@@ -64,13 +62,21 @@ def redacted_payload(value: Any, key: str = "") -> Any:
     return value
 
 
+class TelegramUpdate(Protocol):
+    """An update as aiogram parses it; the inbox needs its id and its JSON form, not aiogram."""
+
+    update_id: int
+
+    def model_dump(self, *, mode: str, by_alias: bool, exclude_none: bool) -> dict[str, Any]: ...
+
+
 class Inbox:
     def __init__(self, store: Store, max_attempts: int = 3) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.store, self.max_attempts = store, max_attempts
 
-    def record(self, update: Update | dict) -> bool:
+    def record(self, update: TelegramUpdate | dict[str, Any]) -> bool:
         """Write an update down (before it is acknowledged); False if it was already known."""
         raw = (
             update
@@ -89,7 +95,7 @@ class Inbox:
             )
             return cursor.rowcount == 1
 
-    def claim(self, update: Update) -> bool:
+    def claim(self, update: TelegramUpdate) -> bool:
         """Take an update for handling; False if another handler has it or it is finished.
 
         An update fed without being recorded (tests, a direct ``feed_update``) is recorded here.

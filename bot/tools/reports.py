@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.store import Store
+from bot.storage.sqlite import Store
 
 GAP_ACTIONS = ("handoff", "clarify")
 

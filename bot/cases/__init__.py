@@ -1,0 +1,1 @@
+"""The operators' side without Telegram: tickets and their states, working hours."""

@@ -1,0 +1,1 @@
+"""Operations: logging, metrics and health endpoints, hot reload, the doctor."""
