@@ -26,7 +26,8 @@ from bot.policy import Decision, PolicyConfig, decide
 from bot.texts import t
 from intents.classifier import IntentClassifier
 from intents.language import detect_language
-from intents.rules import SMALLTALK, IntentPrediction, KeywordIntents
+from intents.reader import IntentModel, IntentReader
+from intents.rules import SMALLTALK, IntentPrediction
 from knowledge.directory import ServiceEntry
 from knowledge.loader import LANGS, Article, KnowledgeBase, load_knowledge_base
 from retrieval.answerability import AnswerabilityModel, Evidence, evidence
@@ -96,37 +97,6 @@ class Reply:
         return data
 
 
-class IntentReader:
-    """The trained classifier, with the keyword rules kept for what must never be missed.
-
-    An explicit request for a person ("operator", "оператор") is honoured whatever the model
-    thinks; without a trained model the rules alone decide.
-    """
-
-    def __init__(self, classifier: IntentClassifier | None = None) -> None:
-        self.classifier = classifier
-        self.rules = KeywordIntents()
-        self.name = classifier.name if classifier else self.rules.name
-
-    def analyze(self, text: str) -> tuple[IntentPrediction, dict[str, float]]:
-        """Intent and sector probabilities; an explicit request for a person always wins."""
-        return self.read(text)[:2]
-
-    def read(self, text: str) -> tuple[IntentPrediction, dict[str, float], dict[str, float]]:
-        """Intent, sector and topic probabilities; an explicit request for a person always wins."""
-        by_rule = self.rules.predict(text)
-        if self.classifier is None:
-            return by_rule, {}, {}
-        prediction, sectors, topics = self.classifier.analyze_all(text)
-        return (by_rule if by_rule.intent == "operator_request" else prediction), sectors, topics
-
-    def predict(self, text: str) -> IntentPrediction:
-        return self.analyze(text)[0]
-
-    def sector_probabilities(self, text: str) -> dict[str, float]:
-        return self.analyze(text)[1]
-
-
 COMPLAINTS_TOPIC = "complaints-appeals"
 # A cached reply's key: cleaned query, chosen language, search mode, policy, draft policy.
 CacheKey = tuple[str, str | None, Mode, PolicyConfig, str]
@@ -139,7 +109,7 @@ class Helpdesk:
         kb: KnowledgeBase,
         searcher: HybridSearcher,
         policy: PolicyConfig | None = None,
-        intents: IntentReader | None = None,
+        intents: IntentModel | None = None,
         cache_size: int = 4096,
         draft_policy: str = "notice",
         answerability: AnswerabilityModel | None = None,
@@ -149,7 +119,7 @@ class Helpdesk:
         self.kb = kb
         self.searcher = searcher
         self.policy = policy or PolicyConfig()
-        self.intents = intents or IntentReader()
+        self.intents: IntentModel = intents or IntentReader()
         self.draft_policy = draft_policy
         self.term_coverage = TermCoverage(kb)
         self.answerability = answerability

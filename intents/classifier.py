@@ -30,14 +30,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from intents.rules import INTENTS, IntentPrediction
-from knowledge.loader import KnowledgeBase
+from knowledge.alphabet import AZ_FOLD
+from knowledge.loader import LANGS, KnowledgeBase
 from retrieval.normalize import az_lower, clean, fold
 from retrieval.search import SERVICE_TOPIC
 
 CLASSIFIER_VERSION = 3  # 3: one shared vectorization, three heads (intent, sector, topic)
 DATA_DIR = Path(__file__).resolve().parent / "data"
-LANGS = ("az", "ru", "en")
-_STRIP_AZ = str.maketrans("əıöüğşçƏIÖÜĞŞÇİ", "eiougscEIOUGSCI")
+_STRIP_AZ = str.maketrans("".join(AZ_FOLD), "".join(AZ_FOLD.values()))
 
 
 class IntentModelError(RuntimeError):

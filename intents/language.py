@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from knowledge.alphabet import AZ_LOWER, AZ_UPPER
 from retrieval.normalize import clean, is_az_cyrillic, tokens
 
-AZ_LETTERS = frozenset("əğışçöüƏĞIİŞÇÖÜ") - frozenset("I")
+# Not the ASCII I, the capital of ı: English writes it too ("I need a passport").
+AZ_LETTERS = (AZ_LOWER | AZ_UPPER) - frozenset("I")
 # Folded forms of frequent Azerbaijani words (what "nece", "necə" and "neçə" all become).
 AZ_WORDS = frozenset(
     """

@@ -121,6 +121,11 @@ def find_warnings(
     return found
 
 
+def check_knowledge_base(kb: KnowledgeBase, max_age_days: int, today: dt.date | None = None) -> list[str]:
+    """Warnings an editor should act on, as text lines."""
+    return [str(f) for f in find_warnings(kb, max_age_days, today)]
+
+
 def card_numbers(article: Article, lang: str) -> set[str]:
     """Every number a citizen reads in one language of the card (step markers aside)."""
     parts = [

@@ -404,10 +404,3 @@ def _load_one(
         )
     seen[article.id] = str(path)
     return article
-
-
-def check_knowledge_base(kb: KnowledgeBase, max_age_days: int, today: dt.date | None = None) -> list[str]:
-    """Warnings an editor should act on, as text lines (see knowledge/check.py)."""
-    from knowledge.check import find_warnings
-
-    return [str(f) for f in find_warnings(kb, max_age_days, today)]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from knowledge.alphabet import AZ_FOLD_LOWER
+
 # Letters only Azerbaijani Cyrillic uses; a text holding them is Azerbaijani, not Russian.
 AZ_CYRILLIC_MARKERS = frozenset("әғһҹөүјӘҒҺҸӨҮЈ")
 
@@ -64,13 +66,7 @@ _AZ_CYRILLIC_TO_LATIN = {
 
 _FOLD = str.maketrans(
     {
-        "ə": "e",
-        "ı": "i",
-        "ş": "s",
-        "ç": "c",
-        "ğ": "g",
-        "ö": "o",
-        "ü": "u",
+        **AZ_FOLD_LOWER,  # ə→e, ı→i, ş→s, ç→c, ğ→g, ö→o, ü→u
         "ё": "е",
         # Turkish-keyboard and look-alike letters people paste
         "â": "a",

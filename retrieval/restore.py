@@ -14,10 +14,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+from knowledge.alphabet import AZ_LOWER
 from retrieval.normalize import az_lower, clean, fold
 
 LEXICON = Path(__file__).resolve().parent / "data" / "az_words.txt"
-AZ_SPECIAL = frozenset("əğışçöü")
+AZ_SPECIAL = AZ_LOWER  # the lowercase letters: words are lowered before they are looked at
 _WORD = re.compile(r"[^\W\d_]+")
 
 

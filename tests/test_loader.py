@@ -4,9 +4,9 @@ import pytest
 from conftest import TINY_ARTICLES, article_text
 
 from bot.dialogue import render_card
+from knowledge.check import check_knowledge_base
 from knowledge.loader import (
     ArticleError,
-    check_knowledge_base,
     is_official_url,
     load_coverage,
     load_knowledge_base,
