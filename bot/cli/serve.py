@@ -1,0 +1,84 @@
+"""Running the bot and looking after it: ``serve``, ``doctor``, ``purge``, ``backup``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bot.cli.common import _settings, _store
+
+
+@click.command()
+@click.option(
+    "--log-level", default="INFO", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"])
+)
+@click.pass_context
+def serve(ctx: click.Context, log_level: str) -> None:
+    """Run the Telegram bot: long polling, or a webhook when HELPDESK_WEBHOOK_URL is set.
+
+    Needs HELPDESK_BOT_TOKEN; HELPDESK_TELEGRAM_API_URL points it at another Bot API server.
+
+    Example: HELPDESK_BOT_TOKEN=123456:ABC... helpdesk serve
+    """
+    from bot.ops.monitoring import setup_logging
+    from bot.telegram.app import serve as run
+
+    settings = _settings(ctx)
+    secrets = [s.get_secret_value() for s in (settings.bot_token, settings.webhook_secret) if s]
+    setup_logging(log_level, secrets, settings.log_json)
+    run(settings)
+
+
+@click.command()
+@click.option("--days", type=int, help="Keep this many days (default: HELPDESK_RETENTION_DAYS).")
+@click.pass_context
+def purge(ctx: click.Context, days: int | None) -> None:
+    """Delete transcripts older than the retention period (the bot also does it at start).
+
+    Example: helpdesk purge --days 90
+    """
+    store = _store(ctx)
+    keep = days or _settings(ctx).retention_days
+    removed = store.purge_older_than(keep)
+    store.audit(None, "purge", None, f"{removed} messages older than {keep} days")
+    store.close()
+    click.echo(f"deleted {removed} messages older than {keep} days")
+
+
+@click.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def backup(ctx: click.Context, target: Path) -> None:
+    """Copy the database while the bot runs (SQLite online backup), then check the copy.
+
+    Example: helpdesk backup /var/backups/helpdesk-2026-11-25.sqlite3
+    """
+    store = _store(ctx)
+    result = store.backup(target)
+    store.audit(None, "backup", None, str(target))
+    store.close()
+    click.echo(
+        f"backup {target}: integrity {result['integrity']}; users {result['users']}, "
+        f"messages {result['messages']}, tickets {result['tickets']}"
+    )
+    if result["integrity"] != "ok":
+        ctx.exit(2)
+
+
+@click.command()
+@click.pass_context
+def doctor(ctx: click.Context) -> None:
+    """Check the configuration, token format, data folder, index, models; say what is wrong.
+
+    Example: helpdesk doctor
+    """
+    from bot.ops.doctor import run_checks
+
+    problems = 0
+    for ok, what, detail in run_checks(_settings(ctx)):
+        problems += not ok
+        click.secho(f"{'ok ' if ok else 'BAD'} {what}: {detail}", fg=None if ok else "red")
+    click.echo("all good" if not problems else f"{problems} problem(s)")
+    if problems:
+        ctx.exit(2)
