@@ -8,7 +8,7 @@ import re
 from typing import cast
 from urllib.parse import urlparse
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -25,7 +25,7 @@ from bot.ops.monitoring import Metrics, ops_app
 from bot.ops.reload import Reloader
 from bot.storage.inbox import Inbox
 from bot.storage.sqlite import Store
-from bot.telegram import citizen, errors, operator
+from bot.telegram import buttons, citizen, errors, menu, operator
 from bot.telegram.durable import DurableDispatcher, DurableRequestHandler, InboxMiddleware, replay_unfinished
 from bot.telegram.middlewares import RateLimitMiddleware, RetryAfterMiddleware
 from bot.telegram.relay import Handoff
@@ -73,10 +73,13 @@ def build_dispatcher(
     dp.workflow_data["reloader"] = Reloader(settings, dp.workflow_data)
     # Recorded before acknowledged, claimed once, replayed after a crash (bot/telegram/durable.py).
     dp.update.outer_middleware(InboxMiddleware(inbox))
-    citizens = citizen.make_router()
+    # The citizens' routers, one per concern, under one parent so the rate limit counts each
+    # message once, whichever of them takes it. The catch-alls are in citizen's router: last.
+    citizens = Router(name="citizens")
     citizens.message.outer_middleware(
         RateLimitMiddleware(settings.rate_limit_per_minute, settings.rate_limit_burst)
     )
+    citizens.include_routers(menu.make_router(), buttons.make_router(), citizen.make_router())
     dp.include_router(errors.make_router())
     if settings.operators_chat_id is not None:
         dp.include_router(operator.make_router(settings.operators_chat_id))
