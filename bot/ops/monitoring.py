@@ -12,10 +12,12 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 
 from aiohttp import web
 
 from bot.redact import redact
+from bot.storage.base import Store
 
 LATENCY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -135,27 +137,20 @@ class Metrics:
         return "\n".join(lines) + "\n"
 
 
-def ops_app(metrics: Metrics, store, ready) -> web.Application:
+def ops_app(metrics: Metrics, store: Store, ready: Callable[[], object]) -> web.Application:
     """``/healthz`` (200 when the store answers and the helpdesk is loaded) and ``/metrics``."""
 
     async def healthz(_: web.Request) -> web.Response:
         try:
-            list(store.db.query("SELECT 1"))
+            store.ping()
             ok = bool(ready())
         except Exception:  # any failure is "not healthy", said plainly
             ok = False
         return web.json_response({"ok": ok}, status=200 if ok else 503)
 
     async def metrics_page(_: web.Request) -> web.Response:
-        open_tickets = list(
-            store.db.query("SELECT COUNT(*) AS n FROM tickets WHERE state IN ('open', 'claimed')")
-        )[0]["n"]
-        inbox = {
-            r["state"]: r["n"]
-            for r in store.db.query(
-                "SELECT state, COUNT(*) AS n FROM inbox WHERE state != 'done' GROUP BY state"
-            )
-        }
+        open_tickets = store.active_ticket_count()
+        inbox = {state: n for state, n in store.inbox_counts().items() if state != "done"}
         return web.Response(text=metrics.render(open_tickets, inbox), content_type="text/plain")
 
     app = web.Application()

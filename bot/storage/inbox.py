@@ -16,13 +16,11 @@ original through ``copyMessage``, which needs only the message's id.
 
 from __future__ import annotations
 
-import json
 import logging
-import time
 from typing import Any, NamedTuple, Protocol
 
 from bot.redact import redact
-from bot.storage.sqlite import Store
+from bot.storage.base import Store
 
 log = logging.getLogger(__name__)
 # Fields a citizen writes; everything else in an update is ids, dates and flags.
@@ -86,14 +84,7 @@ class Inbox:
         update_id = raw.get("update_id")
         if not isinstance(update_id, int):
             raise ValueError("an update needs an integer update_id")
-        payload = json.dumps(redacted_payload(raw), ensure_ascii=False)
-        with self.store._lock, self.store.db.conn:
-            cursor = self.store.db.execute(
-                "INSERT OR IGNORE INTO inbox (update_id, state, payload, received_at) "
-                "VALUES (?, 'received', ?, ?)",
-                [update_id, payload, time.time()],
-            )
-            return cursor.rowcount == 1
+        return self.store.record_update(update_id, redacted_payload(raw))
 
     def claim(self, update: TelegramUpdate) -> bool:
         """Take an update for handling; False if another handler has it or it is finished.
@@ -104,63 +95,24 @@ class Inbox:
         """
         if self.state(update.update_id) is None:
             self.record(update)
-        with self.store._lock, self.store.db.conn:
-            row = self.store.db.execute(
-                "SELECT attempts FROM inbox WHERE update_id = ? AND state = 'received'", [update.update_id]
-            ).fetchone()
-            if row is None:
-                return False
-            self.store.db.execute(
-                "UPDATE inbox SET state = 'handling', attempts = attempts + 1 WHERE update_id = ?",
-                [update.update_id],
-            )
-            if row[0]:
-                self.store.db.execute("DELETE FROM messages WHERE update_id = ?", [update.update_id])
-            return True
+        return self.store.claim_update(update.update_id)
 
     def finish(self, update_id: int, failed: bool = False) -> None:
-        self.store._write(
-            "UPDATE inbox SET state = ?, payload = NULL, done_at = ? WHERE update_id = ?",
-            ("failed" if failed else "done", time.time(), update_id),
-        )
+        self.store.finish_update(update_id, failed)
 
     def release(self, update_id: int) -> None:
         """Hand an interrupted update back (shutdown cancelled its handler): the next start replays it."""
-        self.store._write(
-            "UPDATE inbox SET state = 'received' WHERE update_id = ? AND state = 'handling'", (update_id,)
-        )
+        self.store.release_update(update_id)
 
     def recover(self) -> Recovery:
         """At start-up, before any handler runs: what the previous process left unfinished."""
-        with self.store._lock, self.store.db.conn:
-            db = self.store.db
-            given_up = [
-                r[0]
-                for r in db.execute(
-                    "SELECT update_id FROM inbox WHERE state = 'handling' AND attempts >= ?",
-                    [self.max_attempts],
-                )
-            ]
-            db.execute(
-                "UPDATE inbox SET state = 'failed', payload = NULL, done_at = ? "
-                "WHERE state = 'handling' AND attempts >= ?",
-                [time.time(), self.max_attempts],
-            )
-            db.execute("UPDATE inbox SET state = 'received' WHERE state = 'handling'")
-            replay = [
-                json.loads(r[0])
-                for r in db.execute("SELECT payload FROM inbox WHERE state = 'received' ORDER BY update_id")
-            ]
+        replay, given_up = self.store.recover_updates(self.max_attempts)
         for update_id in given_up:
             log.error("update %r failed %r times: set aside", update_id, self.max_attempts)
         return Recovery(replay, given_up)
 
     def counts(self) -> dict[str, int]:
-        return {
-            r["state"]: r["n"]
-            for r in self.store.db.query("SELECT state, COUNT(*) AS n FROM inbox GROUP BY state")
-        }
+        return self.store.inbox_counts()
 
     def state(self, update_id: int) -> str | None:
-        rows = list(self.store.db.query("SELECT state FROM inbox WHERE update_id = ?", [update_id]))
-        return rows[0]["state"] if rows else None
+        return self.store.update_state(update_id)

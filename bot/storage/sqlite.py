@@ -13,164 +13,32 @@ Text is redacted before it is written: nothing here ever holds a raw identifier.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
-import threading
 import time
-from contextvars import ContextVar
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
-from sqlite_utils.migrations import Migrations
 
 from bot.redact import redact
+from bot.storage import base
+from bot.storage.base import HANDLING_UPDATE
+from bot.storage.schema import migrations
+from bot.storage.sqlite_tickets import SqliteTicketRows
+from bot.storage.writer import Writer
 
-# The update whose handler is running (set by the inbox middleware; None outside handlers).
-HANDLING_UPDATE: ContextVar[int | None] = ContextVar("handling_update", default=None)
-
-migrations = Migrations("citizen-helpdesk")
-
-
-@migrations()
-def m001_users_messages_feedback(db: sqlite_utils.Database) -> None:
-    db.execute("""
-        CREATE TABLE users (
-            user_id INTEGER PRIMARY KEY,
-            lang TEXT,
-            consent_at REAL,
-            created_at REAL NOT NULL,
-            last_seen_at REAL NOT NULL
-        )""")
-    db.execute("""
-        CREATE TABLE messages (
-            id INTEGER PRIMARY KEY,
-            user_id INTEGER NOT NULL,
-            chat_id INTEGER NOT NULL,
-            direction TEXT NOT NULL,          -- in | out
-            text TEXT NOT NULL,               -- redacted
-            lang TEXT,
-            action TEXT,
-            intent TEXT,
-            topic TEXT,
-            confidence REAL,
-            latency_ms REAL,
-            created_at REAL NOT NULL
-        )""")
-    db.execute("CREATE INDEX messages_user ON messages(user_id, created_at)")
-    db.execute("""
-        CREATE TABLE feedback (
-            id INTEGER PRIMARY KEY,
-            user_id INTEGER NOT NULL,
-            message_id INTEGER,
-            topic TEXT,
-            lang TEXT,
-            helpful INTEGER NOT NULL,         -- 1 = 👍, 0 = 👎
-            created_at REAL NOT NULL,
-            UNIQUE (user_id, message_id)
-        )""")
+__all__ = ["HANDLING_UPDATE", "SqliteStore", "Store", "migrations"]
 
 
-@migrations()
-def m002_tickets_relay_audit(db: sqlite_utils.Database) -> None:
-    db.execute("""
-        CREATE TABLE tickets (
-            id INTEGER PRIMARY KEY,
-            user_id INTEGER NOT NULL,
-            chat_id INTEGER NOT NULL,
-            first_name TEXT,
-            lang TEXT NOT NULL,
-            sector TEXT,
-            reason TEXT NOT NULL,            -- operator_request | low_confidence | complaint | ...
-            question TEXT NOT NULL,          -- redacted
-            candidates TEXT NOT NULL,        -- JSON: [{topic, score}]
-            confidence REAL,
-            state TEXT NOT NULL,             -- consent | open | claimed | closed | declined
-            operator_id INTEGER,
-            operator_name TEXT,
-            thread_id INTEGER,               -- forum topic; NULL in reply-based mode
-            card_message_id INTEGER,
-            rating INTEGER,
-            reminded_at REAL,
-            created_at REAL NOT NULL,
-            opened_at REAL,
-            claimed_at REAL,
-            closed_at REAL
-        )""")
-    db.execute("CREATE INDEX tickets_user ON tickets(user_id, state)")
-    db.execute("CREATE INDEX tickets_thread ON tickets(thread_id)")
-    db.execute("""
-        CREATE TABLE relay (
-            id INTEGER PRIMARY KEY,
-            ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-            direction TEXT NOT NULL,         -- to_operators | to_citizen
-            from_chat_id INTEGER NOT NULL,
-            message_id INTEGER NOT NULL,
-            sender_id INTEGER,
-            text TEXT,                       -- redacted copy, for /kb and the record
-            state TEXT NOT NULL,             -- pending | sent | failed
-            attempts INTEGER NOT NULL DEFAULT 0,
-            last_error TEXT,
-            copied_message_id INTEGER,
-            created_at REAL NOT NULL,
-            sent_at REAL,
-            UNIQUE (from_chat_id, message_id)
-        )""")
-    db.execute("CREATE INDEX relay_pending ON relay(state, created_at)")
-    db.execute("CREATE TABLE processed_updates (update_id INTEGER PRIMARY KEY, handled_at REAL NOT NULL)")
-    db.execute("""
-        CREATE TABLE kb_drafts (
-            id INTEGER PRIMARY KEY,
-            ticket_id INTEGER NOT NULL,
-            operator_id INTEGER NOT NULL,
-            lang TEXT,
-            question TEXT NOT NULL,
-            answer TEXT NOT NULL,
-            created_at REAL NOT NULL
-        )""")
-    db.execute("""
-        CREATE TABLE audit (
-            id INTEGER PRIMARY KEY,
-            actor_id INTEGER,
-            action TEXT NOT NULL,
-            ticket_id INTEGER,
-            detail TEXT,
-            created_at REAL NOT NULL
-        )""")
+class SqliteStore(SqliteTicketRows):
+    """The helpdesk's database in one SQLite file; safe to share between asyncio tasks and threads.
 
-
-@migrations()
-def m003_relay_lease(db: sqlite_utils.Database) -> None:
-    # A relay row is leased by whoever sends it, so the handler and the retry loop never both do.
-    db.execute("ALTER TABLE relay ADD COLUMN lease_until REAL")
-
-
-@migrations()
-def m004_inbox(db: sqlite_utils.Database) -> None:
-    # Raw updates are kept (redacted) from the moment they arrive until they are handled, so a
-    # crash mid-handling replays them; processed_updates only remembered the ids.
-    db.execute("""
-        CREATE TABLE inbox (
-            update_id INTEGER PRIMARY KEY,
-            state TEXT NOT NULL,             -- received | handling | done | failed
-            payload TEXT,                    -- redacted update JSON; NULL once handled
-            attempts INTEGER NOT NULL DEFAULT 0,
-            received_at REAL NOT NULL,
-            done_at REAL
-        )""")
-    db.execute("CREATE INDEX inbox_unfinished ON inbox(state, update_id)")
-    db.execute(
-        "INSERT INTO inbox (update_id, state, attempts, received_at, done_at) "
-        "SELECT update_id, 'done', 1, handled_at, handled_at FROM processed_updates"
-    )
-    db.execute("DROP TABLE processed_updates")
-    # Which update wrote a transcript row, so a replayed update does not log its message twice.
-    db.execute("ALTER TABLE messages ADD COLUMN update_id INTEGER")
-    db.execute("CREATE INDEX messages_update ON messages(update_id)")
-
-
-class Store:
-    """The helpdesk's database; safe to share between asyncio tasks and threads."""
+    Citizens' rows and the inbox are written here, tickets and relays in
+    :class:`~bot.storage.sqlite_tickets.SqliteTicketRows`, every read is in
+    :class:`~bot.storage.queries.SqliteReads`; all writes go through one :class:`Writer`.
+    """
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
@@ -185,8 +53,8 @@ class Store:
         # Deleted rows (a handled update's payload, a forgotten citizen) are overwritten, not
         # left readable in free pages.
         self.db.execute("PRAGMA secure_delete = ON")
-        self._lock = threading.Lock()
-        with self._lock:
+        self.writer = Writer(self.db)
+        with self.writer.lock:
             migrations.apply(self.db)
         if self.path != ":memory:":
             os.chmod(self.path, 0o600)
@@ -194,19 +62,10 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
-    def _write(self, sql: str, params: tuple | dict = ()) -> int | None:
-        with self._lock, self.db.conn:
-            cursor = self.db.execute(sql, params)
-            return cursor.lastrowid
-
-    def _insert(self, sql: str, params: tuple | dict = ()) -> int:
-        """An INSERT: the new row's id (sqlite3 sets ``lastrowid`` after every INSERT)."""
-        return cast(int, self._write(sql, params))
-
     # users -----------------------------------------------------------------------------------
     def touch_user(self, user_id: int, lang: str | None = None) -> None:
         now = time.time()
-        self._write(
+        self.writer.execute(
             """INSERT INTO users (user_id, lang, created_at, last_seen_at) VALUES (?, ?, ?, ?)
                        ON CONFLICT(user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at""",
             (user_id, lang, now, now),
@@ -214,19 +73,11 @@ class Store:
 
     def set_language(self, user_id: int, lang: str) -> None:
         self.touch_user(user_id)
-        self._write("UPDATE users SET lang = ? WHERE user_id = ?", (lang, user_id))
+        self.writer.execute("UPDATE users SET lang = ? WHERE user_id = ?", (lang, user_id))
 
     def set_consent(self, user_id: int) -> None:
         self.touch_user(user_id)
-        self._write("UPDATE users SET consent_at = ? WHERE user_id = ?", (time.time(), user_id))
-
-    def user(self, user_id: int) -> dict | None:
-        rows = list(self.db.query("SELECT * FROM users WHERE user_id = ?", [user_id]))
-        return rows[0] if rows else None
-
-    def language(self, user_id: int) -> str | None:
-        user = self.user(user_id)
-        return user["lang"] if user else None
+        self.writer.execute("UPDATE users SET consent_at = ? WHERE user_id = ?", (time.time(), user_id))
 
     # messages --------------------------------------------------------------------------------
     def log_message(
@@ -245,7 +96,7 @@ class Store:
     ) -> int:
         if direction not in ("in", "out"):
             raise ValueError(f"direction must be 'in' or 'out', got {direction!r}")
-        return self._insert(
+        return self.writer.insert(
             """INSERT INTO messages (user_id, chat_id, direction, text, lang, action, intent, topic,
                                      confidence, latency_ms, created_at, update_id)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -265,63 +116,36 @@ class Store:
             ),
         )
 
-    def messages(self, user_id: int) -> list[dict]:
-        return list(self.db.query("SELECT * FROM messages WHERE user_id = ? ORDER BY id", [user_id]))
-
     def audit(
         self, actor_id: int | None, action: str, ticket_id: int | None = None, detail: str = ""
     ) -> None:
-        self._write(
+        self.writer.execute(
             "INSERT INTO audit (actor_id, action, ticket_id, detail, created_at) VALUES (?, ?, ?, ?, ?)",
             (actor_id, action, ticket_id, redact(detail), time.time()),
         )
 
-    def audit_log(self) -> list[dict]:
-        return list(self.db.query("SELECT * FROM audit ORDER BY id"))
-
-    def export_user(self, user_id: int) -> dict:
-        """Everything kept about one citizen (for /mydata)."""
-        return {
-            "user": self.user(user_id),
-            "messages": self.messages(user_id),
-            "feedback": list(
-                self.db.query("SELECT * FROM feedback WHERE user_id = ? ORDER BY id", [user_id])
-            ),
-            "tickets": list(
-                self.db.query(
-                    "SELECT id, state, lang, sector, reason, question, rating, "
-                    "created_at, closed_at FROM tickets WHERE user_id = ? ORDER BY id",
-                    [user_id],
-                )
-            ),
-        }
-
     def forget_user(self, user_id: int) -> dict:
         """Delete a citizen's messages, feedback, tickets' texts and profile (for /forget)."""
-        with self._lock, self.db.conn:
+        with self.writer.transaction() as db:
             counts = {}
             for table in ("messages", "feedback"):
-                counts[table] = self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", [user_id]).rowcount
-            ticket_ids = [
-                r[0] for r in self.db.execute("SELECT id FROM tickets WHERE user_id = ?", [user_id])
-            ]
+                counts[table] = db.execute(f"DELETE FROM {table} WHERE user_id = ?", [user_id]).rowcount
+            ticket_ids = [r[0] for r in db.execute("SELECT id FROM tickets WHERE user_id = ?", [user_id])]
             marks = ",".join("?" * len(ticket_ids))
             if ticket_ids:
-                self.db.execute(f"DELETE FROM relay WHERE ticket_id IN ({marks})", ticket_ids)
-                self.db.execute(f"DELETE FROM kb_drafts WHERE ticket_id IN ({marks})", ticket_ids)
-            counts["tickets"] = self.db.execute("DELETE FROM tickets WHERE user_id = ?", [user_id]).rowcount
-            counts["users"] = self.db.execute("DELETE FROM users WHERE user_id = ?", [user_id]).rowcount
-            self.db.execute("DELETE FROM audit WHERE actor_id = ?", [user_id])
+                db.execute(f"DELETE FROM relay WHERE ticket_id IN ({marks})", ticket_ids)
+                db.execute(f"DELETE FROM kb_drafts WHERE ticket_id IN ({marks})", ticket_ids)
+            counts["tickets"] = db.execute("DELETE FROM tickets WHERE user_id = ?", [user_id]).rowcount
+            counts["users"] = db.execute("DELETE FROM users WHERE user_id = ?", [user_id]).rowcount
+            db.execute("DELETE FROM audit WHERE actor_id = ?", [user_id])
         return counts
 
     def backup(self, target: Path | str) -> dict:
         """An online copy (SQLite's backup API: consistent while the bot writes), then checked."""
-        import sqlite3 as _sqlite3
-
         target = Path(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            destination = _sqlite3.connect(target)
+        with self.writer.lock:
+            destination = sqlite3.connect(target)
             try:
                 self.db.conn.backup(destination)
                 check = destination.execute("PRAGMA integrity_check").fetchone()[0]
@@ -337,12 +161,10 @@ class Store:
     def purge_older_than(self, days: int) -> int:
         """Delete transcripts older than the retention period; returns how many went."""
         cutoff = time.time() - days * 86400
-        with self._lock, self.db.conn:
-            cursor = self.db.execute("DELETE FROM messages WHERE created_at < ?", [cutoff])
+        with self.writer.transaction() as db:
+            cursor = db.execute("DELETE FROM messages WHERE created_at < ?", [cutoff])
             # Handled updates' ids are only needed to spot a redelivery, which comes within hours.
-            self.db.execute(
-                "DELETE FROM inbox WHERE state IN ('done', 'failed') AND received_at < ?", [cutoff]
-            )
+            db.execute("DELETE FROM inbox WHERE state IN ('done', 'failed') AND received_at < ?", [cutoff])
             return cursor.rowcount
 
     # feedback --------------------------------------------------------------------------------
@@ -350,7 +172,7 @@ class Store:
         self, user_id: int, message_id: int | None, topic: str | None, lang: str | None, helpful: bool
     ) -> bool:
         """Record 👍/👎 once per answer; a second press changes the vote. True if stored."""
-        self._write(
+        self.writer.execute(
             """INSERT INTO feedback (user_id, message_id, topic, lang, helpful, created_at)
                        VALUES (?, ?, ?, ?, ?, ?)
                        ON CONFLICT(user_id, message_id) DO UPDATE SET helpful = excluded.helpful""",
@@ -358,5 +180,66 @@ class Store:
         )
         return True
 
-    def feedback(self) -> list[dict]:
-        return list(self.db.query("SELECT * FROM feedback ORDER BY id"))
+    # inbox ---------------------------------------------------------------------------------------
+    def record_update(self, update_id: int, payload: dict[str, Any]) -> bool:
+        with self.writer.transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO inbox (update_id, state, payload, received_at) "
+                "VALUES (?, 'received', ?, ?)",
+                [update_id, json.dumps(payload, ensure_ascii=False), time.time()],
+            )
+            return cursor.rowcount == 1
+
+    def claim_update(self, update_id: int) -> bool:
+        with self.writer.transaction() as db:
+            row = db.execute(
+                "SELECT attempts FROM inbox WHERE update_id = ? AND state = 'received'", [update_id]
+            ).fetchone()
+            if row is None:
+                return False
+            db.execute(
+                "UPDATE inbox SET state = 'handling', attempts = attempts + 1 WHERE update_id = ?",
+                [update_id],
+            )
+            if row[0]:
+                db.execute("DELETE FROM messages WHERE update_id = ?", [update_id])
+            return True
+
+    def finish_update(self, update_id: int, failed: bool = False) -> None:
+        self.writer.execute(
+            "UPDATE inbox SET state = ?, payload = NULL, done_at = ? WHERE update_id = ?",
+            ("failed" if failed else "done", time.time(), update_id),
+        )
+
+    def release_update(self, update_id: int) -> None:
+        self.writer.execute(
+            "UPDATE inbox SET state = 'received' WHERE update_id = ? AND state = 'handling'", (update_id,)
+        )
+
+    def recover_updates(self, max_attempts: int) -> tuple[list[dict[str, Any]], list[int]]:
+        with self.writer.transaction() as db:
+            given_up = [
+                r[0]
+                for r in db.execute(
+                    "SELECT update_id FROM inbox WHERE state = 'handling' AND attempts >= ?",
+                    [max_attempts],
+                )
+            ]
+            db.execute(
+                "UPDATE inbox SET state = 'failed', payload = NULL, done_at = ? "
+                "WHERE state = 'handling' AND attempts >= ?",
+                [time.time(), max_attempts],
+            )
+            db.execute("UPDATE inbox SET state = 'received' WHERE state = 'handling'")
+            replay = [
+                json.loads(r[0])
+                for r in db.execute("SELECT payload FROM inbox WHERE state = 'received' ORDER BY update_id")
+            ]
+        return replay, given_up
+
+
+# Existing code and tests say `Store` for the SQLite store; new code types against bot.storage.base.Store.
+Store = SqliteStore
+
+if TYPE_CHECKING:  # mypy: the SQLite store has every method of the protocol, with the same types
+    _conforms: base.Store = SqliteStore(":memory:")

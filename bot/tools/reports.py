@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.storage.sqlite import Store
+from bot.storage.base import Store
 
 GAP_ACTIONS = ("handoff", "clarify")
 
@@ -25,24 +25,8 @@ def _since_ts(since: dt.date | None) -> float:
 
 def gap_questions(store: Store, since: dt.date | None = None) -> list[dict]:
     """Citizens' questions that ended in handoff or clarify, were out of scope, or got a 👎."""
-    rows = list(
-        store.db.query(
-            "SELECT * FROM messages WHERE direction = 'in' AND created_at >= ? AND "
-            "(action IN ('handoff', 'clarify') OR intent = 'out_of_scope') AND action != 'relay' "
-            "AND text NOT LIKE '/%' AND text NOT LIKE '[button]%'",
-            [_since_ts(since)],
-        )
-    )
-    disliked = list(
-        store.db.query(
-            """SELECT q.* FROM feedback f
-           JOIN messages a ON a.id = f.message_id
-           JOIN messages q ON q.id = (SELECT MAX(id) FROM messages
-                                      WHERE user_id = a.user_id AND direction = 'in' AND id < a.id)
-           WHERE f.helpful = 0 AND f.created_at >= ?""",
-            [_since_ts(since)],
-        )
-    )
+    rows = store.gap_messages(_since_ts(since))
+    disliked = store.disliked_questions(_since_ts(since))
     seen, out = set(), []
     for row in rows + [dict(r, action="disliked") for r in disliked]:
         if row["id"] not in seen:
@@ -90,12 +74,7 @@ def cluster_questions(questions: list[dict], embedder, distance: float = 0.15) -
 
 def referred_services(store: Store, since: dt.date | None = None) -> list[tuple[str, int]]:
     """Directory services citizens were referred to (no article yet), most asked first."""
-    rows = store.db.query(
-        "SELECT topic, COUNT(*) AS n FROM messages WHERE direction = 'in' AND action = 'refer' "
-        "AND topic IS NOT NULL AND created_at >= ? GROUP BY topic ORDER BY n DESC, topic",
-        [_since_ts(since)],
-    )
-    return [(r["topic"], r["n"]) for r in rows]
+    return store.referred_services(_since_ts(since))
 
 
 def gaps_markdown(
@@ -138,14 +117,7 @@ def gaps_csv(clusters: list[Cluster], services: list[tuple[str, int]] | None = N
 
 def usage(store: Store, since: dt.date | None = None) -> dict:
     """Questions per day and action, 👍 share per topic and language, busiest topics."""
-    rows = list(
-        store.db.query(
-            "SELECT created_at, action, topic, lang FROM messages "
-            "WHERE direction = 'in' AND action IS NOT NULL "
-            "AND action IN ('answer', 'clarify', 'refer', 'handoff', 'smalltalk') AND created_at >= ?",
-            [_since_ts(since)],
-        )
-    )
+    rows = store.usage_messages(_since_ts(since))
     per_day: dict[str, Counter] = defaultdict(Counter)
     topics: Counter = Counter()
     for r in rows:
@@ -154,9 +126,7 @@ def usage(store: Store, since: dt.date | None = None) -> dict:
         if r["topic"] and r["action"] != "refer":  # a refer's topic is a directory service
             topics[r["topic"]] += 1
     votes: dict[tuple, list[int]] = defaultdict(list)
-    for f in store.db.query(
-        "SELECT topic, lang, helpful FROM feedback WHERE created_at >= ?", [_since_ts(since)]
-    ):
+    for f in store.feedback_votes(_since_ts(since)):
         votes[(f["topic"], f["lang"])].append(f["helpful"])
     return {
         "questions": len(rows),

@@ -1,0 +1,173 @@
+"""What the bot asks of its database: the ``Store`` protocol every backend implements.
+
+The rest of the bot (handlers, tickets, the inbox, reports, metrics) talks to a store only through
+these methods; the SQL behind them lives in ``bot.storage`` (SQLite today). Rows come back as
+plain dicts keyed by column name. Text is redacted by the store before it is written: a backend
+never holds a raw identifier. Each method is one transaction, and one writer runs at a time.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Protocol
+
+# The update whose handler is running (set by the inbox middleware; None outside handlers).
+HANDLING_UPDATE: ContextVar[int | None] = ContextVar("handling_update", default=None)
+
+
+class Store(Protocol):
+    """The helpdesk's database; safe to share between asyncio tasks and threads."""
+
+    def close(self) -> None: ...
+
+    def ping(self) -> None:
+        """Raise unless the database answers (for /healthz)."""
+
+    # citizens ------------------------------------------------------------------------------------
+    def touch_user(self, user_id: int, lang: str | None = None) -> None: ...
+    def set_language(self, user_id: int, lang: str) -> None: ...
+    def set_consent(self, user_id: int) -> None: ...
+    def user(self, user_id: int) -> dict | None: ...
+    def language(self, user_id: int) -> str | None: ...
+
+    # transcript, feedback, audit -----------------------------------------------------------------
+    def log_message(
+        self,
+        user_id: int,
+        chat_id: int,
+        direction: str,
+        text: str,
+        *,
+        lang: str | None = None,
+        action: str | None = None,
+        intent: str | None = None,
+        topic: str | None = None,
+        confidence: float | None = None,
+        latency_ms: float | None = None,
+    ) -> int:
+        """Append to the transcript (tagged with ``HANDLING_UPDATE``); the row's id."""
+
+    def messages(self, user_id: int) -> list[dict]: ...
+    def add_feedback(
+        self, user_id: int, message_id: int | None, topic: str | None, lang: str | None, helpful: bool
+    ) -> bool: ...
+    def feedback(self) -> list[dict]: ...
+    def audit(
+        self, actor_id: int | None, action: str, ticket_id: int | None = None, detail: str = ""
+    ) -> None: ...
+    def audit_log(self) -> list[dict]: ...
+
+    # a citizen's rights, retention, backup -------------------------------------------------------
+    def export_user(self, user_id: int) -> dict: ...
+    def forget_user(self, user_id: int) -> dict: ...
+    def purge_older_than(self, days: int) -> int: ...
+    def backup(self, target: Path | str) -> dict: ...
+
+    # tickets (the state rules are bot.cases.tickets'; these only write what they decided) -------
+    def decline_consent_requests(self, user_id: int) -> None:
+        """Every request of the citizen still waiting for consent becomes ``declined``."""
+
+    def insert_ticket(
+        self,
+        user_id: int,
+        chat_id: int,
+        first_name: str | None,
+        lang: str,
+        sector: str | None,
+        reason: str,
+        question: str,
+        candidates: list[dict],
+        confidence: float | None,
+    ) -> int:
+        """A new ticket in state ``consent``; its id."""
+
+    def ticket(self, ticket_id: int) -> dict | None: ...
+    def active_ticket(self, user_id: int) -> dict | None:
+        """The citizen's newest open or claimed ticket."""
+
+    def ticket_by_thread(self, thread_id: int) -> dict | None: ...
+    def ticket_by_operator_message(self, message_id: int) -> dict | None:
+        """The ticket whose card or relayed copy is the operators' message ``message_id``."""
+
+    def tickets_in(self, states: tuple[str, ...]) -> list[dict]: ...
+    def unclaimed_tickets(self, opened_before: float) -> list[dict]:
+        """Open, never reminded about, and opened before the timestamp."""
+
+    def open_tickets_up_to(self, ticket_id: int) -> int:
+        """How many open tickets have an id up to ``ticket_id`` (its place in the queue)."""
+
+    def active_ticket_count(self) -> int: ...
+    def recent_claim_waits(self, last: int) -> list[float]:
+        """Seconds from opened to claimed of the last ``last`` claimed tickets, newest first."""
+
+    def open_ticket(self, ticket_id: int) -> None: ...
+    def decline_ticket(self, ticket_id: int, user_id: int) -> None:
+        """Declined, if it is the citizen's and still waiting for consent."""
+
+    def set_ticket_topic(
+        self, ticket_id: int, thread_id: int | None, card_message_id: int | None
+    ) -> None: ...
+    def claim_ticket(self, ticket_id: int, operator_id: int, operator_name: str) -> None: ...
+    def release_ticket(self, ticket_id: int) -> None: ...
+    def close_ticket(self, ticket_id: int) -> None: ...
+    def reopen_ticket(self, ticket_id: int) -> None: ...
+    def rate_ticket(self, ticket_id: int, rating: int) -> None: ...
+    def mark_ticket_reminded(self, ticket_id: int) -> None: ...
+
+    # relay outbox and operators' drafts ----------------------------------------------------------
+    def queue_relay(
+        self,
+        ticket_id: int,
+        direction: str,
+        from_chat_id: int,
+        message_id: int,
+        sender_id: int | None,
+        text: str | None,
+    ) -> int | None:
+        """A pending relay's id; None if that message is already queued."""
+
+    def lease_relay(self, relay_id: int, seconds: float) -> dict | None:
+        """Take a pending (or expired) relay for sending; None if someone else has it or it is done."""
+
+    def relay_sent(self, relay_id: int, copied_message_id: int | None) -> None: ...
+    def relay_failed(self, relay_id: int, error: str, give_up_after: int) -> None: ...
+    def pending_relays(self) -> list[dict]: ...
+    def relays(self, ticket_id: int) -> list[dict]: ...
+    def last_operator_reply(self, ticket_id: int) -> dict | None: ...
+    def add_draft(self, ticket_id: int, operator_id: int, lang: str, question: str, answer: str) -> int: ...
+    def drafts(self) -> list[dict]: ...
+
+    # the durable inbox ---------------------------------------------------------------------------
+    def record_update(self, update_id: int, payload: dict[str, Any]) -> bool:
+        """Keep a (redacted) update as ``received``; False if its id is already known."""
+
+    def claim_update(self, update_id: int) -> bool:
+        """``received`` → ``handling``; a replay's earlier transcript rows go. False if not received."""
+
+    def finish_update(self, update_id: int, failed: bool = False) -> None: ...
+    def release_update(self, update_id: int) -> None:
+        """``handling`` → ``received``, to be replayed by the next start."""
+
+    def recover_updates(self, max_attempts: int) -> tuple[list[dict[str, Any]], list[int]]:
+        """Updates left ``handling`` go back to ``received`` (or ``failed`` after ``max_attempts``):
+        the payloads to replay, oldest first, and the ids set aside."""
+
+    def inbox_counts(self) -> dict[str, int]: ...
+    def update_state(self, update_id: int) -> str | None: ...
+
+    # editors' reports ----------------------------------------------------------------------------
+    def gap_messages(self, since: float) -> list[dict]:
+        """Citizens' questions since the timestamp that ended in handoff/clarify or out of scope."""
+
+    def disliked_questions(self, since: float) -> list[dict]:
+        """The question before each answer given a 👎 since the timestamp."""
+
+    def referred_services(self, since: float) -> list[tuple[str, int]]:
+        """Directory services referred to since the timestamp, with counts, most asked first."""
+
+    def usage_messages(self, since: float) -> list[dict]:
+        """Citizens' questions since the timestamp (created_at, action, topic, lang)."""
+
+    def feedback_votes(self, since: float) -> list[dict]:
+        """👍/👎 since the timestamp (topic, lang, helpful)."""

@@ -1,0 +1,348 @@
+"""The contract of ``bot.storage.base.Store``: what any backend must do, tested only through the protocol.
+
+``store_backend`` yields each backend on a fresh database (today only SQLite, on a temporary file);
+a second backend is one more ``params`` entry and runs the same suite. Nothing here looks inside a
+backend (no SQL, no ``.db``): what is checked is only what the bot can observe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.cases.tickets import TicketError, Tickets
+from bot.storage import base
+from bot.storage.base import HANDLING_UPDATE
+from bot.storage.inbox import Inbox
+from bot.tools.reports import gap_questions, referred_services, usage
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _sqlite(tmp_path: Path) -> base.Store:
+    from bot.storage.sqlite import SqliteStore
+
+    return SqliteStore(tmp_path / "contract.sqlite3")
+
+
+BACKENDS = {"sqlite": _sqlite}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def store_backend(request, tmp_path):
+    store = BACKENDS[request.param](tmp_path)
+    yield store
+    store.close()
+
+
+class FakeUpdate:
+    """What the inbox needs of an aiogram Update (its id and its JSON form)."""
+
+    def __init__(self, update_id: int, text: str = "vergi borcu") -> None:
+        self.update_id = update_id
+        self.text = text
+
+    def model_dump(self, *, mode: str, by_alias: bool, exclude_none: bool) -> dict[str, Any]:
+        return {"update_id": self.update_id, "message": {"message_id": 1, "text": self.text}}
+
+
+def new_ticket(tickets: Tickets, user: int = 1, question: str = "FIN 5ZXK4PT, pensiyam gəlmir") -> int:
+    candidates = [{"topic": f"t{n}", "score": 0.5} for n in range(5)]
+    return tickets.request(user, user, "Aysel", "az", "social", "low_confidence", question, candidates, 0.4)
+
+
+# The boundary, by reading the source ----------------------------------------------------------------
+# A store's insides, reached from outside bot/storage: its private helpers, its lock, its database.
+STORE_INSIDES = re.compile(
+    r"\bstore\._\w+"  # store._write, self.store._lock, ...
+    r"|(?<!self)\._(?:write|insert|lock|transaction)\b"  # any other object's write helpers or lock
+    r"|\bstore\.(?:db|writer)\b"  # the sqlite-utils database or the store's writer
+    r"|\.db\.(?:query|execute|conn|table|tables|table_names)\b"  # sqlite-utils reached through anything
+)
+
+
+def test_the_boundary_pattern_catches_what_it_should():
+    for line in (
+        "self.store._write('UPDATE tickets ...')",
+        "with self.store._lock, self.db.conn:",
+        "store.db.query('SELECT 1')",
+        "rows = self.db.query(sql)",
+        "tickets.store.writer.execute(sql)",
+        "other._lock.acquire()",
+    ):
+        assert STORE_INSIDES.search(line), line
+    for line in ("with self._lock:", "store.audit(None, 'x')", "writer = csv.writer(buffer)"):
+        assert not STORE_INSIDES.search(line), line
+
+
+def test_nothing_outside_storage_reaches_into_a_store():
+    sources = [
+        p
+        for folder in ("bot", "scripts")
+        for p in sorted((ROOT / folder).rglob("*.py"))
+        if "storage" not in p.relative_to(ROOT).parts[:2]
+    ]
+    assert len(sources) > 20  # the tree was found
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sources
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if STORE_INSIDES.search(line)
+    ]
+    assert found == []
+
+
+def test_the_backend_has_every_method_of_the_protocol(store_backend):
+    names = [n for n, v in vars(base.Store).items() if callable(v) and not n.startswith("_")]
+    assert len(names) > 50
+    assert [n for n in names if not callable(getattr(store_backend, n, None))] == []
+
+
+# Citizens, transcript, audit --------------------------------------------------------------------------
+def test_consent_and_language(store_backend):
+    store = store_backend
+    assert store.user(5) is None and store.language(5) is None
+    store.touch_user(5)
+    assert store.user(5)["consent_at"] is None and store.language(5) is None
+    store.set_language(5, "ru")
+    store.set_consent(5)
+    user = store.user(5)
+    assert user["lang"] == "ru" and user["consent_at"] is not None
+
+
+def test_transcript_append_and_read(store_backend):
+    store = store_backend
+    first = store.log_message(7, 7, "in", "FIN 5ZXK4PT, vergi borcum var?", lang="az", intent="tax")
+    second = store.log_message(7, 7, "out", "Cavab", action="answer", topic="tax-debt-check", confidence=0.9)
+    store.log_message(8, 8, "in", "someone else")
+    rows = store.messages(7)
+    assert [r["id"] for r in rows] == [first, second]
+    assert [r["direction"] for r in rows] == ["in", "out"]
+    assert "5ZXK4PT" not in rows[0]["text"] and rows[0]["lang"] == "az" and rows[0]["intent"] == "tax"
+    assert rows[1]["action"] == "answer" and rows[1]["topic"] == "tax-debt-check"
+    with pytest.raises(ValueError):
+        store.log_message(7, 7, "sideways", "x")
+
+
+def test_feedback_is_one_vote_per_answer(store_backend):
+    store = store_backend
+    answer = store.log_message(7, 7, "out", "Cavab", topic="tax-debt-check")
+    assert store.add_feedback(7, answer, "tax-debt-check", "az", True)
+    store.add_feedback(7, answer, "tax-debt-check", "az", False)  # changed their mind
+    assert [(f["message_id"], f["helpful"]) for f in store.feedback()] == [(answer, 0)]
+
+
+def test_audit_rows(store_backend):
+    store = store_backend
+    store.audit(77, "take", 3)
+    store.audit(None, "note", 3, "called +994 50 123 45 67")
+    log = store.audit_log()
+    assert [(r["actor_id"], r["action"], r["ticket_id"]) for r in log] == [(77, "take", 3), (None, "note", 3)]
+    assert log[0]["detail"] == "" and "123 45 67" not in log[1]["detail"]
+
+
+def test_export_forget_purge_and_backup(store_backend, tmp_path):
+    store = store_backend
+    tickets = Tickets(store)
+    store.touch_user(5, "az")
+    answer = store.log_message(5, 5, "out", "Cavab")
+    store.add_feedback(5, answer, None, "az", True)
+    ticket_id = new_ticket(tickets, user=5)
+    store.audit(5, "mydata")
+    mine = store.export_user(5)
+    assert mine["user"]["user_id"] == 5 and len(mine["messages"]) == len(mine["feedback"]) == 1
+    assert [t["id"] for t in mine["tickets"]] == [ticket_id]
+    copy = store.backup(tmp_path / "backup" / "copy.bin")
+    assert copy["integrity"] == "ok" and copy["messages"] == 1 and copy["tickets"] == 1
+    assert store.purge_older_than(1) == 0  # nothing is a day old yet
+    counts = store.forget_user(5)
+    assert counts["messages"] == counts["feedback"] == counts["tickets"] == counts["users"] == 1
+    assert store.user(5) is None and store.messages(5) == [] and tickets.get(ticket_id) is None
+    assert store.audit_log() == []
+
+
+# Tickets ----------------------------------------------------------------------------------------------
+def test_a_tickets_life(store_backend):
+    tickets = Tickets(store_backend)
+    ticket_id = new_ticket(tickets)
+    ticket = tickets.get(ticket_id)
+    assert ticket["state"] == "consent" and "5ZXK4PT" not in ticket["question"]
+    assert tickets.active_for(1) is None
+    with pytest.raises(TicketError):
+        tickets.open(ticket_id, user_id=2)  # someone else's request
+    assert tickets.open(ticket_id, 1)["state"] == "open"
+    with pytest.raises(TicketError):
+        tickets.open(ticket_id, 1)  # consent is given once
+    assert tickets.active_for(1)["id"] == ticket_id and tickets.queue_position(ticket_id) == 1
+    taken = tickets.claim(ticket_id, 77, "Operator A")
+    assert taken["state"] == "claimed" and taken["operator_name"] == "Operator A"
+    with pytest.raises(TicketError, match="already taken by Operator A"):
+        tickets.claim(ticket_id, 78, "Operator B")
+    with pytest.raises(TicketError):
+        tickets.release(ticket_id, 78)
+    tickets.release(ticket_id, 77)
+    assert tickets.get(ticket_id)["state"] == "open" and tickets.get(ticket_id)["operator_id"] is None
+    tickets.claim(ticket_id, 78, "Operator B")
+    closed = tickets.close(ticket_id)
+    assert closed["state"] == "closed" and closed["closed_at"] is not None
+    assert tickets.active_for(1) is None
+    with pytest.raises(TicketError):
+        tickets.close(ticket_id)
+    with pytest.raises(TicketError):
+        tickets.claim(ticket_id, 77, "Operator A")
+    with pytest.raises(TicketError):
+        tickets.reopen(ticket_id, 2)
+    assert not tickets.rate(ticket_id, 1, 0) and not tickets.rate(ticket_id, 2, 5)
+    assert tickets.rate(ticket_id, 1, 5) and tickets.get(ticket_id)["rating"] == 5
+    reopened = tickets.reopen(ticket_id, 1)
+    assert reopened["state"] == "open" and reopened["closed_at"] is None
+    assert not tickets.rate(ticket_id, 1, 4)  # only a closed ticket is rated
+    assert [t["id"] for t in tickets.all()] == [ticket_id]
+
+
+def test_declined_and_replaced_requests(store_backend):
+    tickets = Tickets(store_backend)
+    first = new_ticket(tickets)
+    second = new_ticket(tickets)
+    assert tickets.get(first)["state"] == "declined" and tickets.get(second)["state"] == "consent"
+    tickets.decline(second, user_id=2)  # not theirs: nothing happens
+    assert tickets.get(second)["state"] == "consent"
+    tickets.decline(second, 1)
+    assert tickets.get(second)["state"] == "declined"
+    with pytest.raises(TicketError):
+        tickets.open(second, 1)
+    assert tickets.all() == [] and len(tickets.all(("declined",))) == 2
+
+
+def test_ticket_lookups_queue_and_reminders(store_backend):
+    tickets = Tickets(store_backend)
+    ids = [new_ticket(tickets, user) for user in (1, 2, 3)]
+    for user, ticket_id in zip((1, 2, 3), ids):
+        tickets.open(ticket_id, user)
+    assert [tickets.queue_position(i) for i in ids] == [1, 2, 3]
+    tickets.set_topic(ids[0], 900, 901)
+    tickets.set_topic(ids[1], None, 902)
+    assert tickets.by_thread(900)["id"] == ids[0] and tickets.by_thread(1) is None
+    assert tickets.by_operator_message(902)["id"] == ids[1]
+    assert tickets.median_wait_seconds(300) == 300  # fewer than three claimed yet
+    for ticket_id in ids:
+        tickets.claim(ticket_id, 5, "Op")
+    assert 0 <= tickets.median_wait_seconds(300) < 60
+    assert store_backend.active_ticket_count() == 3
+    tickets.release(ids[2], 5)
+    assert [t["id"] for t in tickets.unclaimed_older_than(-60)] == [ids[2]]
+    assert tickets.unclaimed_older_than(3600) == []
+    tickets.mark_reminded(ids[2])
+    assert tickets.unclaimed_older_than(-60) == []
+
+
+def test_relay_outbox_and_drafts(store_backend):
+    tickets = Tickets(store_backend)
+    ticket_id = new_ticket(tickets)
+    tickets.open(ticket_id, 1)
+    relay = tickets.queue_relay(ticket_id, "to_operators", 1, 55, 1, "telefon 050 123 45 67")
+    assert relay is not None
+    assert tickets.queue_relay(ticket_id, "to_operators", 1, 55, 1, "again") is None
+    assert "123 45 67" not in tickets.relays(ticket_id)[0]["text"]
+    assert [r["id"] for r in tickets.pending_relays()] == [relay]
+    assert tickets.lease_relay(relay)["state"] == "sending"
+    assert tickets.lease_relay(relay) is None and tickets.pending_relays() == []
+    tickets.relay_sent(relay, 700)
+    assert tickets.relays(ticket_id)[0]["state"] == "sent"
+    assert tickets.by_operator_message(700)["id"] == ticket_id
+    failing = tickets.queue_relay(ticket_id, "to_citizen", -100, 56, 77, "Cavab")
+    tickets.relay_failed(failing, "boom", give_up_after=2)
+    assert [(r["id"], r["attempts"]) for r in tickets.pending_relays()] == [(failing, 1)]
+    tickets.relay_failed(failing, "boom", give_up_after=2)
+    assert tickets.pending_relays() == [] and tickets.relays(ticket_id)[1]["state"] == "failed"
+    reply = tickets.last_operator_reply(ticket_id)
+    assert reply["id"] == failing
+    draft = tickets.add_draft(tickets.get(ticket_id), 77, reply["text"] + " FIN 5ZXK4PT")
+    (row,) = tickets.drafts()
+    assert row["id"] == draft and row["ticket_id"] == ticket_id and "5ZXK4PT" not in row["answer"]
+
+
+# The inbox --------------------------------------------------------------------------------------------
+def test_inbox_record_claim_finish(store_backend):
+    inbox = Inbox(store_backend)
+    assert inbox.record({"update_id": 1, "message": {"text": "FIN 5ZXK4PT"}})
+    assert not inbox.record({"update_id": 1, "message": {"text": "a second delivery"}})
+    assert inbox.state(1) == "received" and inbox.state(2) is None
+    assert inbox.claim(FakeUpdate(1)) and inbox.state(1) == "handling"
+    assert not inbox.claim(FakeUpdate(1))
+    inbox.finish(1)
+    assert inbox.state(1) == "done" and not inbox.claim(FakeUpdate(1))
+    assert inbox.claim(FakeUpdate(2))  # never recorded: recorded by the claim
+    inbox.finish(2, failed=True)
+    assert inbox.counts() == {"done": 1, "failed": 1}
+
+
+def test_inbox_release_and_recover(store_backend):
+    store = store_backend
+    inbox = Inbox(store, max_attempts=2)
+    for update_id in (3, 1, 2, 4):
+        inbox.record(FakeUpdate(update_id, "FIN 5ZXK4PT"))
+    inbox.claim(FakeUpdate(1))  # taken by a process then killed
+    inbox.claim(FakeUpdate(2))
+    inbox.finish(2)
+    inbox.claim(FakeUpdate(4))
+    inbox.release(4)  # a shutdown handed it back
+    marker = HANDLING_UPDATE.set(1)
+    try:
+        store.log_message(7, 7, "in", "written by the interrupted run")
+    finally:
+        HANDLING_UPDATE.reset(marker)
+    recovery = inbox.recover()
+    assert [p["update_id"] for p in recovery.replay] == [1, 3, 4] and recovery.given_up == []
+    assert "5ZXK4PT" not in str(recovery.replay)
+    assert inbox.claim(FakeUpdate(1)) and store.messages(7) == []  # the replay starts clean
+    recovery = inbox.recover()  # killed again: the second attempt was the last
+    assert recovery.given_up == [1] and [p["update_id"] for p in recovery.replay] == [3, 4]
+    assert inbox.state(1) == "failed" and inbox.counts() == {"done": 1, "failed": 1, "received": 2}
+
+
+# Reports and metrics ----------------------------------------------------------------------------------
+def test_report_reads_return_what_was_written(store_backend):
+    store = store_backend
+    store.log_message(1, 1, "in", "How do I renew a passport abroad?", lang="en", action="handoff")
+    store.log_message(2, 2, "in", "football score?", lang="en", action="clarify", intent="out_of_scope")
+    store.log_message(3, 3, "in", "/start", action="clarify")  # commands are not gaps
+    store.log_message(4, 4, "in", "tax debt?", lang="az", action="answer", topic="tax-debt-check")
+    answer = store.log_message(4, 4, "out", "Cavab", action="answer", topic="tax-debt-check")
+    store.add_feedback(4, answer, "tax-debt-check", "az", False)
+    store.log_message(5, 5, "in", "notary", action="refer", topic="notary-office")
+    store.log_message(6, 6, "in", "notary again", action="refer", topic="notary-office")
+    gaps = {q["text"]: q["action"] for q in gap_questions(store)}
+    assert gaps == {
+        "How do I renew a passport abroad?": "handoff",
+        "football score?": "clarify",
+        "tax debt?": "disliked",
+    }
+    assert [q["text"] for q in store.disliked_questions(0.0)] == ["tax debt?"]
+    assert referred_services(store) == [("notary-office", 2)] == store.referred_services(0.0)
+    report = usage(store)
+    assert report["questions"] == 6  # every question with an action ("/start" included)
+    assert report["busiest_topics"] == [("tax-debt-check", 1)]
+    assert report["thumbs_up_share"] == {"tax-debt-check / az": 0.0}
+    assert [(v["topic"], v["helpful"]) for v in store.feedback_votes(0.0)] == [("tax-debt-check", 0)]
+    later = time.time() + 60
+    assert store.gap_messages(later) == store.usage_messages(later) == store.feedback_votes(later) == []
+    assert gap_questions(store, dt.date.today() + dt.timedelta(days=1)) == []
+
+
+def test_metric_reads(store_backend):
+    store = store_backend
+    store.ping()
+    assert store.active_ticket_count() == 0 and store.inbox_counts() == {}
+    tickets = Tickets(store)
+    ticket_id = new_ticket(tickets)
+    assert store.active_ticket_count() == 0  # waiting for consent is not active
+    tickets.open(ticket_id, 1)
+    assert store.active_ticket_count() == 1
+    Inbox(store).record({"update_id": 9})
+    assert store.inbox_counts() == {"received": 1}
