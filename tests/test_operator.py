@@ -383,3 +383,22 @@ async def test_transfer_in_reply_based_mode_uses_the_card(bot_harness):
     other = {**card, "message_id": 1, "from": {"id": COLLEAGUE, "is_bot": False, "first_name": "Leyla"}}
     await operator_says(fake, "/transfer", None, reply_to=other)
     await until(lambda: any("card" in s.text for s in fake.sent_to(OPERATORS_CHAT) if "transfer" in s.text))
+
+
+async def test_refused_ticket_steps_get_one_answer_with_the_ticket_number(bot_harness):
+    """Every TicketError, whichever command raised it, is answered by the operators' one error
+    handler: the ticket's number and the reason, in the topic; nothing reaches the citizen."""
+    harness = await bot_harness()
+    fake = harness.fake
+    ticket = await hand_off(harness, 6050)
+    await operator_says(fake, "/release", ticket["thread_id"])  # not taken by anyone yet
+    await until(lambda: any("have not taken" in s.text for s in fake.sent_to(OPERATORS_CHAT)))
+    await operator_says(fake, "/close", ticket["thread_id"])
+    await until(lambda: harness.handoff.tickets.get(ticket["id"])["state"] == "closed")
+    await operator_says(fake, "/close", ticket["thread_id"])  # closed already
+    await until(lambda: any("is not open" in s.text for s in fake.sent_to(OPERATORS_CHAT)))
+    refusals = [
+        s.text for s in fake.sent_to(OPERATORS_CHAT) if "have not taken" in s.text or "is not open" in s.text
+    ]
+    assert refusals and all(text.startswith(f"#{ticket['id']}: ") for text in refusals)
+    assert not [s for s in fake.sent_to(6050) if "have not taken" in s.text or "is not open" in s.text]

@@ -25,7 +25,7 @@ from bot.ops.monitoring import Metrics, ops_app
 from bot.ops.reload import Reloader
 from bot.storage.inbox import Inbox
 from bot.storage.sqlite import Store
-from bot.telegram import buttons, citizen, errors, menu, operator
+from bot.telegram import admin, buttons, citizen, errors, menu, operator
 from bot.telegram.durable import DurableDispatcher, DurableRequestHandler, InboxMiddleware, replay_unfinished
 from bot.telegram.middlewares import RateLimitMiddleware, RetryAfterMiddleware
 from bot.telegram.relay import Handoff
@@ -80,10 +80,14 @@ def build_dispatcher(
         RateLimitMiddleware(settings.rate_limit_per_minute, settings.rate_limit_burst)
     )
     citizens.include_routers(menu.make_router(), buttons.make_router(), citizen.make_router())
-    dp.include_router(errors.make_router())
     if settings.operators_chat_id is not None:
+        # Admins' commands before the operators' router, which refuses them to everyone else.
+        dp.include_router(admin.make_router(settings.operators_chat_id, settings.admin_ids))
         dp.include_router(operator.make_router(settings.operators_chat_id))
     dp.include_router(citizens)  # the catch-all text handler lives here, so it comes last
+    # Errors travel the routers in this order too: the operators' TicketError answer comes first,
+    # the general one (log, apologise to a citizen) last.
+    dp.include_router(errors.make_router())
     dp.startup.register(_on_startup)
     dp.shutdown.register(_on_shutdown)
     return dp

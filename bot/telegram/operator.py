@@ -12,8 +12,8 @@ import logging
 from typing import cast
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
+from aiogram.types import CallbackQuery, ErrorEvent, Message, User
 
 from bot.cases.tickets import TicketError
 from bot.redact import redact
@@ -54,12 +54,8 @@ async def on_take(message: Message, bot: Bot, store: Store, handoff: Handoff) ->
     if ticket is None:
         await _say(message, "No ticket here: use the command inside a ticket's topic.")
         return
-    try:
-        already = ticket["state"] == "claimed" and ticket["operator_id"] == sender(message).id
-        ticket = handoff.tickets.claim(ticket["id"], sender(message).id, operator_name(message))
-    except TicketError as exc:
-        await _say(message, f"#{ticket['id']}: {html.escape(str(exc))}")
-        return
+    already = ticket["state"] == "claimed" and ticket["operator_id"] == sender(message).id
+    ticket = handoff.tickets.claim(ticket["id"], sender(message).id, operator_name(message))
     store.audit(sender(message).id, "take", ticket["id"])
     await _say(message, f"✋ #{ticket['id']} taken by {html.escape(ticket['operator_name'])}")
     if not already:
@@ -70,11 +66,7 @@ async def on_release(message: Message, store: Store, handoff: Handoff) -> None:
     ticket = ticket_of(message, handoff)
     if ticket is None:
         return
-    try:
-        handoff.tickets.release(ticket["id"], sender(message).id)
-    except TicketError as exc:
-        await _say(message, f"#{ticket['id']}: {html.escape(str(exc))}")
-        return
+    handoff.tickets.release(ticket["id"], sender(message).id)
     store.audit(sender(message).id, "release", ticket["id"])
     await _say(message, f"↩️ #{ticket['id']} released: waiting for an operator")
 
@@ -83,11 +75,7 @@ async def on_close(message: Message, bot: Bot, store: Store, handoff: Handoff) -
     ticket = ticket_of(message, handoff)
     if ticket is None:
         return
-    try:
-        ticket = handoff.tickets.close(ticket["id"])
-    except TicketError as exc:
-        await _say(message, f"#{ticket['id']}: {html.escape(str(exc))}")
-        return
+    ticket = handoff.tickets.close(ticket["id"])
     store.audit(sender(message).id, "close", ticket["id"])
     await _say(message, f"✅ #{ticket['id']} closed by {html.escape(operator_name(message))}")
     await bot.send_message(
@@ -124,11 +112,7 @@ async def on_transfer(
         target_id, target_name = target.id, redact(target.full_name)
     if ticket is None:
         return
-    try:
-        ticket = handoff.tickets.claim(ticket["id"], target_id, target_name, force=True)
-    except TicketError as exc:
-        await _say(message, f"#{ticket['id']}: {html.escape(str(exc))}")
-        return
+    ticket = handoff.tickets.claim(ticket["id"], target_id, target_name, force=True)
     store.audit(sender(message).id, "transfer", ticket["id"], f"to {target_id}")
     await _say(message, f"➡️ #{ticket['id']} transferred to {html.escape(target_name)}")
 
@@ -194,14 +178,19 @@ async def on_operators_button(callback: CallbackQuery) -> None:
     await callback.answer("Nothing to do here.")
 
 
-async def on_reload(message: Message, settings, reloader) -> None:
-    """Admins only: move the bot to the edited knowledge base (the old one serves meanwhile)."""
-    if sender(message).id not in settings.admin_ids:
-        await _say(message, "/reload is for the helpdesk's admins.")
-        return
-    await _say(message, "⏳ reloading the knowledge base…")
-    outcome = await reloader.reload(actor=sender(message).id)
-    await _say(message, ("✅ " if outcome.ok else "❌ ") + html.escape(outcome.message))
+async def on_reload_refused(message: Message) -> None:
+    """The admins' router (bot/telegram/admin.py) takes an admin's /reload first; this is anyone else's."""
+    await _say(message, "/reload is for the helpdesk's admins.")
+
+
+async def on_ticket_error(event: ErrorEvent, handoff: Handoff) -> bool:
+    """The one answer to a refused ticket step (TicketError), whichever command raised it."""
+    message = event.update.message
+    ticket = ticket_of(message, handoff) if message is not None else None
+    if message is None or ticket is None:
+        return False  # not a ticket command after all: the general error handler takes it
+    await _say(message, f"#{ticket['id']}: {html.escape(str(event.exception))}")
+    return True
 
 
 def make_router(operators_chat_id: int) -> Router:
@@ -213,8 +202,9 @@ def make_router(operators_chat_id: int) -> Router:
     router.message.register(on_transfer, Command("transfer"))
     router.message.register(on_note, Command("note"))
     router.message.register(on_kb, Command("kb"))
-    router.message.register(on_reload, Command("reload"))
+    router.message.register(on_reload_refused, Command("reload"))
     router.message.register(on_operator_message, ~F.text.startswith("/"))
+    router.errors.register(on_ticket_error, ExceptionTypeFilter(TicketError))
     router.edited_message.filter(F.chat.id == operators_chat_id)
     router.edited_message.register(on_operator_edited)
     router.callback_query.filter(F.message.chat.id == operators_chat_id)
