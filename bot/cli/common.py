@@ -17,9 +17,9 @@ def _audit(ctx: click.Context, action: str, detail: str) -> None:
     """Editors' and admins' actions go to the audit table, with the system user as the actor."""
     import getpass
 
-    from bot.storage.sqlite import Store
+    from bot.wiring import open_store
 
-    store = Store(_settings(ctx).data_dir / "helpdesk.sqlite3")
+    store = open_store(_settings(ctx))
     try:
         store.audit(None, action, None, f"{getpass.getuser()}: {detail}")
     finally:
@@ -27,14 +27,14 @@ def _audit(ctx: click.Context, action: str, detail: str) -> None:
 
 
 def _helpdesk(ctx: click.Context):
-    from bot.dialogue import Helpdesk
+    from bot.wiring import build_helpdesk
 
     if "helpdesk" not in ctx.obj:
-        ctx.obj["helpdesk"] = Helpdesk.from_settings(_settings(ctx))
+        ctx.obj["helpdesk"] = build_helpdesk(_settings(ctx))
     return ctx.obj["helpdesk"]
 
 
 def _store(ctx: click.Context):
-    from bot.storage.sqlite import Store
+    from bot.wiring import open_store
 
-    return Store(_settings(ctx).data_dir / "helpdesk.sqlite3")
+    return open_store(_settings(ctx))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from bot.cli.common import _settings
+from bot.wiring import knowledge_base
 from intents.classifier import IntentModelError
-from knowledge.loader import load_knowledge_base
 
 
 @click.group()
@@ -29,9 +29,7 @@ def intents_train(ctx: click.Context, if_stale: bool, c: float) -> None:
     from intents.classifier import IntentClassifier, train_classifier, training_digest
 
     settings = _settings(ctx)
-    knowledge = load_knowledge_base(
-        settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
-    )
+    knowledge = knowledge_base(settings)
     target = settings.intents_dir
     if if_stale:
         try:

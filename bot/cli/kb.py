@@ -12,14 +12,14 @@ from typing import cast
 import click
 
 from bot.cli.common import _audit, _settings
-from knowledge.loader import LANGS, load_knowledge_base
+from bot.wiring import check_index, knowledge_base
+from knowledge.loader import LANGS
 from retrieval.embedders import make_embedder
 from retrieval.index import (
     BuildReport,
     IndexMissingError,
     IndexStaleError,
     build_index,
-    check_fresh,
     count_chunks,
     read_meta,
     save_index,
@@ -142,13 +142,11 @@ def kb_build(ctx: click.Context, if_stale: bool, full: bool) -> None:
     from retrieval.index import load_previous
 
     settings = _settings(ctx)
-    knowledge = load_knowledge_base(
-        settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
-    )
+    knowledge = knowledge_base(settings)
     embedder = make_embedder(settings.embedder)
     if if_stale:
         try:
-            check_fresh(read_meta(settings.index_dir), knowledge, embedder.name, embedder.dim)
+            check_index(settings, knowledge, embedder)
             click.echo(f"index is up to date ({settings.index_dir})")
             return
         except (IndexMissingError, IndexStaleError) as exc:
@@ -183,9 +181,7 @@ def kb_review(ctx: click.Context, article_id: str, by: str, note: str | None) ->
     from knowledge.review import record_review
 
     settings = _settings(ctx)
-    knowledge = load_knowledge_base(
-        settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
-    )
+    knowledge = knowledge_base(settings)
     article = record_review(knowledge, article_id, by, note)
     _audit(ctx, "kb_review", f"{article_id} reviewed by {by.strip()}" + (f": {note}" if note else ""))
     click.echo(
@@ -204,9 +200,7 @@ def kb_stats(ctx: click.Context) -> None:
     from knowledge.check import card_numbers
 
     settings = _settings(ctx)
-    knowledge = load_knowledge_base(
-        settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
-    )
+    knowledge = knowledge_base(settings)
     click.echo(
         f"articles: {len(knowledge.articles)}  topics covered: "
         f"{len(knowledge.by_topic)}/{len(knowledge.coverage.topics)}  "

@@ -12,10 +12,11 @@ from bot.storage.queries import DatabaseUnreadable, probe_database
 
 def run_checks(settings: Settings) -> Iterator[tuple[bool, str, str]]:
     from bot.telegram.app import check_token
+    from bot.wiring import check_index, database_path, knowledge_base
     from intents.classifier import IntentClassifier, IntentModelError
-    from knowledge.loader import ArticleError, load_knowledge_base
+    from knowledge.loader import ArticleError
     from retrieval.embedders import ModelMissingError, make_embedder
-    from retrieval.index import IndexMissingError, IndexStaleError, check_fresh, read_meta
+    from retrieval.index import IndexMissingError, IndexStaleError
 
     try:
         check_token(settings)
@@ -31,9 +32,7 @@ def run_checks(settings: Settings) -> Iterator[tuple[bool, str, str]]:
         yield False, "data folder", f"{data} does not exist: run `make index` or `helpdesk kb build`"
     kb = None
     try:
-        kb = load_knowledge_base(
-            settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
-        )
+        kb = knowledge_base(settings)
         yield True, "knowledge base", f"{len(kb.articles)} articles"
     except ArticleError as exc:
         yield False, "knowledge base", f"{exc}: run `helpdesk kb check`"
@@ -45,7 +44,7 @@ def run_checks(settings: Settings) -> Iterator[tuple[bool, str, str]]:
         yield False, "embedding model", str(exc)
     if kb is not None and embedder is not None:
         try:
-            check_fresh(read_meta(settings.index_dir), kb, embedder.name, embedder.dim)
+            check_index(settings, kb, embedder)
             yield True, "search index", f"{settings.index_dir} up to date"
         except (IndexMissingError, IndexStaleError) as exc:
             yield False, "search index", str(exc)
@@ -54,7 +53,7 @@ def run_checks(settings: Settings) -> Iterator[tuple[bool, str, str]]:
         yield True, "intent model", model.name
     except IntentModelError as exc:
         yield False, "intent model", str(exc)
-    yield from _check_database(data / "helpdesk.sqlite3")
+    yield from _check_database(database_path(settings))
     if settings.webhook_url and not settings.webhook_secret:
         yield False, "webhook", "HELPDESK_WEBHOOK_URL is set without HELPDESK_WEBHOOK_SECRET"
     if settings.operators_chat_id is None:

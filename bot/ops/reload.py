@@ -17,8 +17,9 @@ from typing import Any, Protocol, cast
 
 from bot.config import Settings
 from bot.dialogue import Helpdesk
+from bot.wiring import knowledge_base
 from intents.classifier import IntentClassifier, IntentModelError, train_classifier, training_digest
-from knowledge.loader import ArticleError, load_knowledge_base
+from knowledge.loader import ArticleError
 from retrieval.index import BuildReport, build_index, load_previous, read_meta, save_index
 
 log = logging.getLogger(__name__)
@@ -64,9 +65,7 @@ class Reloader:
     def _build(self) -> tuple[Helpdesk, str]:
         """Everything slow, in a worker thread; raises on any failure."""
         settings, embedder = self.settings, self.current.searcher.embedder
-        kb = load_knowledge_base(
-            settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
-        )
+        kb = knowledge_base(settings)
         note = []
         meta = None
         try:

@@ -29,6 +29,7 @@ from bot.telegram import admin, buttons, citizen, errors, menu, operator
 from bot.telegram.durable import DurableDispatcher, DurableRequestHandler, InboxMiddleware, replay_unfinished
 from bot.telegram.middlewares import RateLimitMiddleware, RetryAfterMiddleware
 from bot.telegram.relay import Handoff
+from bot.wiring import build_helpdesk, open_store
 
 log = logging.getLogger(__name__)
 TOKEN_FORMAT = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
@@ -201,8 +202,8 @@ def run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
 def serve(settings: Settings) -> None:
     """``helpdesk serve``: load everything, then poll or listen until stopped (Ctrl-C, SIGTERM)."""
     bot = make_bot(settings)  # first, so a bad token fails before minutes of loading
-    helpdesk = Helpdesk.from_settings(settings)
-    store = Store(settings.data_dir / "helpdesk.sqlite3")
+    helpdesk = build_helpdesk(settings)
+    store = open_store(settings)
     dp = build_dispatcher(helpdesk, store, settings)
     try:
         if settings.webhook_url:

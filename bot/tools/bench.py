@@ -13,7 +13,7 @@ import numpy as np
 
 from bot.config import Settings
 from bot.tools.evaluation import read_items
-from knowledge.loader import load_knowledge_base
+from bot.wiring import knowledge_base
 from retrieval.embedders import make_embedder
 from retrieval.index import build_index, save_index
 
@@ -34,7 +34,7 @@ def run_benchmark(settings: Settings, file: Path, repeat: int = 1) -> str:
     from bot.dialogue import Helpdesk
 
     items = read_items(file)
-    kb = load_knowledge_base(settings.articles_dir, settings.coverage_file, tuple(settings.official_domains))
+    kb = knowledge_base(settings)
     started = time.perf_counter()
     embedder = make_embedder(settings.embedder)
     load_model_s = time.perf_counter() - started

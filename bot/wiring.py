@@ -1,0 +1,53 @@
+"""One place that turns Settings into the parts: the knowledge base, the store, the index check
+and the helpdesk. The CLI, the bot, the reloader, the doctor and the tools all build through here.
+
+The Telegram-free core cannot import this module (it reaches the storage backend), so
+``Helpdesk.from_settings`` loads the knowledge base itself, the same way as :func:`knowledge_base`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.dialogue import Helpdesk
+    from bot.storage.sqlite import SqliteStore
+    from knowledge.loader import KnowledgeBase
+    from retrieval.embedders import Embedder
+
+DATABASE_FILE = "helpdesk.sqlite3"
+
+
+def knowledge_base(settings: Settings) -> KnowledgeBase:
+    """The articles, coverage and directory the settings name; an ArticleError says what is wrong."""
+    from knowledge.loader import load_knowledge_base
+
+    return load_knowledge_base(
+        settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
+    )
+
+
+def database_path(settings: Settings) -> Path:
+    return settings.data_dir / DATABASE_FILE
+
+
+def open_store(settings: Settings) -> SqliteStore:
+    from bot.storage.sqlite import SqliteStore
+
+    return SqliteStore(database_path(settings))
+
+
+def check_index(settings: Settings, kb: KnowledgeBase, embedder: Embedder) -> None:
+    """Raise IndexMissingError or IndexStaleError unless the saved index fits ``kb`` and ``embedder``."""
+    from retrieval.index import check_fresh, read_meta
+
+    check_fresh(read_meta(settings.index_dir), kb, embedder.name, embedder.dim)
+
+
+def build_helpdesk(settings: Settings, embedder: Embedder | None = None) -> Helpdesk:
+    from bot.dialogue import Helpdesk
+
+    return Helpdesk.from_settings(settings, embedder=embedder)
