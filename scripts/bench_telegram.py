@@ -40,9 +40,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import Settings, load_settings  # noqa: E402
+from bot.conversation import LINK_ONLY_WORDS  # noqa: E402
 from bot.dialogue import Helpdesk  # noqa: E402
+from bot.links import find_domains  # noqa: E402
 from bot.telegram.fake_server import FakeTelegram  # noqa: E402
-from bot.telegram.render import find_domains  # noqa: E402
 from bot.texts import TEXTS  # noqa: E402
 from retrieval.normalize import tokens  # noqa: E402
 
@@ -65,7 +66,7 @@ def expected_replies(text: str, action: str = "answer") -> int:
     rest = text
     for domain in domains:
         rest = rest.replace(domain, " ")
-    return 1 + (answered if len(tokens(rest)) >= 3 else 0)
+    return 1 + (answered if len(tokens(rest)) >= LINK_ONLY_WORDS else 0)
 
 
 def expectations(helpdesk: Helpdesk, questions: list[str]) -> dict[str, int]:

@@ -73,7 +73,7 @@ async def test_clarify_buttons_and_choosing_one(running_bot):
     await fake.press(user, TopicChoice(topic="passport").pack())
     [sent] = await fake.wait_sent(user)
     assert "https://asan.gov.az" in [b.get("url") for b in sent.buttons()]
-    helpdesk = running_bot.dp.workflow_data["helpdesk"]
+    helpdesk = running_bot.dp.workflow_data["helpdesk_ref"].current
     saved = helpdesk.policy
     try:
         # Force the clarify branch: nothing is confident enough to answer outright.

@@ -113,7 +113,7 @@ async def test_updates_acknowledged_mid_handling_survive_a_crash_and_are_handled
     # these again. (Cancelling start_polling alone would leave aiogram's reader task running.)
     dying = [
         task,
-        *dp._handle_update_tasks,
+        *dp.handling,
         *(t for t in asyncio.all_tasks() if t.get_coro().__name__ == "_polling"),
     ]
     for t in dying:
@@ -154,9 +154,7 @@ async def test_webhook_records_the_update_before_answering_200(fake, store):
     dp = make_dispatcher(store, held)
     bot = loopback_bot(fake)
     app = web.Application()
-    DurableRequestHandler(dp, bot, dp.workflow_data["inbox"], secret_token="s3cret").register(
-        app, path="/hook"
-    )
+    DurableRequestHandler(dp, bot, dp.inbox, secret_token="s3cret").register(app, path="/hook")
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:
@@ -172,6 +170,12 @@ async def test_webhook_records_the_update_before_answering_200(fake, store):
             assert Inbox(store).state(70) in ("received", "handling")
             junk = await http.post(server.make_url("/hook"), headers=headers, json={"no": "update"})
             assert junk.status == 400
+            forged = await http.post(
+                server.make_url("/hook"),
+                headers={"X-Telegram-Bot-Api-Secret-Token": "guess"},
+                json={"update_id": 71, **fake.message_update(10, "salam")},
+            )
+            assert forged.status == 401 and Inbox(store).state(71) is None  # never recorded
         held.gate.set()
         await wait_until(lambda: Inbox(store).state(70) == "done")
     finally:

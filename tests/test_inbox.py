@@ -4,7 +4,7 @@ import pytest
 from aiogram.types import Update
 
 from bot.storage.inbox import Inbox, redacted_payload
-from bot.storage.sqlite import HANDLING_UPDATE, Store
+from bot.storage.sqlite import Store
 
 
 @pytest.fixture
@@ -114,16 +114,20 @@ def test_release_hands_an_interrupted_update_back(store):
 
 def test_a_replay_does_not_log_the_message_twice(store):
     inbox = Inbox(store)
-    inbox.claim(update(5))
-    marker = HANDLING_UPDATE.set(5)
-    try:
-        store.log_message(7, 7, "in", "vergi borcu")  # the interrupted run logged it...
-        inbox.recover()
-        assert inbox.claim(update(5))  # ...the replay starts clean
-        store.log_message(7, 7, "in", "vergi borcu")
-    finally:
-        HANDLING_UPDATE.reset(marker)
+    interrupted = inbox.claim(update(5))
+    interrupted.log(7, 7, "in", "vergi borcu")  # the interrupted run logged it...
+    inbox.recover()
+    replay = inbox.claim(update(5))
+    assert replay  # ...the replay starts clean
+    replay.log(7, 7, "in", "vergi borcu")
     assert [m["update_id"] for m in store.messages(7)] == [5]
+
+
+def test_a_claim_hands_out_the_transcript_of_that_update(store):
+    inbox = Inbox(store)
+    transcript = inbox.claim(update(6))
+    assert transcript is not None and transcript.update_id == 6
+    assert inbox.claim(update(6)) is None  # a second claim gets nothing to write to
 
 
 def test_purge_forgets_old_handled_updates_but_keeps_unfinished(store):

@@ -54,11 +54,11 @@ def edit_passport(settings, text="How do I renew a passport quickly?"):
 
 async def test_reload_swaps_to_the_edited_knowledge_base(tiny_bot):
     fake, bot, dp, settings = tiny_bot
-    old = dp.workflow_data["helpdesk"]
+    old = dp.workflow_data["helpdesk_ref"].current
     edit_passport(settings)
     outcome = await dp.workflow_data["reloader"].reload(actor=ADMIN)
     assert outcome.ok and "1 changed" in outcome.message
-    new = dp.workflow_data["helpdesk"]
+    new = dp.workflow_data["helpdesk_ref"].current
     assert new is not old and new.kb.by_topic["passport"].title["en"] == "How do I renew a passport quickly?"
     assert dp.workflow_data["handoff"].helpdesk is new
     assert old.kb.by_topic["passport"].title["en"] == "How do I get a passport?"  # old object untouched
@@ -66,11 +66,11 @@ async def test_reload_swaps_to_the_edited_knowledge_base(tiny_bot):
 
 async def test_broken_build_keeps_the_old_one_serving(tiny_bot):
     fake, bot, dp, settings = tiny_bot
-    old = dp.workflow_data["helpdesk"]
+    old = dp.workflow_data["helpdesk_ref"].current
     (settings.articles_dir / "taxes" / "tax-debt-check.md").write_text("---\nid: [oops\n---\n")
     outcome = await dp.workflow_data["reloader"].reload(actor=ADMIN)
     assert not outcome.ok and "tax-debt-check.md" in outcome.message and "previous version" in outcome.message
-    assert dp.workflow_data["helpdesk"] is old
+    assert dp.workflow_data["helpdesk_ref"].current is old
     assert old.reply("vergi borcu").topic == "tax-debt-check"
 
 
@@ -81,7 +81,7 @@ async def test_questions_during_a_reload_are_always_answered(tiny_bot):
 
     async def ask_repeatedly():
         for _ in range(30):
-            helpdesk = dp.workflow_data["helpdesk"]  # what a handler gets for a new update
+            helpdesk = dp.workflow_data["helpdesk_ref"].current  # what a handler gets for a new update
             reply = await helpdesk.areply("vergi borcu")
             answers.append(reply)
             await asyncio.sleep(0)
@@ -96,16 +96,16 @@ async def test_reload_command_is_for_admins_only(tiny_bot):
     fake, bot, dp, settings = tiny_bot
     polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
     try:
-        old = dp.workflow_data["helpdesk"]
+        old = dp.workflow_data["helpdesk_ref"].current
         edit_passport(settings)
         await fake.push(
             fake.message_update(OPERATOR, "/reload", chat_id=OPERATORS_CHAT, chat_type="supergroup")
         )
         [refused] = await fake.wait_sent(OPERATORS_CHAT, 1, timeout=10)
-        assert "admins" in refused.text and dp.workflow_data["helpdesk"] is old
+        assert "admins" in refused.text and dp.workflow_data["helpdesk_ref"].current is old
         await fake.push(fake.message_update(ADMIN, "/reload", chat_id=OPERATORS_CHAT, chat_type="supergroup"))
         sent = await fake.wait_sent(OPERATORS_CHAT, 3, timeout=30)
-        assert sent[-1].text.startswith("✅ reloaded") and dp.workflow_data["helpdesk"] is not old
+        assert sent[-1].text.startswith("✅ reloaded") and dp.workflow_data["helpdesk_ref"].current is not old
         # a citizen's /reload is just a message to the helpdesk, never a reload
         await fake.send_text(555, "/reload")
         await fake.wait_sent(555, 1, timeout=10)
@@ -123,10 +123,15 @@ async def test_file_watch_reloads_on_save(tiny_bot):
     try:
         edit_passport(settings, "Watched title?")
         for _ in range(200):
-            if dp.workflow_data["helpdesk"].kb.by_topic["passport"].title["en"] == "Watched title?":
+            if (
+                dp.workflow_data["helpdesk_ref"].current.kb.by_topic["passport"].title["en"]
+                == "Watched title?"
+            ):
                 break
             await asyncio.sleep(0.05)
-        assert dp.workflow_data["helpdesk"].kb.by_topic["passport"].title["en"] == "Watched title?"
+        assert (
+            dp.workflow_data["helpdesk_ref"].current.kb.by_topic["passport"].title["en"] == "Watched title?"
+        )
         notice = await fake.wait_sent(OPERATORS_CHAT, 1, timeout=10)
         assert "reloaded" in notice[0].text
         assert reloader.signature == articles_signature(settings.articles_dir)

@@ -1,5 +1,5 @@
 from bot.dialogue import Reply
-from bot.telegram.render import SAFE_LIMIT, domain_is_official, find_domains, reply_html, split_message
+from bot.telegram.render import SAFE_LIMIT, reply_html, split_message
 
 
 def make_reply(answer, action="answer"):
@@ -27,12 +27,3 @@ def test_split_unbroken_text():
     parts = split_message("x" * (SAFE_LIMIT * 2 + 5))
     assert [len(p) for p in parts] == [SAFE_LIMIT, SAFE_LIMIT, 5]
     assert split_message("short") == ["short"]
-
-
-def test_find_domains_and_official_check():
-    text = "bax https://e-taxes.gov.az.secure-pay.com/login və www.e-gov.az, həm də my.gov.az."
-    domains = find_domains(text)
-    assert domains == ["e-taxes.gov.az.secure-pay.com", "e-gov.az", "my.gov.az"]
-    official = ("gov.az", "e-gov.az")
-    assert [domain_is_official(d, official) for d in domains] == [False, True, True]
-    assert find_domains("vergi borcu") == []

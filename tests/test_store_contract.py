@@ -17,7 +17,6 @@ import pytest
 
 from bot.cases.tickets import TicketError, Tickets
 from bot.storage import base
-from bot.storage.base import HANDLING_UPDATE
 from bot.storage.inbox import Inbox
 from bot.tools.reports import gap_questions, referred_services, usage
 
@@ -287,16 +286,13 @@ def test_inbox_release_and_recover(store_backend):
     inbox = Inbox(store, max_attempts=2)
     for update_id in (3, 1, 2, 4):
         inbox.record(FakeUpdate(update_id, "FIN 5ZXK4PT"))
-    inbox.claim(FakeUpdate(1))  # taken by a process then killed
+    interrupted = inbox.claim(FakeUpdate(1))  # taken by a process then killed
     inbox.claim(FakeUpdate(2))
     inbox.finish(2)
     inbox.claim(FakeUpdate(4))
     inbox.release(4)  # a shutdown handed it back
-    marker = HANDLING_UPDATE.set(1)
-    try:
-        store.log_message(7, 7, "in", "written by the interrupted run")
-    finally:
-        HANDLING_UPDATE.reset(marker)
+    assert interrupted is not None
+    interrupted.log(7, 7, "in", "written by the interrupted run")
     recovery = inbox.recover()
     assert [p["update_id"] for p in recovery.replay] == [1, 3, 4] and recovery.given_up == []
     assert "5ZXK4PT" not in str(recovery.replay)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, cast
 
 from bot.config import Settings
 from bot.dialogue import Helpdesk
+from bot.serving import HelpdeskRef
+from bot.storage.base import Store
 from bot.wiring import knowledge_base
 from intents.classifier import IntentClassifier, IntentModelError, train_classifier, training_digest
 from knowledge.loader import ArticleError
@@ -50,17 +51,16 @@ class Notifier(Protocol):
 
 
 class Reloader:
-    """``registry`` is the mapping the handlers read the helpdesk from (the dispatcher's data)."""
+    """Builds a new helpdesk aside and points ``helpdesk`` (what every reader uses) at it."""
 
-    def __init__(self, settings: Settings, registry: MutableMapping[str, Any]) -> None:
-        self.settings = settings
-        self.registry = registry
+    def __init__(self, settings: Settings, helpdesk: HelpdeskRef, store: Store | None = None) -> None:
+        self.settings, self.helpdesk, self.store = settings, helpdesk, store
         self._lock = asyncio.Lock()
         self.signature = articles_signature(settings.articles_dir)
 
     @property
     def current(self) -> Helpdesk:
-        return self.registry["helpdesk"]
+        return self.helpdesk.current
 
     def _build(self) -> tuple[Helpdesk, str]:
         """Everything slow, in a worker thread; raises on any failure."""
@@ -88,7 +88,6 @@ class Reloader:
         return helpdesk, "; ".join(note) or "nothing changed in the index"
 
     async def reload(self, actor: int | None = None) -> ReloadOutcome:
-        store = self.registry.get("store")
         async with self._lock:
             self.signature = articles_signature(self.settings.articles_dir)
             try:
@@ -99,13 +98,10 @@ class Reloader:
                 log.exception("reload failed")
                 outcome = ReloadOutcome(False, f"failed, still serving the previous version: {exc!r}")
             else:
-                self.registry["helpdesk"] = helpdesk  # the atomic swap
-                handoff = self.registry.get("handoff")
-                if handoff is not None:
-                    handoff.helpdesk = helpdesk
+                self.helpdesk.swap(helpdesk)  # the atomic swap: the next update reads the new one
                 outcome = ReloadOutcome(True, f"reloaded: {len(helpdesk.kb.articles)} articles ({note})")
-        if store is not None:
-            store.audit(actor, "reload", None, outcome.message)
+        if self.store is not None:
+            self.store.audit(actor, "reload", None, outcome.message)
         log.info("%s", outcome.message)
         return outcome
 

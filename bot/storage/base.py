@@ -8,12 +8,8 @@ never holds a raw identifier. Each method is one transaction, and one writer run
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Protocol
-
-# The update whose handler is running (set by the inbox middleware; None outside handlers).
-HANDLING_UPDATE: ContextVar[int | None] = ContextVar("handling_update", default=None)
 
 
 class Store(Protocol):
@@ -45,8 +41,10 @@ class Store(Protocol):
         topic: str | None = None,
         confidence: float | None = None,
         latency_ms: float | None = None,
+        update_id: int | None = None,
     ) -> int:
-        """Append to the transcript (tagged with ``HANDLING_UPDATE``); the row's id."""
+        """Append to the transcript; the row's id. ``update_id`` is the update being handled
+        (see :class:`bot.transcript.Transcript`): a replay of it removes the row."""
 
     def messages(self, user_id: int) -> list[dict]: ...
     def add_feedback(

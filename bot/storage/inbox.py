@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, Protocol
 
 from bot.redact import redact
 from bot.storage.base import Store
+from bot.transcript import Transcript
 
 log = logging.getLogger(__name__)
 # Fields a citizen writes; everything else in an update is ids, dates and flags.
@@ -86,16 +87,19 @@ class Inbox:
             raise ValueError("an update needs an integer update_id")
         return self.store.record_update(update_id, redacted_payload(raw))
 
-    def claim(self, update: TelegramUpdate) -> bool:
-        """Take an update for handling; False if another handler has it or it is finished.
+    def claim(self, update: TelegramUpdate) -> Transcript | None:
+        """Take an update for handling: the transcript its handler writes to, or None if another
+        handler has it or it is finished.
 
         An update fed without being recorded (tests, a direct ``feed_update``) is recorded here.
-        A replay first removes the transcript rows its interrupted run wrote, so nothing is
-        logged twice.
+        Claiming a replay removes, in the same transaction, the transcript rows its interrupted
+        run wrote, so the handler starts clean and nothing is logged twice.
         """
         if self.state(update.update_id) is None:
             self.record(update)
-        return self.store.claim_update(update.update_id)
+        if not self.store.claim_update(update.update_id):
+            return None
+        return Transcript(self.store, update.update_id)
 
     def finish(self, update_id: int, failed: bool = False) -> None:
         self.store.finish_update(update_id, failed)

@@ -24,12 +24,11 @@ import sqlite_utils
 
 from bot.redact import redact
 from bot.storage import base
-from bot.storage.base import HANDLING_UPDATE
 from bot.storage.schema import migrations
 from bot.storage.sqlite_tickets import SqliteTicketRows
 from bot.storage.writer import Writer
 
-__all__ = ["HANDLING_UPDATE", "SqliteStore", "Store", "migrations"]
+__all__ = ["SqliteStore", "Store", "migrations"]
 
 
 class SqliteStore(SqliteTicketRows):
@@ -93,6 +92,7 @@ class SqliteStore(SqliteTicketRows):
         topic: str | None = None,
         confidence: float | None = None,
         latency_ms: float | None = None,
+        update_id: int | None = None,
     ) -> int:
         if direction not in ("in", "out"):
             raise ValueError(f"direction must be 'in' or 'out', got {direction!r}")
@@ -112,7 +112,7 @@ class SqliteStore(SqliteTicketRows):
                 confidence,
                 latency_ms,
                 time.time(),
-                HANDLING_UPDATE.get(),
+                update_id,
             ),
         )
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import cast
+from dataclasses import dataclass, field
+from typing import TypedDict, cast
 from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher, Router
@@ -20,14 +21,16 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings
+from bot.conversation import Conversation
 from bot.dialogue import Helpdesk
 from bot.ops.monitoring import Metrics, ops_app
 from bot.ops.reload import Reloader
+from bot.serving import HelpdeskRef
+from bot.storage.base import Store
 from bot.storage.inbox import Inbox
-from bot.storage.sqlite import Store
 from bot.telegram import admin, buttons, citizen, errors, menu, operator
 from bot.telegram.durable import DurableDispatcher, DurableRequestHandler, InboxMiddleware, replay_unfinished
-from bot.telegram.middlewares import RateLimitMiddleware, RetryAfterMiddleware
+from bot.telegram.middlewares import RateLimitMiddleware, RetryAfterMiddleware, ServingMiddleware
 from bot.telegram.relay import Handoff
 from bot.wiring import build_helpdesk, open_store
 
@@ -55,25 +58,72 @@ def make_bot(settings: Settings) -> Bot:
     )
 
 
+@dataclass
+class Runtime:
+    """What a running dispatcher starts and must stop: background tasks and the ops server."""
+
+    tasks: dict[str, asyncio.Task] = field(default_factory=dict)
+    ops_runner: web.AppRunner | None = None
+
+    async def stop(self) -> None:
+        if self.ops_runner is not None:
+            await self.ops_runner.cleanup()
+            self.ops_runner = None
+        tasks, self.tasks = self.tasks, {}
+        for task in tasks.values():
+            task.cancel()
+        for task in tasks.values():
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+
+
+class Services(TypedDict):
+    """What handlers and the start-up hooks get by dependency injection (the dispatcher's data).
+
+    Nothing here is replaced while the bot runs: a reload swaps the helpdesk inside
+    ``helpdesk_ref``, and each update gets ``helpdesk`` (that update's) and ``transcript``
+    from the middlewares.
+    """
+
+    settings: Settings
+    store: Store
+    inbox: Inbox
+    helpdesk_ref: HelpdeskRef
+    handoff: Handoff
+    conversation: Conversation
+    metrics: Metrics
+    reloader: Reloader
+    runtime: Runtime
+    background_every: float
+
+
 def build_dispatcher(
     helpdesk: Helpdesk, store: Store, settings: Settings, background_every: float = 5.0
-) -> Dispatcher:
-    handoff = Handoff(store, settings, helpdesk)
-    # SimpleEventIsolation: one update at a time per chat, so a citizen's replies keep their order.
+) -> DurableDispatcher:
+    serving = HelpdeskRef(helpdesk)
+    handoff = Handoff(store, settings, serving)
     inbox = Inbox(store)
-    dp = DurableDispatcher(
-        events_isolation=SimpleEventIsolation(),
-        helpdesk=helpdesk,
-        store=store,
+    metrics = Metrics()
+    services = Services(
         settings=settings,
-        handoff=handoff,
-        background_every=background_every,
-        metrics=Metrics(),
+        store=store,
         inbox=inbox,
+        helpdesk_ref=serving,
+        handoff=handoff,
+        conversation=Conversation(serving, store, handoff.tickets, settings.official_domains, metrics),
+        metrics=metrics,
+        reloader=Reloader(settings, serving, store),
+        runtime=Runtime(),
+        background_every=background_every,
     )
-    dp.workflow_data["reloader"] = Reloader(settings, dp.workflow_data)
-    # Recorded before acknowledged, claimed once, replayed after a crash (bot/telegram/durable.py).
+    # SimpleEventIsolation: one update at a time per chat, so a citizen's replies keep their order.
+    dp = DurableDispatcher(events_isolation=SimpleEventIsolation(), **services)
+    # Recorded before acknowledged, claimed once, replayed after a crash (bot/telegram/durable.py);
+    # each update is answered by the helpdesk served when it arrived, even if a reload follows.
     dp.update.outer_middleware(InboxMiddleware(inbox))
+    dp.update.outer_middleware(ServingMiddleware(serving))
     # The citizens' routers, one per concern, under one parent so the rate limit counts each
     # message once, whichever of them takes it. The catch-alls are in citizen's router: last.
     citizens = Router(name="citizens")
@@ -94,23 +144,11 @@ def build_dispatcher(
     return dp
 
 
-async def _on_shutdown(dispatcher: Dispatcher) -> None:
+async def _on_shutdown(dispatcher: DurableDispatcher, runtime: Runtime) -> None:
     # Let handlers in flight finish (SIGTERM is a graceful stop); any still running when the
     # loop ends are handed back to the inbox and replayed at the next start.
-    in_flight = list(getattr(dispatcher, "_handle_update_tasks", ()))
-    if in_flight:
-        await asyncio.wait(in_flight, timeout=10)
-    runner = dispatcher.workflow_data.pop("ops_runner", None)
-    if runner is not None:
-        await runner.cleanup()
-    for name in ("handoff_task", "watch_task"):
-        task = dispatcher.workflow_data.pop(name, None)
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+    await dispatcher.wait_handled(timeout=10)
+    await runtime.stop()
 
 
 async def _on_startup(
@@ -121,29 +159,23 @@ async def _on_startup(
     handoff: Handoff,
     background_every: float,
     inbox: Inbox,
+    metrics: Metrics,
+    reloader: Reloader,
+    runtime: Runtime,
 ) -> None:
     if settings.metrics_port:
-        app = ops_app(
-            dispatcher.workflow_data["metrics"],
-            store,
-            ready=lambda: dispatcher.workflow_data.get("helpdesk") is not None,
-        )
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(ops_app(metrics, store, ready=lambda: True), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.metrics_host, settings.metrics_port).start()
-        dispatcher.workflow_data["ops_runner"] = runner
+        runtime.ops_runner = runner
         log.info("health and metrics on %s:%r", settings.metrics_host, settings.metrics_port)
     await handoff.check_group(bot)
     # Before new updates: what a killed process left half-done is handled first, in order.
     await replay_unfinished(dispatcher, bot, inbox)
     # Resend relays a previous run left pending, remind waiting citizens — and keep doing it.
-    dispatcher.workflow_data["handoff_task"] = asyncio.create_task(
-        handoff.run_background(bot, background_every)
-    )
+    runtime.tasks["handoff"] = asyncio.create_task(handoff.run_background(bot, background_every))
     if settings.kb_watch_seconds > 0:  # editors' saves reach the bot without a restart
-        dispatcher.workflow_data["watch_task"] = asyncio.create_task(
-            dispatcher.workflow_data["reloader"].watch(bot, settings.kb_watch_seconds)
-        )
+        runtime.tasks["watch"] = asyncio.create_task(reloader.watch(bot, settings.kb_watch_seconds))
     removed = store.purge_older_than(settings.retention_days)
     log.info("started; purged %r messages older than %r days", removed, settings.retention_days)
     try:
@@ -166,13 +198,13 @@ async def _on_startup(
         log.warning("could not set the command list: %r", exc)
 
 
-def build_webhook_app(dp: Dispatcher, bot: Bot, settings: Settings) -> web.Application:
+def build_webhook_app(dp: DurableDispatcher, bot: Bot, settings: Settings) -> web.Application:
     """An aiohttp app that accepts updates only with the right secret token (401 otherwise)."""
     if not settings.webhook_secret or not settings.webhook_secret.get_secret_value():
         raise ConfigError("HELPDESK_WEBHOOK_SECRET: required with HELPDESK_WEBHOOK_URL")
     app = web.Application()
     DurableRequestHandler(
-        dp, bot, dp.workflow_data["inbox"], secret_token=settings.webhook_secret.get_secret_value()
+        dp, bot, dp.inbox, secret_token=settings.webhook_secret.get_secret_value()
     ).register(app, path=urlparse(settings.webhook_url or "").path or "/")
     setup_application(app, dp, bot=bot)
     return app
@@ -183,7 +215,7 @@ async def run_polling(bot: Bot, dp: Dispatcher) -> None:
     await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
 
 
-def run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
+def run_webhook(bot: Bot, dp: DurableDispatcher, settings: Settings) -> None:
     app = build_webhook_app(dp, bot, settings)  # (refuses a missing secret)
     # serve() comes here only when the webhook URL is set.
     url, secret = cast(str, settings.webhook_url), cast(SecretStr, settings.webhook_secret)

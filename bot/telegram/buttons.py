@@ -14,65 +14,54 @@ from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery
 
 from bot.cases.tickets import TicketError
-from bot.storage.sqlite import Store
+from bot.conversation import Conversation
+from bot.dialogue import Helpdesk
+from bot.storage.base import Store
 from bot.telegram.keyboards import Consent, Feedback, ForgetMe, LangChoice, Rating, Reopen, TalkToPerson
 from bot.telegram.relay import Handoff
-from bot.telegram.replies import ask_consent, button_message, last_question, on_stale_button, user_lang
+from bot.telegram.replies import button_message, on_stale_button, presser_of, send_turn
 from bot.texts import t
-from knowledge.loader import LANGS
+from bot.transcript import Transcript
 
 
-async def on_lang_choice(callback: CallbackQuery, callback_data: LangChoice, store: Store) -> None:
-    if callback_data.lang not in LANGS:
-        await on_stale_button(callback, store)
+async def on_lang_choice(
+    callback: CallbackQuery, callback_data: LangChoice, conversation: Conversation
+) -> None:
+    if not conversation.choose_language(callback.from_user.id, callback_data.lang):
+        await on_stale_button(callback, conversation)
         return
-    store.set_language(callback.from_user.id, callback_data.lang)
     await callback.answer()
     await button_message(callback).answer(t("lang_set", callback_data.lang))
 
 
-async def on_feedback(callback: CallbackQuery, callback_data: Feedback, store: Store) -> None:
-    user_id = callback.from_user.id
-    rows = [
-        m
-        for m in store.messages(user_id)
-        if m["id"] == callback_data.message and m["direction"] == "out" and m["action"] == "answer"
-    ]
-    if not rows or callback_data.helpful not in (0, 1):  # forged or someone else's answer
-        await on_stale_button(callback, store)
+async def on_feedback(callback: CallbackQuery, callback_data: Feedback, conversation: Conversation) -> None:
+    lang = conversation.rate_answer(callback.from_user.id, callback_data.message, callback_data.helpful)
+    if lang is None:  # forged or someone else's answer
+        await on_stale_button(callback, conversation)
         return
-    answer = rows[0]
-    store.add_feedback(user_id, answer["id"], answer["topic"], answer["lang"], bool(callback_data.helpful))
-    await callback.answer(t("feedback_thanks", user_lang(store, user_id, answer["lang"])))
+    await callback.answer(t("feedback_thanks", lang))
 
 
-async def on_talk_to_person(callback: CallbackQuery, store: Store, handoff: Handoff) -> None:
-    user, origin = callback.from_user, button_message(callback)
-    lang = user_lang(store, user.id)
+async def on_talk_to_person(
+    callback: CallbackQuery, conversation: Conversation, transcript: Transcript, helpdesk: Helpdesk
+) -> None:
     await callback.answer()
-    if handoff.tickets.active_for(user.id):
-        await origin.answer(t("operator_soon", lang))
-        return
-    question = last_question(store, user.id)
-    store.log_message(
-        user.id,
-        origin.chat.id,
-        "in",
-        "[button] operator",
-        lang=lang,
-        action="handoff",
-        intent="operator_request",
-    )
-    await ask_consent(origin, user.id, handoff, lang, "operator_request", question, [], None, user.first_name)
+    turn = conversation.request_person(presser_of(callback), transcript, said="[button] operator")
+    await send_turn(button_message(callback), turn, helpdesk)
 
 
 async def on_consent(
-    callback: CallbackQuery, callback_data: Consent, bot: Bot, store: Store, handoff: Handoff
+    callback: CallbackQuery,
+    callback_data: Consent,
+    bot: Bot,
+    store: Store,
+    handoff: Handoff,
+    conversation: Conversation,
 ) -> None:
     user_id = callback.from_user.id
     ticket = handoff.tickets.get(callback_data.ticket)
     if ticket is None or ticket["user_id"] != user_id:  # not mine
-        await on_stale_button(callback, store)
+        await on_stale_button(callback, conversation)
         return
     # A crash between opening the ticket and posting its card leaves it open but unseen by
     # operators; the replayed (or repeated) "yes" finishes the job.
@@ -83,7 +72,7 @@ async def on_consent(
         and ticket["card_message_id"] is None
     )
     if ticket["state"] != "consent" and not half_open:
-        await on_stale_button(callback, store)
+        await on_stale_button(callback, conversation)
         return
     await callback.answer()
     if not callback_data.yes:
@@ -96,9 +85,11 @@ async def on_consent(
     await button_message(callback).answer(await handoff.open(bot, ticket))
 
 
-async def on_rating(callback: CallbackQuery, callback_data: Rating, store: Store, handoff: Handoff) -> None:
+async def on_rating(
+    callback: CallbackQuery, callback_data: Rating, store: Store, handoff: Handoff, conversation: Conversation
+) -> None:
     if not handoff.tickets.rate(callback_data.ticket, callback.from_user.id, callback_data.stars):
-        await on_stale_button(callback, store)
+        await on_stale_button(callback, conversation)
         return
     ticket = cast(dict, handoff.tickets.get(callback_data.ticket))  # rate() found it
     store.audit(callback.from_user.id, "rated", ticket["id"], str(callback_data.stars))
@@ -106,12 +97,17 @@ async def on_rating(callback: CallbackQuery, callback_data: Rating, store: Store
 
 
 async def on_reopen(
-    callback: CallbackQuery, callback_data: Reopen, bot: Bot, store: Store, handoff: Handoff
+    callback: CallbackQuery,
+    callback_data: Reopen,
+    bot: Bot,
+    store: Store,
+    handoff: Handoff,
+    conversation: Conversation,
 ) -> None:
     try:
         ticket = handoff.tickets.reopen(callback_data.ticket, callback.from_user.id)
     except TicketError:
-        await on_stale_button(callback, store)
+        await on_stale_button(callback, conversation)
         return
     store.audit(callback.from_user.id, "reopened", ticket["id"])
     await callback.answer()
@@ -119,9 +115,11 @@ async def on_reopen(
     await button_message(callback).answer(t("reopened", ticket["lang"]))
 
 
-async def on_forget_confirmed(callback: CallbackQuery, bot: Bot, store: Store, handoff: Handoff) -> None:
+async def on_forget_confirmed(
+    callback: CallbackQuery, bot: Bot, store: Store, handoff: Handoff, conversation: Conversation
+) -> None:
     user_id = callback.from_user.id
-    lang = user_lang(store, user_id)
+    lang = conversation.language(user_id)
     ticket = handoff.tickets.active_for(user_id)
     if ticket is not None:  # operators are told the case is gone, not left waiting
         handoff.tickets.close(ticket["id"])

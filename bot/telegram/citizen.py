@@ -1,7 +1,9 @@
 """The citizens' router: private chats with the bot — commands, questions, and the catch-alls.
 
-Services arrive by dependency injection from the Dispatcher (``helpdesk``, ``store``,
-``settings``); nothing here reads globals. Handlers are registered by :func:`make_router` so every
+Handlers are thin: each makes one call of the Telegram-free :class:`~bot.conversation.Conversation`
+and renders the turn it returns. Services arrive by dependency injection from the Dispatcher
+(``conversation``, ``store``, ``handoff``; ``helpdesk`` and ``transcript`` per update, from the
+middlewares); nothing here reads globals. Handlers are registered by :func:`make_router` so every
 Dispatcher (the bot, each test) gets routers of its own. Browsing (``/menu``) is in
 :mod:`bot.telegram.menu`, the other buttons in :mod:`bot.telegram.buttons`, shared helpers in
 :mod:`bot.telegram.replies`; ``app.py`` includes this router after them, since its text, non-text
@@ -17,19 +19,17 @@ from typing import cast
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import BaseFilter, Command, CommandStart
-from aiogram.types import Message
+from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.chat_action import ChatActionSender
 
-from bot.config import Settings
+from bot.conversation import Conversation
 from bot.dialogue import Helpdesk
-from bot.storage.sqlite import Store
 from bot.telegram.keyboards import forget_keyboard, language_keyboard
 from bot.telegram.relay import Handoff
-from bot.telegram.render import domain_is_official, find_domains
-from bot.telegram.replies import ask_consent, last_question, on_stale_button, send_reply, sender, user_lang
+from bot.telegram.replies import citizen_of, on_stale_button, send_turn, sender
 from bot.texts import t
+from bot.transcript import Transcript
 from intents.language import detect_language
-from retrieval.normalize import tokens
 
 log = logging.getLogger(__name__)
 
@@ -38,149 +38,78 @@ async def answer_text(
     message: Message,
     text: str,
     bot: Bot,
+    conversation: Conversation,
+    transcript: Transcript,
     helpdesk: Helpdesk,
-    store: Store,
-    settings: Settings,
-    prefix: str = "",
-    handoff: Handoff | None = None,
-    metrics=None,
+    edited: bool = False,
 ) -> None:
-    user = sender(message)
-    store.touch_user(user.id)
-    chosen = store.language(user.id)
-    domains = find_domains(text)
-    if domains:
-        lang = chosen or detect_language(text).lang
-        verdicts = [
-            t(
-                "link_official" if domain_is_official(d, settings.official_domains) else "link_unofficial",
-                lang,
-            ).format(domain=html.escape(d))
-            for d in domains[:3]
-        ]
-        await message.answer("\n".join(verdicts))
-        rest = text
-        for d in domains:
-            rest = rest.replace(d, " ")
-        if len(tokens(rest)) < 3:  # just a link: the verdict is the answer
-            store.log_message(user.id, message.chat.id, "in", text, lang=lang, action="link_check")
-            return
+    """One call of the conversation (typing meanwhile), then what it decided, rendered."""
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
-        reply = await helpdesk.areply(text, lang_hint=chosen)
-    store.log_message(
-        user.id,
-        message.chat.id,
-        "in",
-        text,
-        lang=reply.lang,
-        intent=reply.intent,
-        action=reply.action,
-        topic=reply.service if reply.action == "refer" else reply.topic,
-        confidence=reply.confidence,
-    )
-    if metrics is not None:
-        metrics.count_message("in")
-        metrics.observe_reply(reply.action, reply.latency_ms / 1000)
-    await send_reply(message, user.id, reply, store, helpdesk, prefix, handoff)
+        turn = await conversation.ask(citizen_of(message), text, transcript, edited=edited)
+    await send_turn(message, turn, helpdesk, prefix=t("edited", turn.lang) if edited else "")
 
 
 # commands ------------------------------------------------------------------------------------
-async def on_start(message: Message, store: Store) -> None:
+async def on_start(message: Message, conversation: Conversation) -> None:
     user = sender(message)
-    store.touch_user(user.id)
-    lang = user_lang(store, user.id, (user.language_code or "")[:2])
+    lang = conversation.greet(user.id, (user.language_code or "")[:2])
     await message.answer(
         f"{t('start', lang)}\n\n<i>{t('privacy_short', lang)}</i>", reply_markup=language_keyboard()
     )
 
 
-async def on_privacy(message: Message, store: Store) -> None:
-    await message.answer(t("privacy", user_lang(store, sender(message).id)))
+async def on_privacy(message: Message, conversation: Conversation) -> None:
+    await message.answer(t("privacy", conversation.language(sender(message).id)))
 
 
-async def on_help(message: Message, store: Store) -> None:
-    await message.answer(t("help", user_lang(store, sender(message).id)))
+async def on_help(message: Message, conversation: Conversation) -> None:
+    await message.answer(t("help", conversation.language(sender(message).id)))
 
 
-async def on_lang(message: Message, store: Store) -> None:
+async def on_lang(message: Message, conversation: Conversation) -> None:
     await message.answer(
-        t("choose_lang", user_lang(store, sender(message).id)), reply_markup=language_keyboard()
+        t("choose_lang", conversation.language(sender(message).id)), reply_markup=language_keyboard()
     )
 
 
-async def on_operator(message: Message, store: Store, handoff: Handoff) -> None:
-    user = sender(message)
-    lang = user_lang(store, user.id)
-    if handoff.tickets.active_for(user.id):
-        await message.answer(t("operator_soon", lang))
-        return
-    store.log_message(
-        user.id,
-        message.chat.id,
-        "in",
-        "/operator",
-        lang=lang,
-        action="handoff",
-        intent="operator_request",
-    )
-    await ask_consent(
-        message,
-        user.id,
-        handoff,
-        lang,
-        "operator_request",
-        last_question(store, user.id),
-        [],
-        None,
-        user.first_name,
-    )
+async def on_operator(
+    message: Message, conversation: Conversation, transcript: Transcript, helpdesk: Helpdesk
+) -> None:
+    turn = conversation.request_person(citizen_of(message), transcript, said="/operator")
+    await send_turn(message, turn, helpdesk)
 
 
-async def on_mydata(message: Message, store: Store) -> None:
+async def on_mydata(message: Message, conversation: Conversation) -> None:
     """The citizen's own data, as a JSON file."""
-    import json
-
-    from aiogram.types import BufferedInputFile
-
-    data = json.dumps(store.export_user(sender(message).id), ensure_ascii=False, indent=1, default=str)
-    store.audit(sender(message).id, "mydata")
+    data = conversation.export(sender(message).id)
     await message.answer_document(
         BufferedInputFile(data.encode("utf-8"), filename="my-helpdesk-data.json"),
-        caption=t("mydata_caption", user_lang(store, sender(message).id)),
+        caption=t("mydata_caption", conversation.language(sender(message).id)),
     )
 
 
-async def on_forget(message: Message, store: Store) -> None:
-    lang = user_lang(store, sender(message).id)
+async def on_forget(message: Message, conversation: Conversation) -> None:
+    lang = conversation.language(sender(message).id)
     await message.answer(t("forget_confirm", lang), reply_markup=forget_keyboard(lang))
 
 
-async def on_cancel(message: Message, store: Store) -> None:
-    await message.answer(t("cancelled", user_lang(store, sender(message).id)))
+async def on_cancel(message: Message, conversation: Conversation) -> None:
+    await message.answer(t("cancelled", conversation.language(sender(message).id)))
 
 
 # messages ------------------------------------------------------------------------------------
 async def on_text(
-    message: Message,
-    bot: Bot,
-    helpdesk: Helpdesk,
-    store: Store,
-    settings: Settings,
-    handoff: Handoff,
-    metrics=None,
+    message: Message, bot: Bot, conversation: Conversation, transcript: Transcript, helpdesk: Helpdesk
 ) -> None:
     text = cast(str, message.text)  # registered with F.text
-    await answer_text(message, text, bot, helpdesk, store, settings, handoff=handoff, metrics=metrics)
+    await answer_text(message, text, bot, conversation, transcript, helpdesk)
 
 
 async def on_edited(
-    message: Message, bot: Bot, helpdesk: Helpdesk, store: Store, settings: Settings, handoff: Handoff
+    message: Message, bot: Bot, conversation: Conversation, transcript: Transcript, helpdesk: Helpdesk
 ) -> None:
     text = cast(str, message.text)  # registered with F.text
-    lang = user_lang(store, sender(message).id, detect_language(text).lang)
-    await answer_text(
-        message, text, bot, helpdesk, store, settings, prefix=t("edited", lang), handoff=handoff
-    )
+    await answer_text(message, text, bot, conversation, transcript, helpdesk, edited=True)
 
 
 class HasOpenTicket(BaseFilter):
@@ -192,39 +121,41 @@ class HasOpenTicket(BaseFilter):
 
 
 async def on_message_to_operator(
-    message: Message, bot: Bot, store: Store, handoff: Handoff, ticket: dict
+    message: Message,
+    bot: Bot,
+    conversation: Conversation,
+    transcript: Transcript,
+    handoff: Handoff,
+    ticket: dict,
 ) -> None:
     """While a ticket is open, whatever the citizen sends (text, photo, file) goes to the topic."""
-    store.log_message(
-        sender(message).id,
-        message.chat.id,
-        "in",
-        message.text or message.caption or f"[{message.content_type}]",
-        lang=ticket["lang"],
-        action="relay",
-    )
+    said = message.text or message.caption or f"[{message.content_type}]"
+    conversation.relayed(citizen_of(message), said, ticket["lang"], transcript)
     await handoff.to_operators(bot, ticket, message)
 
 
 async def on_edit_to_operator(
-    message: Message, bot: Bot, store: Store, handoff: Handoff, ticket: dict
+    message: Message,
+    bot: Bot,
+    conversation: Conversation,
+    transcript: Transcript,
+    handoff: Handoff,
+    ticket: dict,
 ) -> None:
     """A citizen corrected a message while a person has the case: the person sees the new text,
     not a bot answer to it."""
     text = message.text or message.caption or ""
-    store.log_message(
-        sender(message).id, message.chat.id, "in", text, lang=ticket["lang"], action="relay_edit"
-    )
+    conversation.relayed(citizen_of(message), text, ticket["lang"], transcript, edit=True)
     excerpt = text if len(text) <= 3000 else text[:3000] + "…"
     await handoff.post_to_ticket(
         bot, ticket, f"✏️ #{ticket['id']}: the citizen edited a message:\n{html.escape(excerpt)}"
     )
 
 
-async def on_not_text(message: Message, store: Store) -> None:
+async def on_not_text(message: Message, conversation: Conversation) -> None:
     """Voice, photo, sticker, document, location…: say what the bot can read."""
     caption = message.caption or ""
-    lang = user_lang(store, sender(message).id, detect_language(caption).lang if caption else None)
+    lang = conversation.language(sender(message).id, detect_language(caption).lang if caption else None)
     await message.answer(t("non_text", lang))
 
 

@@ -1,10 +1,12 @@
 """Losing nothing across a crash: updates go into the inbox before Telegram hears they arrived.
 
-* Polling: ``DurableDispatcher`` records each fetched update before aiogram's reader moves the
-  ``getUpdates`` offset past it (the offset is Telegram's acknowledgement).
+* Polling: ``RecordFetchedUpdates`` (on the bot's session, installed by ``DurableDispatcher``)
+  records each fetched batch before the next ``getUpdates`` offset, Telegram's acknowledgement,
+  moves past it.
 * Webhook: ``DurableRequestHandler`` records the update before it answers 200.
-* ``InboxMiddleware`` lets exactly one handler claim an update, marks it done afterwards, and
-  hands it back if shutdown cancels the handler.
+* ``InboxMiddleware`` lets exactly one handler claim an update, gives that handler the update's
+  transcript (``data["transcript"]``), marks it done afterwards, and hands it back if shutdown
+  cancels the handler.
 * ``replay_unfinished`` runs at start-up and handles again what a killed process left behind.
 
 A reply whose request reached Telegram just before a crash may be sent again by the replay:
@@ -15,32 +17,80 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator
 from typing import Any, cast
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.storage.inbox import Inbox
-from bot.storage.sqlite import HANDLING_UPDATE
 
 log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class RecordFetchedUpdates(BaseRequestMiddleware):
+    """On the bot's session: each ``getUpdates`` batch goes into the inbox as it arrives.
+
+    Telegram forgets a batch once a later ``getUpdates`` names an offset past it, and that call
+    is made only after this one has returned — so every update is recorded before it is
+    acknowledged, whatever aiogram's reader does with it next.
+    """
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        response = await make_request(bot, method)
+        if isinstance(method, GetUpdates):
+            # aiogram's session hands the chain the method's result (the list of updates),
+            # although its type hints name a Response wrapping it; either is understood.
+            updates = response.result if isinstance(response, Response) else response
+            for update in cast(list[Update], updates or []):
+                self.inbox.record(update)
+        return response
 
 
 class DurableDispatcher(Dispatcher):
-    """A Dispatcher whose polling writes each update to the inbox before acknowledging it."""
+    """A Dispatcher whose polling records each update in the inbox before acknowledging it,
+    and which knows the updates it is handling (so a graceful stop can wait for them)."""
 
-    # aiogram declares _listen_updates a classmethod but calls it on the dispatcher (self._listen_updates
-    # in _polling); the override needs the instance for its inbox.
-    async def _listen_updates(  # type: ignore[override]
-        self, bot: Bot, *args: Any, **kwargs: Any
-    ) -> AsyncGenerator[Update, None]:
-        inbox: Inbox = self.workflow_data["inbox"]
-        async for update in super()._listen_updates(bot, *args, **kwargs):
-            inbox.record(update)  # aiogram advances the offset only after this yield returns
-            yield update
+    def __init__(self, *, inbox: Inbox, **kwargs: Any) -> None:
+        super().__init__(inbox=inbox, **kwargs)
+        self.inbox = inbox
+        self.recorder = RecordFetchedUpdates(inbox)
+        self.handling: set[asyncio.Task] = set()
+
+    async def start_polling(self, *bots: Bot, **kwargs: Any) -> None:
+        for bot in bots:
+            if self.recorder not in bot.session.middleware:
+                bot.session.middleware(self.recorder)
+        await super().start_polling(*bots, **kwargs)
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        task = asyncio.current_task()
+        if task is not None:
+            self.handling.add(task)
+        try:
+            return await super().feed_update(bot, update, **kwargs)
+        finally:
+            if task is not None:
+                self.handling.discard(task)
+
+    async def wait_handled(self, timeout: float) -> None:
+        """Until the updates being handled are done (or ``timeout`` seconds have passed)."""
+        others = self.handling - {asyncio.current_task()}
+        if others:
+            await asyncio.wait(others, timeout=timeout)
 
 
 class DurableRequestHandler(SimpleRequestHandler):
@@ -50,13 +100,18 @@ class DurableRequestHandler(SimpleRequestHandler):
         super().__init__(dispatcher=dispatcher, bot=bot, **kwargs)
         self.inbox = inbox
 
-    async def _handle_request_background(self, bot: Bot, request: web.Request) -> web.Response:
-        try:
-            self.inbox.record(await request.json(loads=bot.session.json_loads))
-        except ValueError as exc:  # not an update: Telegram never sends this, so say so plainly
-            log.warning("webhook body is not an update: %r", exc)
-            return web.json_response({"ok": False, "description": "not an update"}, status=400)
-        return await super()._handle_request_background(bot, request)
+    async def handle(self, request: web.Request) -> web.Response:
+        bot = await self.resolve_bot(request)
+        # Only a request with the right secret is recorded; the rest get the 401 from aiogram.
+        if self.verify_secret(request.headers.get(SECRET_HEADER, ""), bot):
+            try:
+                self.inbox.record(await request.json(loads=bot.session.json_loads))
+            except ValueError as exc:  # not an update: Telegram never sends this, so say so plainly
+                log.warning("webhook body is not an update: %r", exc)
+                return web.json_response({"ok": False, "description": "not an update"}, status=400)
+        return await super().handle(request)  # aiohttp keeps the body: it is read again there
+
+    __call__ = handle
 
 
 class InboxMiddleware(BaseMiddleware):
@@ -68,10 +123,11 @@ class InboxMiddleware(BaseMiddleware):
     async def __call__(self, handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
-        if not self.inbox.claim(event):
+        transcript = self.inbox.claim(event)
+        if transcript is None:
             log.info("update %r already handled or being handled: skipped", event.update_id)
             return None
-        marker = HANDLING_UPDATE.set(event.update_id)
+        data["transcript"] = transcript  # the handler's share of the transcript, for this update
         try:
             result = await handler(event, data)
         except asyncio.CancelledError:  # shutdown: leave it for the next start
@@ -80,8 +136,6 @@ class InboxMiddleware(BaseMiddleware):
         except Exception:
             self.inbox.finish(event.update_id, failed=True)
             raise
-        finally:
-            HANDLING_UPDATE.reset(marker)
         self.inbox.finish(event.update_id)
         return result
 

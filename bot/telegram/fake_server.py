@@ -15,7 +15,7 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from aiohttp import web
 
@@ -76,8 +76,7 @@ class FakeTelegram:
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
-        server = cast(asyncio.Server, site._server)  # set by start(): a listening TCP server
-        port = server.sockets[0].getsockname()[1]
+        port = self.runner.addresses[0][1]  # the port the system gave the listening socket
         self.base_url = f"http://127.0.0.1:{port}"
         return self
 

@@ -11,8 +11,8 @@ from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
+from bot.conversation import Conversation
 from bot.dialogue import Helpdesk
-from bot.storage.sqlite import Store
 from bot.telegram.keyboards import (
     SERVICES_PER_PAGE,
     SectorChoice,
@@ -25,22 +25,23 @@ from bot.telegram.keyboards import (
     services_keyboard,
     topics_keyboard,
 )
-from bot.telegram.replies import button_message, on_stale_button, send_reply, sender, user_lang
+from bot.telegram.replies import button_message, on_stale_button, presser_of, send_turn, sender
 from bot.texts import t
+from bot.transcript import Transcript
 
 
-async def on_menu(message: Message, store: Store, helpdesk: Helpdesk) -> None:
-    lang = user_lang(store, sender(message).id)
+async def on_menu(message: Message, conversation: Conversation, helpdesk: Helpdesk) -> None:
+    lang = conversation.language(sender(message).id)
     await message.answer(t("menu", lang), reply_markup=sectors_keyboard(helpdesk.kb, lang))
 
 
 async def on_sector_choice(
-    callback: CallbackQuery, callback_data: SectorChoice, store: Store, helpdesk: Helpdesk
+    callback: CallbackQuery, callback_data: SectorChoice, conversation: Conversation, helpdesk: Helpdesk
 ) -> None:
     if callback_data.sector not in menu_sectors(helpdesk.kb):
-        await on_stale_button(callback, store)
+        await on_stale_button(callback, conversation)
         return
-    lang = user_lang(store, callback.from_user.id)
+    lang = conversation.language(callback.from_user.id)
     await callback.answer()
     await button_message(callback).answer(
         t("menu_sector", lang), reply_markup=topics_keyboard(helpdesk.kb, callback_data.sector, lang)
@@ -48,26 +49,32 @@ async def on_sector_choice(
 
 
 async def on_topic_choice(
-    callback: CallbackQuery, callback_data: TopicChoice, store: Store, helpdesk: Helpdesk
+    callback: CallbackQuery,
+    callback_data: TopicChoice,
+    conversation: Conversation,
+    helpdesk: Helpdesk,
+    transcript: Transcript,
 ) -> None:
     article = helpdesk.kb.by_topic.get(callback_data.topic)
     if article is None:
-        await on_stale_button(callback, store)
+        await on_stale_button(callback, conversation)
         return
-    lang = user_lang(store, callback.from_user.id)
+    lang = conversation.language(callback.from_user.id)
     reply = helpdesk.card_reply(article, lang, text=f"[button] {article.topic}")
     await callback.answer()
-    await send_reply(button_message(callback), callback.from_user.id, reply, store, helpdesk)
+    await send_turn(
+        button_message(callback), conversation.show(presser_of(callback), reply, transcript), helpdesk
+    )
 
 
 async def on_services_page(
-    callback: CallbackQuery, callback_data: ServicesPage, store: Store, helpdesk: Helpdesk
+    callback: CallbackQuery, callback_data: ServicesPage, conversation: Conversation, helpdesk: Helpdesk
 ) -> None:
-    lang = user_lang(store, callback.from_user.id)
+    lang = conversation.language(callback.from_user.id)
     if callback_data.page * SERVICES_PER_PAGE >= len(
         sector_services(helpdesk.kb, callback_data.sector, lang)
     ):
-        await on_stale_button(callback, store)
+        await on_stale_button(callback, conversation)
         return
     await callback.answer()
     await button_message(callback).answer(
@@ -77,16 +84,22 @@ async def on_services_page(
 
 
 async def on_service_choice(
-    callback: CallbackQuery, callback_data: ServiceChoice, store: Store, helpdesk: Helpdesk
+    callback: CallbackQuery,
+    callback_data: ServiceChoice,
+    conversation: Conversation,
+    helpdesk: Helpdesk,
+    transcript: Transcript,
 ) -> None:
     entry = helpdesk.kb.directory.by_id.get(callback_data.service)
     if entry is None:
-        await on_stale_button(callback, store)
+        await on_stale_button(callback, conversation)
         return
-    lang = user_lang(store, callback.from_user.id)
+    lang = conversation.language(callback.from_user.id)
     reply = helpdesk.service_reply(entry, lang, text=f"[button] {entry.id}")
     await callback.answer()
-    await send_reply(button_message(callback), callback.from_user.id, reply, store, helpdesk)
+    await send_turn(
+        button_message(callback), conversation.show(presser_of(callback), reply, transcript), helpdesk
+    )
 
 
 def make_router() -> Router:

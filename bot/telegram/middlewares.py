@@ -15,6 +15,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Message, TelegramObject
 
+from bot.serving import HelpdeskRef
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -90,3 +91,20 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
                 )
                 await asyncio.sleep(min(exc.retry_after, self.max_wait))
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+class ServingMiddleware(BaseMiddleware):
+    """Hands each update the helpdesk served when it arrived (``helpdesk``): a reload swaps the
+    reference for the next update, never under a handler that is running."""
+
+    def __init__(self, serving: HelpdeskRef) -> None:
+        self.serving = serving
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        data["helpdesk"] = self.serving.current
+        return await handler(event, data)

@@ -22,7 +22,8 @@ from bot.cases.hours import WorkingHours
 from bot.cases.tickets import Tickets
 from bot.config import Settings
 from bot.dialogue import Helpdesk
-from bot.storage.sqlite import Store
+from bot.serving import HelpdeskRef
+from bot.storage.base import Store
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -30,14 +31,19 @@ LANG_LABEL = {"az": "AZ", "ru": "RU", "en": "EN"}
 
 
 class Handoff:
-    def __init__(self, store: Store, settings: Settings, helpdesk: Helpdesk) -> None:
+    def __init__(self, store: Store, settings: Settings, helpdesk: HelpdeskRef) -> None:
         self.store = store
         self.tickets = Tickets(store)
         self.settings = settings
-        self.helpdesk = helpdesk
+        self.helpdesk_ref = helpdesk
         self.hours: WorkingHours = settings.working_hours()
         self.chat_id = settings.operators_chat_id
         self.forum = True  # set at start-up from getChat; False → reply-based relay
+
+    @property
+    def helpdesk(self) -> Helpdesk:
+        """The helpdesk served now (its knowledge base names the candidates on a card)."""
+        return self.helpdesk_ref.current
 
     @property
     def enabled(self) -> bool:

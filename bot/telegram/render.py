@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import html
-import re
-from urllib.parse import urlparse
 
 from bot.dialogue import Reply
-from knowledge.loader import is_official_url
 
 TELEGRAM_LIMIT = 4096
 # Room for the tags we add and for Telegram counting some characters as two.
 SAFE_LIMIT = 3500
-_URL = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"']+|\b[\w-]+(?:\.[\w-]+)*\.(?:az|com|net|org|ru|info)\b[^\s<>\"']*",
-    re.IGNORECASE,
-)
 
 
 def reply_html(reply: Reply) -> str:
@@ -53,19 +46,3 @@ def split_message(text: str, limit: int = SAFE_LIMIT) -> list[str]:
     if rest:
         parts.append(rest)
     return parts
-
-
-def find_domains(text: str) -> list[str]:
-    """Domains of the links pasted in a message, in order, without repeats."""
-    seen: list[str] = []
-    for match in _URL.finditer(text):
-        raw = match.group(0).rstrip(".,;:!?)")
-        url = raw if raw.lower().startswith(("http://", "https://")) else "https://" + raw
-        host = (urlparse(url).hostname or "").lower().removeprefix("www.")
-        if host and host not in seen:
-            seen.append(host)
-    return seen
-
-
-def domain_is_official(domain: str, official_domains) -> bool:
-    return is_official_url(f"https://{domain}", official_domains)

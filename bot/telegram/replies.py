@@ -1,4 +1,4 @@
-"""What the citizens' routers share: who pressed or wrote, their language, and how a reply is sent.
+"""What the citizens' routers share: who pressed or wrote, and how a conversation's turn is sent.
 
 No handlers are registered here; :mod:`bot.telegram.menu`, :mod:`bot.telegram.buttons` and
 :mod:`bot.telegram.citizen` use these helpers, and ``app.py`` wires their routers.
@@ -6,20 +6,17 @@ No handlers are registered here; :mod:`bot.telegram.menu`, :mod:`bot.telegram.bu
 
 from __future__ import annotations
 
+import html
 from typing import cast
 
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message, User
 
-from bot.dialogue import Helpdesk, Reply
-from bot.redact import redact
-from bot.storage.sqlite import Store
+from bot.conversation import Citizen, Conversation, Turn
+from bot.dialogue import Helpdesk
 from bot.telegram.keyboards import answer_keyboard, clarify_keyboard, consent_keyboard
-from bot.telegram.relay import Handoff
 from bot.telegram.render import reply_html, split_message
 from bot.texts import t
-from knowledge.loader import LANGS
 
-CARD_QUESTION_CHARS = 700  # even in emoji (2 UTF-16 units each) the card stays under 4096
 # The message under a pressed button; one too old for the bot to read comes as an
 # InaccessibleMessage, which still has its chat and can still be answered there.
 ButtonMessage = Message | InaccessibleMessage
@@ -35,17 +32,16 @@ def button_message(callback: CallbackQuery) -> ButtonMessage:
     return cast(ButtonMessage, callback.message)
 
 
-def user_lang(store: Store, user_id: int, fallback: str | None = None) -> str:
-    """The language the citizen chose, else the one of their last message, else Azerbaijani."""
-    chosen = store.language(user_id)
-    return chosen or (fallback if fallback in LANGS else "az")
+def citizen_of(message: Message) -> Citizen:
+    """The citizen who wrote a private-chat message, for the conversation service."""
+    user = sender(message)
+    return Citizen(user.id, message.chat.id, user.first_name or message.chat.first_name)
 
 
-def last_question(store: Store, user_id: int) -> str:
-    asked = [
-        m["text"] for m in store.messages(user_id) if m["direction"] == "in" and not m["text"].startswith("/")
-    ]
-    return asked[-1] if asked else ""
+def presser_of(callback: CallbackQuery) -> Citizen:
+    """The citizen who pressed a button in their private chat."""
+    chat = button_message(callback).chat
+    return Citizen(callback.from_user.id, chat.id, callback.from_user.first_name or chat.first_name)
 
 
 async def send_html(message: ButtonMessage, body: str, markup=None) -> None:
@@ -55,76 +51,32 @@ async def send_html(message: ButtonMessage, body: str, markup=None) -> None:
     await message.answer(parts[-1], reply_markup=markup)
 
 
-async def ask_consent(
-    message: ButtonMessage,
-    user_id: int,
-    handoff: Handoff,
-    lang: str,
-    reason: str,
-    question: str,
-    candidates: list[dict],
-    confidence: float | None,
-    first_name: str | None = None,
-) -> None:
-    """Before anything goes to a person, the citizen says yes."""
-    sector = None
-    if candidates:
-        article = handoff.helpdesk.kb.by_topic.get(candidates[0]["topic"])
-        sector = article.sector if article else None
-    # A Telegram name is free text (people put phone numbers in it): redacted like any text.
-    name = redact(first_name or (message.chat.first_name if message.chat else None) or "")
-    # The question goes on the operators' card, one message under Telegram's 4096 limit with the
-    # recent messages beside it; the whole text stays in the transcript. Redacted before it is
-    # cut, so no identifier is cut in half and missed.
-    question = redact(question)
-    if len(question) > CARD_QUESTION_CHARS:
-        question = question[:CARD_QUESTION_CHARS] + "…"
-    ticket_id = handoff.tickets.request(
-        user_id, message.chat.id, name, lang, sector, reason, question, candidates, confidence
-    )
-    await message.answer(t("consent_question", lang), reply_markup=consent_keyboard(ticket_id, lang))
-
-
-async def send_reply(
-    message: ButtonMessage,
-    user_id: int,
-    reply: Reply,
-    store: Store,
-    helpdesk: Helpdesk,
-    prefix: str = "",
-    handoff: Handoff | None = None,
-) -> None:
-    """Send a reply into ``message``'s chat (logged for ``user_id``), links and buttons last."""
-    stored_id = store.log_message(
-        user_id,
-        message.chat.id,
-        "out",
-        reply.answer,
-        lang=reply.lang,
-        action=reply.action,
-        intent=reply.intent,
-        topic=reply.service if reply.action == "refer" else reply.topic,
-        confidence=reply.confidence,
-        latency_ms=reply.latency_ms,
-    )
-    if reply.action == "clarify":
-        markup = clarify_keyboard(helpdesk.kb, reply.choices, reply.lang)
-    else:
-        markup = answer_keyboard(reply, reply.lang, stored_id)
-    await send_html(message, (f"<i>{prefix}</i>\n\n" if prefix else "") + reply_html(reply), markup)
-    if reply.action == "handoff" and handoff is not None:
-        await ask_consent(
-            message,
-            user_id,
-            handoff,
-            reply.lang,
-            reply.reason or "handoff",
-            reply.text,
-            reply.candidates,
-            reply.confidence,
+async def send_turn(message: ButtonMessage, turn: Turn, helpdesk: Helpdesk, prefix: str = "") -> None:
+    """Say what the conversation decided, in order: link verdicts, the reply, the consent question."""
+    if turn.links:
+        verdicts = [
+            t("link_official" if v.official else "link_unofficial", turn.links_lang).format(
+                domain=html.escape(v.domain)
+            )
+            for v in turn.links
+        ]
+        await message.answer("\n".join(verdicts))
+    if turn.with_person:
+        await message.answer(t("operator_soon", turn.lang))
+    reply = turn.reply
+    if reply is not None:
+        if reply.action == "clarify":
+            markup = clarify_keyboard(helpdesk.kb, reply.choices, reply.lang)
+        else:
+            markup = answer_keyboard(reply, reply.lang, turn.answer_id)
+        await send_html(message, (f"<i>{prefix}</i>\n\n" if prefix else "") + reply_html(reply), markup)
+    if turn.consent is not None:
+        await message.answer(
+            t("consent_question", turn.consent.lang),
+            reply_markup=consent_keyboard(turn.consent.ticket_id, turn.consent.lang),
         )
 
 
-async def on_stale_button(callback: CallbackQuery, store: Store) -> None:
+async def on_stale_button(callback: CallbackQuery, conversation: Conversation) -> None:
     """Forged, outdated or unknown callback data: a polite word, never an exception."""
-    await callback.answer(t("stale_button", user_lang(store, callback.from_user.id)), show_alert=False)
+    await callback.answer(t("stale_button", conversation.language(callback.from_user.id)), show_alert=False)

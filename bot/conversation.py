@@ -1,0 +1,237 @@
+"""A citizen's side of the conversation, without Telegram: one call per message, one result back.
+
+A handler in ``bot.telegram`` turns an update into one call here and renders the :class:`Turn`
+that comes back. Here is everything between: the language the citizen chose, the link check,
+the helpdesk's reply, the transcript (through the update's :class:`~bot.transcript.Transcript`),
+the metrics, and the consent request before anything goes to a person.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
+
+from bot.cases.tickets import Tickets
+from bot.dialogue import Reply
+from bot.links import domain_is_official, find_domains
+from bot.redact import redact
+from bot.serving import HelpdeskRef
+from bot.storage.base import Store
+from bot.transcript import Transcript
+from intents.language import detect_language
+from knowledge.common import LANGS
+from retrieval.normalize import tokens
+
+# The question on the operators' card: one Telegram message with the recent messages beside it,
+# even in emoji (2 UTF-16 units each); the whole text stays in the transcript.
+CARD_QUESTION_CHARS = 700
+LINK_ONLY_WORDS = 3  # fewer words than this besides the links: the link check is the answer
+
+
+class Citizen(NamedTuple):
+    """Who wrote, and where the answer goes."""
+
+    user_id: int
+    chat_id: int
+    first_name: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkVerdict:
+    domain: str
+    official: bool
+
+
+@dataclass(frozen=True)
+class ConsentRequest:
+    """A handoff waiting for the citizen's yes: the ticket the consent buttons name."""
+
+    ticket_id: int
+    lang: str
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What to say back, in order: link verdicts, the reply, then the consent question."""
+
+    lang: str  # of what the bot says (an edit's notice included)
+    links: tuple[LinkVerdict, ...] = ()
+    links_lang: str = "az"  # the verdicts are in the citizen's chosen or written language
+    reply: Reply | None = None
+    answer_id: int | None = None  # the stored reply; the 👍/👎 buttons refer to it
+    consent: ConsentRequest | None = None
+    with_person: bool = False  # the citizen already has an open case: a person is coming
+
+
+class ReplyMetrics(Protocol):
+    """Whatever counts messages and reply latencies (``bot.ops.monitoring.Metrics`` does)."""
+
+    def count_message(self, direction: str) -> None: ...
+    def observe_reply(self, action: str, seconds: float) -> None: ...
+
+
+class Conversation:
+    def __init__(
+        self,
+        helpdesk: HelpdeskRef,
+        store: Store,
+        tickets: Tickets,
+        official_domains: tuple[str, ...] | list[str],
+        metrics: ReplyMetrics | None = None,
+    ) -> None:
+        self.helpdesk, self.store, self.tickets = helpdesk, store, tickets
+        self.official_domains, self.metrics = tuple(official_domains), metrics
+
+    def greet(self, user_id: int, telegram_lang: str | None) -> str:
+        """A citizen's /start: known from now on; the language to greet them in."""
+        self.store.touch_user(user_id)
+        return self.language(user_id, telegram_lang)
+
+    def choose_language(self, user_id: int, lang: str) -> bool:
+        """The citizen picked a language (False for one the helpdesk does not speak)."""
+        if lang not in LANGS:
+            return False
+        self.store.set_language(user_id, lang)
+        return True
+
+    def export(self, user_id: int) -> str:
+        """Everything kept about the citizen, as JSON (their /mydata); the request is audited."""
+        data = json.dumps(self.store.export_user(user_id), ensure_ascii=False, indent=1, default=str)
+        self.store.audit(user_id, "mydata")
+        return data
+
+    def rate_answer(self, user_id: int, answer_id: int, helpful: int) -> str | None:
+        """A 👍/👎 on one of the citizen's own answers: the language to thank them in, or None
+        when the button names no answer of theirs (forged, or someone else's)."""
+        rows = [
+            m
+            for m in self.store.messages(user_id)
+            if m["id"] == answer_id and m["direction"] == "out" and m["action"] == "answer"
+        ]
+        if not rows or helpful not in (0, 1):
+            return None
+        answer = rows[0]
+        self.store.add_feedback(user_id, answer["id"], answer["topic"], answer["lang"], bool(helpful))
+        return self.language(user_id, answer["lang"])
+
+    def language(self, user_id: int, fallback: str | None = None) -> str:
+        """The language the citizen chose, else ``fallback`` (their message's), else Azerbaijani."""
+        return self.store.language(user_id) or (fallback if fallback in LANGS else "az")
+
+    async def ask(self, citizen: Citizen, text: str, transcript: Transcript, *, edited: bool = False) -> Turn:
+        """A citizen's message (or an edit of one): the link check, then the helpdesk's reply."""
+        self.store.touch_user(citizen.user_id)
+        chosen = self.store.language(citizen.user_id)
+        domains = find_domains(text)
+        links = tuple(LinkVerdict(d, domain_is_official(d, self.official_domains)) for d in domains[:3])
+        links_lang = (chosen or detect_language(text).lang) if domains else "az"
+        if domains:
+            rest = text
+            for domain in domains:
+                rest = rest.replace(domain, " ")
+            if len(tokens(rest)) < LINK_ONLY_WORDS:  # just a link: the verdict is the answer
+                transcript.log(
+                    citizen.user_id, citizen.chat_id, "in", text, lang=links_lang, action="link_check"
+                )
+                return Turn(links_lang, links, links_lang)
+        helpdesk = self.helpdesk.current  # one helpdesk for the whole message, even across a reload
+        reply = await helpdesk.areply(text, lang_hint=chosen)
+        transcript.log(
+            citizen.user_id,
+            citizen.chat_id,
+            "in",
+            text,
+            lang=reply.lang,
+            intent=reply.intent,
+            action=reply.action,
+            topic=reply.service if reply.action == "refer" else reply.topic,
+            confidence=reply.confidence,
+        )
+        if self.metrics is not None and not edited:
+            self.metrics.count_message("in")
+            self.metrics.observe_reply(reply.action, reply.latency_ms / 1000)
+        shown = self.show(citizen, reply, transcript)
+        # An edit's notice is in the citizen's language, read from the edited text if not chosen.
+        lang = self.language(citizen.user_id, detect_language(text).lang) if edited else reply.lang
+        consent = None
+        if reply.action == "handoff":
+            consent = self._request_consent(
+                citizen, reply.lang, reply.reason or "handoff", reply.text, reply.candidates, reply.confidence
+            )
+        return Turn(lang, links, links_lang, reply, shown.answer_id, consent)
+
+    def show(self, citizen: Citizen, reply: Reply, transcript: Transcript) -> Turn:
+        """A reply chosen without a question (a card picked from the menu): logged, to be sent."""
+        answer_id = transcript.log(
+            citizen.user_id,
+            citizen.chat_id,
+            "out",
+            reply.answer,
+            lang=reply.lang,
+            action=reply.action,
+            intent=reply.intent,
+            topic=reply.service if reply.action == "refer" else reply.topic,
+            confidence=reply.confidence,
+            latency_ms=reply.latency_ms,
+        )
+        return Turn(reply.lang, reply=reply, answer_id=answer_id)
+
+    def request_person(self, citizen: Citizen, transcript: Transcript, said: str) -> Turn:
+        """The citizen asked for a person (``said`` is how: "/operator", a button)."""
+        lang = self.language(citizen.user_id)
+        if self.tickets.active_for(citizen.user_id):
+            return Turn(lang, with_person=True)
+        question = self.last_question(citizen.user_id)  # before ``said`` joins the transcript
+        transcript.log(
+            citizen.user_id,
+            citizen.chat_id,
+            "in",
+            said,
+            lang=lang,
+            action="handoff",
+            intent="operator_request",
+        )
+        return Turn(
+            lang, consent=self._request_consent(citizen, lang, "operator_request", question, [], None)
+        )
+
+    def relayed(
+        self, citizen: Citizen, text: str, lang: str, transcript: Transcript, edit: bool = False
+    ) -> None:
+        """What a citizen sent to the person who has their case, kept in the transcript."""
+        action = "relay_edit" if edit else "relay"
+        transcript.log(citizen.user_id, citizen.chat_id, "in", text, lang=lang, action=action)
+
+    def last_question(self, user_id: int) -> str:
+        asked = [
+            m["text"]
+            for m in self.store.messages(user_id)
+            if m["direction"] == "in" and not m["text"].startswith("/")
+        ]
+        return asked[-1] if asked else ""
+
+    def _request_consent(
+        self,
+        citizen: Citizen,
+        lang: str,
+        reason: str,
+        question: str,
+        candidates: list[dict],
+        confidence: float | None,
+    ) -> ConsentRequest:
+        """Before anything goes to a person, the citizen says yes: a ticket waits for it."""
+        sector = None
+        if candidates:
+            article = self.helpdesk.current.kb.by_topic.get(candidates[0]["topic"])
+            sector = article.sector if article else None
+        # A Telegram name is free text (people put phone numbers in it): redacted like any text.
+        # The question is redacted before it is cut, so no identifier is cut in half and missed.
+        name = redact(citizen.first_name or "")
+        question = redact(question)
+        if len(question) > CARD_QUESTION_CHARS:
+            question = question[:CARD_QUESTION_CHARS] + "…"
+        ticket_id = self.tickets.request(
+            citizen.user_id, citizen.chat_id, name, lang, sector, reason, question, candidates, confidence
+        )
+        return ConsentRequest(ticket_id, lang)
