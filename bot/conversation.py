@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from bot.cases.tickets import Tickets
 from bot.dialogue import Reply
@@ -217,7 +217,7 @@ class Conversation:
         lang: str,
         reason: str,
         question: str,
-        candidates: list[dict],
+        candidates: list[dict[str, Any]],
         confidence: float | None,
     ) -> ConsentRequest:
         """Before anything goes to a person, the citizen says yes: a ticket waits for it."""
