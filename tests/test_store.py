@@ -1,4 +1,5 @@
 import os
+import sqlite3
 import stat
 import time
 
@@ -108,3 +109,14 @@ def test_online_backup_is_checked(store, tmp_path):
     copy = Store(tmp_path / "backup" / "copy.sqlite3")
     assert copy.messages(1)[0]["text"] == "x"
     copy.close()
+
+
+def test_a_failed_transaction_undoes_its_earlier_statements(store):
+    """The writer's transaction is one: sqlite-utils must not commit the first statement alone."""
+    store.touch_user(1)
+    with pytest.raises(sqlite3.IntegrityError), store.writer.transaction() as db:
+        db.execute("UPDATE users SET lang = 'ru' WHERE user_id = 1")
+        db.execute("INSERT INTO users (user_id, created_at, last_seen_at) VALUES (1, 0, 0)")  # taken id
+    assert store.language(1) is None
+    store.set_language(1, "az")  # the writer is usable again
+    assert store.language(1) == "az"
