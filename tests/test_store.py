@@ -81,14 +81,14 @@ def test_direction_checked(store):
 
 
 def test_export_and_forget_a_citizen(store):
-    from bot.cases.tickets import Tickets
+    from bot.cases.tickets import TicketRequest, Tickets
 
     store.set_language(5, "en")
     answer = store.log_message(5, 5, "out", "card", action="answer", topic="passport")
     store.log_message(5, 5, "in", "my phone +994 50 123 45 67")
     store.add_feedback(5, answer, "passport", "en", True)
     tickets = Tickets(store)
-    ticket = tickets.request(5, 5, "Ann", "en", None, "operator_request", "help", [], None)
+    ticket = tickets.request(TicketRequest(5, 5, "Ann", "en", None, "operator_request", "help", [], None))
     tickets.open(ticket, 5)
     tickets.queue_relay(ticket, "to_operators", 5, 77, 5, "hello")
     store.log_message(6, 6, "in", "someone else")

@@ -27,6 +27,7 @@ from conftest import OPERATORS_CHAT, write_tiny_kb
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from bot.cases.tickets import Ticket
 from bot.config import Settings
 from bot.dialogue import Helpdesk
 from bot.storage.sqlite import Store
@@ -266,7 +267,7 @@ class World:
             b["callback_data"] for s in self.fake.sent_to(user) for b in s.buttons() if "callback_data" in b
         ]
 
-    def open_ticket(self, user: int, name: str = "Citizen") -> dict:
+    def open_ticket(self, user: int, name: str = "Citizen") -> Ticket:
         """The real way in: /operator, then "yes" on the consent button."""
         self.say(user, "/operator", name)
         self.press(
@@ -278,17 +279,17 @@ class World:
         self,
         user: int,
         text: str,
-        ticket: dict,
+        ticket: Ticket,
         where,
         name: str = "Operator",
         reply_from: dict | None = None,
     ) -> None:
         kind, forged = where if isinstance(where, tuple) else (where, None)
-        thread = {"topic": ticket["thread_id"], "thread": forged}.get(kind)
+        thread = {"topic": ticket.thread_id, "thread": forged}.get(kind)
         reply_to = {
-            "card": ticket["card_message_id"],
+            "card": ticket.card_message_id,
             "reply": forged,
-            "relay": next((r["copied_message_id"] for r in self.handoff.tickets.relays(ticket["id"])), None),
+            "relay": next((r.copied_message_id for r in self.handoff.tickets.relays(ticket.id)), None),
         }.get(kind)
         reply_to = reply_to or (
             next(self.ids) if reply_from else None
@@ -413,7 +414,7 @@ def test_forged_callbacks_are_answered_politely(world, setup, data, presser, ops
         owner = next(world.users)
         if setup == "closed":  # rating and reopen buttons
             ticket = world.open_ticket(owner)
-            world.operator_says(OPERATOR, "/close", ticket, "topic" if ticket["thread_id"] else "card")
+            world.operator_says(OPERATOR, "/close", ticket, "topic" if ticket.thread_id else "card")
         else:
             world.say(
                 owner,

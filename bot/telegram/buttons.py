@@ -13,7 +13,7 @@ from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery
 
-from bot.cases.tickets import TicketError
+from bot.cases.tickets import Ticket, TicketError
 from bot.storage.sqlite import Store
 from bot.telegram.keyboards import Consent, Feedback, ForgetMe, LangChoice, Rating, Reopen, TalkToPerson
 from bot.telegram.relay import Handoff
@@ -71,28 +71,25 @@ async def on_consent(
 ) -> None:
     user_id = callback.from_user.id
     ticket = handoff.tickets.get(callback_data.ticket)
-    if ticket is None or ticket["user_id"] != user_id:  # not mine
+    if ticket is None or ticket.user_id != user_id:  # not mine
         await on_stale_button(callback, store)
         return
     # A crash between opening the ticket and posting its card leaves it open but unseen by
     # operators; the replayed (or repeated) "yes" finishes the job.
     half_open = (
-        callback_data.yes
-        and handoff.enabled
-        and ticket["state"] == "open"
-        and ticket["card_message_id"] is None
+        callback_data.yes and handoff.enabled and ticket.state == "open" and ticket.card_message_id is None
     )
-    if ticket["state"] != "consent" and not half_open:
+    if ticket.state != "consent" and not half_open:
         await on_stale_button(callback, store)
         return
     await callback.answer()
     if not callback_data.yes:
-        handoff.tickets.decline(ticket["id"], user_id)
-        await button_message(callback).answer(t("consent_declined", ticket["lang"]))
+        handoff.tickets.decline(ticket.id, user_id)
+        await button_message(callback).answer(t("consent_declined", ticket.lang))
         return
     if not half_open:
         store.set_consent(user_id)
-        ticket = handoff.tickets.open(ticket["id"], user_id)
+        ticket = handoff.tickets.open(ticket.id, user_id)
     await button_message(callback).answer(await handoff.open(bot, ticket))
 
 
@@ -100,9 +97,9 @@ async def on_rating(callback: CallbackQuery, callback_data: Rating, store: Store
     if not handoff.tickets.rate(callback_data.ticket, callback.from_user.id, callback_data.stars):
         await on_stale_button(callback, store)
         return
-    ticket = cast(dict, handoff.tickets.get(callback_data.ticket))  # rate() found it
-    store.audit(callback.from_user.id, "rated", ticket["id"], str(callback_data.stars))
-    await callback.answer(t("rating_thanks", ticket["lang"]))
+    ticket = cast(Ticket, handoff.tickets.get(callback_data.ticket))  # rate() found it
+    store.audit(callback.from_user.id, "rated", ticket.id, str(callback_data.stars))
+    await callback.answer(t("rating_thanks", ticket.lang))
 
 
 async def on_reopen(
@@ -113,10 +110,10 @@ async def on_reopen(
     except TicketError:
         await on_stale_button(callback, store)
         return
-    store.audit(callback.from_user.id, "reopened", ticket["id"])
+    store.audit(callback.from_user.id, "reopened", ticket.id)
     await callback.answer()
-    await handoff.post_to_ticket(bot, ticket, f"🔄 #{ticket['id']} reopened by the citizen")
-    await button_message(callback).answer(t("reopened", ticket["lang"]))
+    await handoff.post_to_ticket(bot, ticket, f"🔄 #{ticket.id} reopened by the citizen")
+    await button_message(callback).answer(t("reopened", ticket.lang))
 
 
 async def on_forget_confirmed(callback: CallbackQuery, bot: Bot, store: Store, handoff: Handoff) -> None:
@@ -124,11 +121,11 @@ async def on_forget_confirmed(callback: CallbackQuery, bot: Bot, store: Store, h
     lang = user_lang(store, user_id)
     ticket = handoff.tickets.active_for(user_id)
     if ticket is not None:  # operators are told the case is gone, not left waiting
-        handoff.tickets.close(ticket["id"])
+        handoff.tickets.close(ticket.id)
         await handoff.post_to_ticket(
             bot,
             ticket,
-            f"🗑 #{ticket['id']}: the citizen used /forget; the case is closed and its data deleted",
+            f"🗑 #{ticket.id}: the citizen used /forget; the case is closed and its data deleted",
         )
     store.forget_user(user_id)
     store.audit(None, "forget", None, "a citizen's data deleted on request")

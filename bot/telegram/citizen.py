@@ -20,6 +20,7 @@ from aiogram.filters import BaseFilter, Command, CommandStart
 from aiogram.types import Message
 from aiogram.utils.chat_action import ChatActionSender
 
+from bot.cases.tickets import Ticket
 from bot.config import Settings
 from bot.dialogue import Helpdesk
 from bot.storage.sqlite import Store
@@ -192,7 +193,7 @@ class HasOpenTicket(BaseFilter):
 
 
 async def on_message_to_operator(
-    message: Message, bot: Bot, store: Store, handoff: Handoff, ticket: dict
+    message: Message, bot: Bot, store: Store, handoff: Handoff, ticket: Ticket
 ) -> None:
     """While a ticket is open, whatever the citizen sends (text, photo, file) goes to the topic."""
     store.log_message(
@@ -200,24 +201,22 @@ async def on_message_to_operator(
         message.chat.id,
         "in",
         message.text or message.caption or f"[{message.content_type}]",
-        lang=ticket["lang"],
+        lang=ticket.lang,
         action="relay",
     )
     await handoff.to_operators(bot, ticket, message)
 
 
 async def on_edit_to_operator(
-    message: Message, bot: Bot, store: Store, handoff: Handoff, ticket: dict
+    message: Message, bot: Bot, store: Store, handoff: Handoff, ticket: Ticket
 ) -> None:
     """A citizen corrected a message while a person has the case: the person sees the new text,
     not a bot answer to it."""
     text = message.text or message.caption or ""
-    store.log_message(
-        sender(message).id, message.chat.id, "in", text, lang=ticket["lang"], action="relay_edit"
-    )
+    store.log_message(sender(message).id, message.chat.id, "in", text, lang=ticket.lang, action="relay_edit")
     excerpt = text if len(text) <= 3000 else text[:3000] + "…"
     await handoff.post_to_ticket(
-        bot, ticket, f"✏️ #{ticket['id']}: the citizen edited a message:\n{html.escape(excerpt)}"
+        bot, ticket, f"✏️ #{ticket.id}: the citizen edited a message:\n{html.escape(excerpt)}"
     )
 
 

@@ -10,6 +10,7 @@ from typing import cast
 
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message, User
 
+from bot.cases.tickets import TicketRequest
 from bot.dialogue import Helpdesk, Reply
 from bot.redact import redact
 from bot.storage.sqlite import Store
@@ -80,7 +81,7 @@ async def ask_consent(
     if len(question) > CARD_QUESTION_CHARS:
         question = question[:CARD_QUESTION_CHARS] + "…"
     ticket_id = handoff.tickets.request(
-        user_id, message.chat.id, name, lang, sector, reason, question, candidates, confidence
+        TicketRequest(user_id, message.chat.id, name, lang, sector, reason, question, candidates, confidence)
     )
     await message.answer(t("consent_question", lang), reply_markup=consent_keyboard(ticket_id, lang))
 
