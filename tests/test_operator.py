@@ -1,51 +1,17 @@
 """End to end: handoff to operators in a forum supergroup, through the real Dispatcher, the real
-store and a Bot API server on 127.0.0.1."""
+store and a Bot API server on 127.0.0.1. Who may take, release, transfer and close a ticket is in
+test_operator_claims.py."""
 
 import asyncio
 import datetime as dt
 
 import pytest
 from conftest import OPERATORS_CHAT
+from operator_helpers import OPERATOR, card_of, consent_pending, hand_off, operator_says, reply_based, until
 
-from bot.cases.tickets import Ticket
 from bot.telegram.keyboards import Consent, Rating, Reopen
 
 pytestmark = pytest.mark.slow
-OPERATOR, COLLEAGUE = 9001, 9002
-
-
-async def until(condition, timeout=10.0):
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return True
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
-async def hand_off(harness, user, text="canlı operatorla danışmaq istəyirəm"):
-    """The citizen asks for a person and agrees; returns the open ticket."""
-    fake = harness.fake
-    before = len(fake.sent_to(user))
-    await fake.send_text(user, text)
-    sent = await fake.wait_sent(user, before + 2)
-    consent = next(
-        b["callback_data"]
-        for s in sent[before:]
-        for b in s.buttons()
-        if b.get("callback_data", "").startswith("h:") and b["callback_data"].endswith(":1")
-    )
-    await fake.press(user, consent)
-    await fake.wait_sent(user, before + 3)
-    return harness.handoff.tickets.active_for(user)
-
-
-async def operator_says(fake, text, thread_id, user=OPERATOR, reply_to=None):
-    content = {"reply_to_message": reply_to} if reply_to else {}
-    return await fake.push(
-        fake.message_update(
-            user, text, chat_id=OPERATORS_CHAT, chat_type="supergroup", thread_id=thread_id, **content
-        )
-    )
 
 
 async def test_full_ticket_life(bot_harness):
@@ -112,36 +78,6 @@ async def test_declined_consent_sends_nothing_to_operators(bot_harness):
     assert not fake.sent_to(OPERATORS_CHAT) and not fake.topics
 
 
-async def test_citizen_cannot_use_operator_commands(bot_harness):
-    harness = await bot_harness()
-    fake = harness.fake
-    ticket = await hand_off(harness, 6003)
-    # the citizen types /take and /close in their private chat: no ticket changes hands or closes
-    await fake.send_text(6003, "/take")
-    await fake.send_text(6003, "/close")
-    await fake.wait_sent(OPERATORS_CHAT, 2, method="copyMessage")  # relayed as plain messages
-    after = harness.handoff.tickets.get(ticket.id)
-    assert after.state == "open" and after.operator_id is None
-    assert not [a for a in harness.store.audit_log() if a["action"] in ("take", "close")]
-
-
-async def test_take_release_transfer(bot_harness):
-    harness = await bot_harness()
-    fake = harness.fake
-    ticket = await hand_off(harness, 6004)
-    await operator_says(fake, "/take", ticket.thread_id)
-    await until(lambda: harness.handoff.tickets.get(ticket.id).state == "claimed")
-    await operator_says(fake, "/take", ticket.thread_id, user=COLLEAGUE)
-    await until(lambda: any("already taken" in s.text for s in fake.sent_to(OPERATORS_CHAT)))
-    await operator_says(fake, "I answer too", ticket.thread_id, user=COLLEAGUE)
-    await until(lambda: any("not sent" in s.text for s in fake.sent_to(OPERATORS_CHAT)))
-    assert not fake.sent_to(6004, "copyMessage")
-    await operator_says(fake, f"/transfer {COLLEAGUE}", ticket.thread_id)
-    await until(lambda: harness.handoff.tickets.get(ticket.id).operator_id == COLLEAGUE)
-    await operator_says(fake, "/release", ticket.thread_id, user=COLLEAGUE)
-    await until(lambda: harness.handoff.tickets.get(ticket.id).state == "open")
-
-
 async def test_restart_keeps_ticket_and_relay(bot_harness):
     harness = await bot_harness()
     fake = harness.fake
@@ -206,25 +142,6 @@ async def test_unclaimed_ticket_gets_links_and_stays_open(bot_harness):
     assert harness.handoff.tickets.get(ticket.id).state == "open"
 
 
-async def reply_based(bot_harness):
-    """A harness whose operators' group has no topics (the bot learns it at start)."""
-    harness = await bot_harness()
-    harness.fake.forum = False
-    await harness.stop()
-    return await bot_harness()
-
-
-def card_of(ticket: Ticket) -> dict:
-    """The ticket's card as it appears in an operator's reply (reply-based mode)."""
-    return {
-        "message_id": ticket.card_message_id,
-        "date": 0,
-        "chat": {"id": OPERATORS_CHAT, "type": "supergroup"},
-        "text": "card",
-        "from": {"id": 42, "is_bot": True, "first_name": "Helpdesk"},
-    }
-
-
 async def test_reply_based_relay_without_forum(bot_harness):
     harness = await reply_based(bot_harness)
     fake = harness.fake
@@ -263,19 +180,6 @@ async def test_forget_closes_the_open_ticket_and_tells_operators(bot_harness):
     await fake.press(user, next(b["callback_data"] for b in sent[-1].buttons()))
     await until(lambda: harness.handoff.tickets.get(ticket.id) is None)
     assert any("/forget" in s.text for s in fake.sent_to(OPERATORS_CHAT) if s.thread_id == ticket.thread_id)
-
-
-async def consent_pending(fake, user: int) -> tuple[str, int]:
-    """A new citizen asks for a person: the "yes" button's data and the ticket waiting for it."""
-    await fake.send_text(user, "canlı operatorla danışmaq istəyirəm")
-    sent = await fake.wait_sent(user, 2)
-    consent = next(
-        b["callback_data"]
-        for s in sent
-        for b in s.buttons()
-        if b.get("callback_data", "").startswith("h:") and b["callback_data"].endswith(":1")
-    )
-    return consent, Consent.unpack(consent).ticket
 
 
 async def test_a_ticket_left_half_open_by_a_crash_gets_its_card_when_yes_comes_again(bot_harness):
@@ -369,35 +273,3 @@ async def test_a_button_pressed_in_the_operators_group_is_answered(bot_harness):
     await fake.push({"callback_query": update["callback_query"]})
     await until(lambda: len(fake.callback_answers()) == 2)
     assert "Nothing to do" in fake.callback_answers()[-1].params.get("text", "")
-
-
-async def test_transfer_in_reply_based_mode_uses_the_card(bot_harness):
-    harness = await reply_based(bot_harness)
-    fake = harness.fake
-    ticket = await hand_off(harness, 6021)
-    card = card_of(ticket)
-    await operator_says(fake, f"/transfer {COLLEAGUE}", None, reply_to=card)
-    await until(lambda: harness.handoff.tickets.get(ticket.id).operator_id == COLLEAGUE)
-    # replying to something that is not a card: told how to do it
-    other = {**card, "message_id": 1, "from": {"id": COLLEAGUE, "is_bot": False, "first_name": "Leyla"}}
-    await operator_says(fake, "/transfer", None, reply_to=other)
-    await until(lambda: any("card" in s.text for s in fake.sent_to(OPERATORS_CHAT) if "transfer" in s.text))
-
-
-async def test_refused_ticket_steps_get_one_answer_with_the_ticket_number(bot_harness):
-    """Every TicketError, whichever command raised it, is answered by the operators' one error
-    handler: the ticket's number and the reason, in the topic; nothing reaches the citizen."""
-    harness = await bot_harness()
-    fake = harness.fake
-    ticket = await hand_off(harness, 6050)
-    await operator_says(fake, "/release", ticket.thread_id)  # not taken by anyone yet
-    await until(lambda: any("have not taken" in s.text for s in fake.sent_to(OPERATORS_CHAT)))
-    await operator_says(fake, "/close", ticket.thread_id)
-    await until(lambda: harness.handoff.tickets.get(ticket.id).state == "closed")
-    await operator_says(fake, "/close", ticket.thread_id)  # closed already
-    await until(lambda: any("is not open" in s.text for s in fake.sent_to(OPERATORS_CHAT)))
-    refusals = [
-        s.text for s in fake.sent_to(OPERATORS_CHAT) if "have not taken" in s.text or "is not open" in s.text
-    ]
-    assert refusals and all(text.startswith(f"#{ticket.id}: ") for text in refusals)
-    assert not [s for s in fake.sent_to(6050) if "have not taken" in s.text or "is not open" in s.text]
