@@ -11,6 +11,21 @@ import pytest
 from bot.config import Settings
 from knowledge.loader import load_knowledge_base
 
+# The keys of a reply's JSON (DESIGN.md's contract), as `helpdesk ask --json` and Reply.to_json_dict give them.
+CONTRACT_KEYS = {
+    "text",
+    "lang",
+    "action",
+    "intent",
+    "topic",
+    "confidence",
+    "answer",
+    "links",
+    "candidates",
+    "latency_ms",
+}
+
+
 TINY_COVERAGE = textwrap.dedent("""\
     sectors:
       taxes: Taxes

@@ -3,21 +3,9 @@ import json
 import click
 import pytest
 from click.testing import CliRunner
+from conftest import CONTRACT_KEYS
 
 from bot.cli import main
-
-CONTRACT_KEYS = {
-    "text",
-    "lang",
-    "action",
-    "intent",
-    "topic",
-    "confidence",
-    "answer",
-    "links",
-    "candidates",
-    "latency_ms",
-}
 
 
 def run(*args, input=None):
