@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
-from bot.cases.tickets import Tickets
+from bot.cases.tickets import TicketRequest, Tickets
 from bot.dialogue import Reply
 from bot.links import domain_is_official, find_domains
 from bot.redact import redact
@@ -232,6 +232,8 @@ class Conversation:
         if len(question) > CARD_QUESTION_CHARS:
             question = question[:CARD_QUESTION_CHARS] + "…"
         ticket_id = self.tickets.request(
-            citizen.user_id, citizen.chat_id, name, lang, sector, reason, question, candidates, confidence
+            TicketRequest(
+                citizen.user_id, citizen.chat_id, name, lang, sector, reason, question, candidates, confidence
+            )
         )
         return ConsentRequest(ticket_id, lang)

@@ -11,6 +11,21 @@ import pytest
 from bot.config import Settings
 from knowledge.loader import load_knowledge_base
 
+# The keys of a reply's JSON (DESIGN.md's contract), as `helpdesk ask --json` and Reply.to_json_dict give them.
+CONTRACT_KEYS = {
+    "text",
+    "lang",
+    "action",
+    "intent",
+    "topic",
+    "confidence",
+    "answer",
+    "links",
+    "candidates",
+    "latency_ms",
+}
+
+
 TINY_COVERAGE = textwrap.dedent("""\
     sectors:
       taxes: Taxes
@@ -293,3 +308,13 @@ async def bot_harness(tmp_path, bundled_helpdesk):
 @pytest.fixture
 async def running_bot(bot_harness):
     return await bot_harness()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, tiny_intent_model):
+    """The Telegram property tests' bot and fake Telegram, one per test module."""
+    from telegram_world import World  # aiogram and Hypothesis only for the modules that use it
+
+    made = World(tmp_path_factory.mktemp("telegram-props"), tiny_intent_model)
+    yield made
+    made.close()

@@ -3,21 +3,9 @@ import json
 import click
 import pytest
 from click.testing import CliRunner
+from conftest import CONTRACT_KEYS
 
 from bot.cli import main
-
-CONTRACT_KEYS = {
-    "text",
-    "lang",
-    "action",
-    "intent",
-    "topic",
-    "confidence",
-    "answer",
-    "links",
-    "candidates",
-    "latency_ms",
-}
 
 
 def run(*args, input=None):
@@ -163,14 +151,14 @@ def test_chat_session(tiny_settings):
 
 
 def test_report_tickets_and_drafts(tiny_settings):
-    from bot.cases.tickets import Tickets
+    from bot.cases.tickets import TicketRequest, Tickets
     from bot.storage.sqlite import Store
 
     store = Store(tiny_settings.data_dir / "helpdesk.sqlite3")
     tickets = Tickets(store)
-    waiting = tickets.request(1, 1, "A", "az", "taxes", "low_confidence", "vergi?", [], 0.3)
+    waiting = tickets.request(TicketRequest(1, 1, "A", "az", "taxes", "low_confidence", "vergi?", [], 0.3))
     tickets.open(waiting, 1)
-    done = tickets.request(2, 2, "B", "ru", None, "operator_request", "оператор", [], None)
+    done = tickets.request(TicketRequest(2, 2, "B", "ru", None, "operator_request", "оператор", [], None))
     tickets.open(done, 2)
     tickets.claim(done, 77, "Operator A")
     tickets.queue_relay(done, "to_citizen", -100, 5, 77, "Ответ оператора")

@@ -84,8 +84,8 @@ async def test_asking_for_a_person_waits_for_consent_with_the_last_question(conv
     turn = conversation.request_person(ALI, transcript, said="/operator")
     assert turn.consent is not None and not turn.with_person
     ticket = Tickets(store).get(turn.consent.ticket_id)
-    assert ticket is not None and ticket["state"] == "consent"
-    assert ticket["question"] == "vergi borcumu necə yoxlayım?" and ticket["reason"] == "operator_request"
+    assert ticket is not None and ticket.state == "consent"
+    assert ticket.question == "vergi borcumu necə yoxlayım?" and ticket.reason == "operator_request"
     assert store.messages(ALI.user_id)[-1]["text"] == "/operator"
 
 
@@ -105,9 +105,9 @@ async def test_the_consent_request_is_redacted_and_cut_for_the_operators_card(co
     assert turn.consent is not None
     ticket = Tickets(store).get(turn.consent.ticket_id)
     assert ticket is not None
-    assert "5ZXK4PT" not in ticket["question"] and "123 45 67" not in ticket["question"]
-    assert len(ticket["question"]) <= CARD_QUESTION_CHARS + 1 and ticket["question"].endswith("…")
-    assert "994501234567" not in (ticket["first_name"] or "")
+    assert "5ZXK4PT" not in ticket.question and "123 45 67" not in ticket.question
+    assert len(ticket.question) <= CARD_QUESTION_CHARS + 1 and ticket.question.endswith("…")
+    assert "994501234567" not in (ticket.first_name or "")
 
 
 async def test_a_handoff_reply_comes_with_its_consent_request(conversation, store):
@@ -115,7 +115,7 @@ async def test_a_handoff_reply_comes_with_its_consent_request(conversation, stor
     assert turn.reply is not None and turn.reply.action == "handoff"
     assert turn.consent is not None and turn.consent.lang == turn.reply.lang
     ticket = Tickets(store).get(turn.consent.ticket_id)
-    assert ticket is not None and ticket["state"] == "consent"
+    assert ticket is not None and ticket.state == "consent"
 
 
 async def test_feedback_only_on_the_citizens_own_answers(conversation, store):

@@ -1,23 +1,11 @@
 import json
 
 import pytest
+from conftest import CONTRACT_KEYS
 
 from bot.dialogue import MAX_QUERY_CHARS, Helpdesk, Reply, render_card
 from retrieval.embedders import HashingEmbedder
 from retrieval.index import build_index, save_index
-
-CONTRACT_KEYS = {
-    "text",
-    "lang",
-    "action",
-    "intent",
-    "topic",
-    "confidence",
-    "answer",
-    "links",
-    "candidates",
-    "latency_ms",
-}
 
 
 @pytest.fixture

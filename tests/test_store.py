@@ -1,4 +1,5 @@
 import os
+import sqlite3
 import stat
 import time
 
@@ -80,14 +81,14 @@ def test_direction_checked(store):
 
 
 def test_export_and_forget_a_citizen(store):
-    from bot.cases.tickets import Tickets
+    from bot.cases.tickets import TicketRequest, Tickets
 
     store.set_language(5, "en")
     answer = store.log_message(5, 5, "out", "card", action="answer", topic="passport")
     store.log_message(5, 5, "in", "my phone +994 50 123 45 67")
     store.add_feedback(5, answer, "passport", "en", True)
     tickets = Tickets(store)
-    ticket = tickets.request(5, 5, "Ann", "en", None, "operator_request", "help", [], None)
+    ticket = tickets.request(TicketRequest(5, 5, "Ann", "en", None, "operator_request", "help", [], None))
     tickets.open(ticket, 5)
     tickets.queue_relay(ticket, "to_operators", 5, 77, 5, "hello")
     store.log_message(6, 6, "in", "someone else")
@@ -108,3 +109,14 @@ def test_online_backup_is_checked(store, tmp_path):
     copy = Store(tmp_path / "backup" / "copy.sqlite3")
     assert copy.messages(1)[0]["text"] == "x"
     copy.close()
+
+
+def test_a_failed_transaction_undoes_its_earlier_statements(store):
+    """The writer's transaction is one: sqlite-utils must not commit the first statement alone."""
+    store.touch_user(1)
+    with pytest.raises(sqlite3.IntegrityError), store.writer.transaction() as db:
+        db.execute("UPDATE users SET lang = 'ru' WHERE user_id = 1")
+        db.execute("INSERT INTO users (user_id, created_at, last_seen_at) VALUES (1, 0, 0)")  # taken id
+    assert store.language(1) is None
+    store.set_language(1, "az")  # the writer is usable again
+    assert store.language(1) == "az"

@@ -7,6 +7,7 @@ backend (no SQL, no ``.db``): what is checked is only what the bot can observe.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import time
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.cases.tickets import TicketError, Tickets
+from bot.cases.tickets import Draft, Relay, Ticket, TicketError, TicketRequest, Tickets
 from bot.storage import base
 from bot.storage.inbox import Inbox
 from bot.tools.reports import gap_questions, referred_services, usage
@@ -52,7 +53,9 @@ class FakeUpdate:
 
 def new_ticket(tickets: Tickets, user: int = 1, question: str = "FIN 5ZXK4PT, pensiyam gəlmir") -> int:
     candidates = [{"topic": f"t{n}", "score": 0.5} for n in range(5)]
-    return tickets.request(user, user, "Aysel", "az", "social", "low_confidence", question, candidates, 0.4)
+    return tickets.request(
+        TicketRequest(user, user, "Aysel", "az", "social", "low_confidence", question, candidates, 0.4)
+    )
 
 
 # The boundary, by reading the source ----------------------------------------------------------------
@@ -170,25 +173,25 @@ def test_a_tickets_life(store_backend):
     tickets = Tickets(store_backend)
     ticket_id = new_ticket(tickets)
     ticket = tickets.get(ticket_id)
-    assert ticket["state"] == "consent" and "5ZXK4PT" not in ticket["question"]
+    assert ticket.state == "consent" and "5ZXK4PT" not in ticket.question
     assert tickets.active_for(1) is None
     with pytest.raises(TicketError):
         tickets.open(ticket_id, user_id=2)  # someone else's request
-    assert tickets.open(ticket_id, 1)["state"] == "open"
+    assert tickets.open(ticket_id, 1).state == "open"
     with pytest.raises(TicketError):
         tickets.open(ticket_id, 1)  # consent is given once
-    assert tickets.active_for(1)["id"] == ticket_id and tickets.queue_position(ticket_id) == 1
+    assert tickets.active_for(1).id == ticket_id and tickets.queue_position(ticket_id) == 1
     taken = tickets.claim(ticket_id, 77, "Operator A")
-    assert taken["state"] == "claimed" and taken["operator_name"] == "Operator A"
+    assert taken.state == "claimed" and taken.operator_name == "Operator A"
     with pytest.raises(TicketError, match="already taken by Operator A"):
         tickets.claim(ticket_id, 78, "Operator B")
     with pytest.raises(TicketError):
         tickets.release(ticket_id, 78)
     tickets.release(ticket_id, 77)
-    assert tickets.get(ticket_id)["state"] == "open" and tickets.get(ticket_id)["operator_id"] is None
+    assert tickets.get(ticket_id).state == "open" and tickets.get(ticket_id).operator_id is None
     tickets.claim(ticket_id, 78, "Operator B")
     closed = tickets.close(ticket_id)
-    assert closed["state"] == "closed" and closed["closed_at"] is not None
+    assert closed.state == "closed" and closed.closed_at is not None
     assert tickets.active_for(1) is None
     with pytest.raises(TicketError):
         tickets.close(ticket_id)
@@ -197,22 +200,22 @@ def test_a_tickets_life(store_backend):
     with pytest.raises(TicketError):
         tickets.reopen(ticket_id, 2)
     assert not tickets.rate(ticket_id, 1, 0) and not tickets.rate(ticket_id, 2, 5)
-    assert tickets.rate(ticket_id, 1, 5) and tickets.get(ticket_id)["rating"] == 5
+    assert tickets.rate(ticket_id, 1, 5) and tickets.get(ticket_id).rating == 5
     reopened = tickets.reopen(ticket_id, 1)
-    assert reopened["state"] == "open" and reopened["closed_at"] is None
+    assert reopened.state == "open" and reopened.closed_at is None
     assert not tickets.rate(ticket_id, 1, 4)  # only a closed ticket is rated
-    assert [t["id"] for t in tickets.all()] == [ticket_id]
+    assert [t.id for t in tickets.all()] == [ticket_id]
 
 
 def test_declined_and_replaced_requests(store_backend):
     tickets = Tickets(store_backend)
     first = new_ticket(tickets)
     second = new_ticket(tickets)
-    assert tickets.get(first)["state"] == "declined" and tickets.get(second)["state"] == "consent"
+    assert tickets.get(first).state == "declined" and tickets.get(second).state == "consent"
     tickets.decline(second, user_id=2)  # not theirs: nothing happens
-    assert tickets.get(second)["state"] == "consent"
+    assert tickets.get(second).state == "consent"
     tickets.decline(second, 1)
-    assert tickets.get(second)["state"] == "declined"
+    assert tickets.get(second).state == "declined"
     with pytest.raises(TicketError):
         tickets.open(second, 1)
     assert tickets.all() == [] and len(tickets.all(("declined",))) == 2
@@ -226,15 +229,15 @@ def test_ticket_lookups_queue_and_reminders(store_backend):
     assert [tickets.queue_position(i) for i in ids] == [1, 2, 3]
     tickets.set_topic(ids[0], 900, 901)
     tickets.set_topic(ids[1], None, 902)
-    assert tickets.by_thread(900)["id"] == ids[0] and tickets.by_thread(1) is None
-    assert tickets.by_operator_message(902)["id"] == ids[1]
+    assert tickets.by_thread(900).id == ids[0] and tickets.by_thread(1) is None
+    assert tickets.by_operator_message(902).id == ids[1]
     assert tickets.median_wait_seconds(300) == 300  # fewer than three claimed yet
     for ticket_id in ids:
         tickets.claim(ticket_id, 5, "Op")
     assert 0 <= tickets.median_wait_seconds(300) < 60
     assert store_backend.active_ticket_count() == 3
     tickets.release(ids[2], 5)
-    assert [t["id"] for t in tickets.unclaimed_older_than(-60)] == [ids[2]]
+    assert [t.id for t in tickets.unclaimed_older_than(-60)] == [ids[2]]
     assert tickets.unclaimed_older_than(3600) == []
     tickets.mark_reminded(ids[2])
     assert tickets.unclaimed_older_than(-60) == []
@@ -247,23 +250,69 @@ def test_relay_outbox_and_drafts(store_backend):
     relay = tickets.queue_relay(ticket_id, "to_operators", 1, 55, 1, "telefon 050 123 45 67")
     assert relay is not None
     assert tickets.queue_relay(ticket_id, "to_operators", 1, 55, 1, "again") is None
-    assert "123 45 67" not in tickets.relays(ticket_id)[0]["text"]
-    assert [r["id"] for r in tickets.pending_relays()] == [relay]
-    assert tickets.lease_relay(relay)["state"] == "sending"
+    assert "123 45 67" not in tickets.relays(ticket_id)[0].text
+    assert [r.id for r in tickets.pending_relays()] == [relay]
+    assert tickets.lease_relay(relay).state == "sending"
     assert tickets.lease_relay(relay) is None and tickets.pending_relays() == []
     tickets.relay_sent(relay, 700)
-    assert tickets.relays(ticket_id)[0]["state"] == "sent"
-    assert tickets.by_operator_message(700)["id"] == ticket_id
+    assert tickets.relays(ticket_id)[0].state == "sent"
+    assert tickets.by_operator_message(700).id == ticket_id
     failing = tickets.queue_relay(ticket_id, "to_citizen", -100, 56, 77, "Cavab")
     tickets.relay_failed(failing, "boom", give_up_after=2)
-    assert [(r["id"], r["attempts"]) for r in tickets.pending_relays()] == [(failing, 1)]
+    assert [(r.id, r.attempts) for r in tickets.pending_relays()] == [(failing, 1)]
     tickets.relay_failed(failing, "boom", give_up_after=2)
-    assert tickets.pending_relays() == [] and tickets.relays(ticket_id)[1]["state"] == "failed"
+    assert tickets.pending_relays() == [] and tickets.relays(ticket_id)[1].state == "failed"
     reply = tickets.last_operator_reply(ticket_id)
-    assert reply["id"] == failing
-    draft = tickets.add_draft(tickets.get(ticket_id), 77, reply["text"] + " FIN 5ZXK4PT")
+    assert reply.id == failing
+    draft = tickets.add_draft(tickets.get(ticket_id), 77, reply.text + " FIN 5ZXK4PT")
     (row,) = tickets.drafts()
-    assert row["id"] == draft and row["ticket_id"] == ticket_id and "5ZXK4PT" not in row["answer"]
+    assert row.id == draft and row.ticket_id == ticket_id and "5ZXK4PT" not in row.answer
+
+
+def test_tickets_relays_and_drafts_come_back_as_typed_values(store_backend):
+    """What goes in through the protocol comes back as the dataclasses of bot.cases.model, every
+    column with its type: the same value whichever lookup found it."""
+    tickets = Tickets(store_backend)
+    candidates = [{"topic": f"t{n}", "score": 0.5 - n / 10} for n in range(5)]
+    request = TicketRequest(3, -3, "A" * 80, "ru", "social", "complaint", "Где пенсия?", candidates, 0.25)
+    ticket_id = tickets.request(request)
+    waiting = tickets.get(ticket_id)
+    assert isinstance(waiting, Ticket) and waiting.state == "consent" and not waiting.is_active
+    assert (waiting.user_id, waiting.chat_id, waiting.lang, waiting.sector) == (3, -3, "ru", "social")
+    assert waiting.first_name == "A" * 64  # a name is cut to 64
+    assert (waiting.reason, waiting.question, waiting.confidence) == ("complaint", "Где пенсия?", 0.25)
+    assert waiting.candidates == tuple(candidates[:3])  # the best three, parsed back
+    assert isinstance(waiting.created_at, float) and waiting.opened_at is None
+    tickets.open(ticket_id, 3)
+    tickets.set_topic(ticket_id, 41, 42)
+    claimed = tickets.claim(ticket_id, 77, "Operator A")
+    assert claimed.is_claimed_by(77) and isinstance(claimed.claimed_at, float)
+    assert (claimed.thread_id, claimed.card_message_id, claimed.operator_name) == (41, 42, "Operator A")
+    assert dataclasses.replace(waiting, state="claimed", operator_id=77, operator_name="Operator A") == (
+        dataclasses.replace(claimed, thread_id=None, card_message_id=None, opened_at=None, claimed_at=None)
+    )  # nothing else changed
+    assert tickets.active_for(3) == tickets.by_thread(41) == tickets.by_operator_message(42) == claimed
+    assert tickets.all() == [claimed]
+    relay_id = tickets.queue_relay(ticket_id, "to_citizen", -100, 9, 77, "Cavab")
+    assert relay_id is not None
+    tickets.relay_sent(relay_id, 500)
+    (relay,) = tickets.relays(ticket_id)
+    assert isinstance(relay, Relay) and relay == tickets.last_operator_reply(ticket_id)
+    assert (relay.id, relay.ticket_id, relay.direction, relay.from_chat_id) == (
+        relay_id,
+        ticket_id,
+        "to_citizen",
+        -100,
+    )
+    assert (relay.message_id, relay.sender_id, relay.text, relay.state) == (9, 77, "Cavab", "sent")
+    assert (relay.attempts, relay.last_error, relay.copied_message_id) == (1, None, 500)
+    assert isinstance(relay.sent_at, float) and relay.sent_at >= relay.created_at
+    draft_id = tickets.add_draft(claimed, 77, "Cavab")
+    assert tickets.drafts() == [
+        Draft(draft_id, ticket_id, 77, "ru", "Где пенсия?", "Cavab", tickets.drafts()[0].created_at)
+    ]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        claimed.state = "closed"  # type: ignore[misc]
 
 
 # The inbox --------------------------------------------------------------------------------------------

@@ -12,9 +12,11 @@ import statistics
 import time
 from typing import cast
 
+from bot.cases.model import ACTIVE_STATES, Draft, Relay, Ticket, TicketRequest
 from bot.storage.base import Store
 
-ACTIVE = ("open", "claimed")
+# Re-exported: callers of the service get its values from one place.
+__all__ = ["ACTIVE_STATES", "Draft", "Relay", "Ticket", "TicketError", "TicketRequest", "Tickets"]
 
 
 class TicketError(RuntimeError):
@@ -26,44 +28,30 @@ class Tickets:
         self.store = store
 
     # lifecycle ---------------------------------------------------------------------------------
-    def request(
-        self,
-        user_id: int,
-        chat_id: int,
-        first_name: str | None,
-        lang: str,
-        sector: str | None,
-        reason: str,
-        question: str,
-        candidates: list[dict],
-        confidence: float | None,
-    ) -> int:
+    def request(self, request: TicketRequest) -> int:
         """A handoff waiting for the citizen's consent (an older unanswered request is replaced)."""
-        self.store.decline_consent_requests(user_id)
-        return self.store.insert_ticket(
-            user_id, chat_id, first_name, lang, sector, reason, question, candidates, confidence
-        )
+        return self.store.replace_consent_request(request)
 
-    def get(self, ticket_id: int) -> dict | None:
+    def get(self, ticket_id: int) -> Ticket | None:
         return self.store.ticket(ticket_id)
 
-    def _reread(self, ticket_id: int) -> dict:
+    def _reread(self, ticket_id: int) -> Ticket:
         """A ticket just checked and updated, as it is now."""
-        return cast(dict, self.get(ticket_id))
+        return cast(Ticket, self.get(ticket_id))
 
-    def active_for(self, user_id: int) -> dict | None:
+    def active_for(self, user_id: int) -> Ticket | None:
         return self.store.active_ticket(user_id)
 
-    def by_thread(self, thread_id: int) -> dict | None:
+    def by_thread(self, thread_id: int) -> Ticket | None:
         return self.store.ticket_by_thread(thread_id)
 
-    def by_operator_message(self, message_id: int) -> dict | None:
+    def by_operator_message(self, message_id: int) -> Ticket | None:
         """Reply-based mode: the ticket whose card or relayed message an operator replied to."""
         return self.store.ticket_by_operator_message(message_id)
 
-    def open(self, ticket_id: int, user_id: int) -> dict:
+    def open(self, ticket_id: int, user_id: int) -> Ticket:
         ticket = self.get(ticket_id)
-        if ticket is None or ticket["user_id"] != user_id or ticket["state"] != "consent":
+        if ticket is None or not ticket.belongs_to(user_id) or not ticket.awaits_consent:
             raise TicketError("no such request waiting for consent")
         self.store.open_ticket(ticket_id)
         return self._reread(ticket_id)
@@ -75,31 +63,31 @@ class Tickets:
     def set_topic(self, ticket_id: int, thread_id: int | None, card_message_id: int | None) -> None:
         self.store.set_ticket_topic(ticket_id, thread_id, card_message_id)
 
-    def claim(self, ticket_id: int, operator_id: int, operator_name: str, force: bool = False) -> dict:
+    def claim(self, ticket_id: int, operator_id: int, operator_name: str, force: bool = False) -> Ticket:
         ticket = self.get(ticket_id)
-        if ticket is None or ticket["state"] not in ACTIVE:
+        if ticket is None or not ticket.is_active:
             raise TicketError("the ticket is not open")
-        if ticket["state"] == "claimed" and ticket["operator_id"] != operator_id and not force:
-            raise TicketError(f"already taken by {ticket['operator_name']}")
+        if not ticket.may_claim(operator_id, force):
+            raise TicketError(f"already taken by {ticket.operator_name}")
         self.store.claim_ticket(ticket_id, operator_id, operator_name)
         return self._reread(ticket_id)
 
     def release(self, ticket_id: int, operator_id: int) -> None:
         ticket = self.get(ticket_id)
-        if ticket is None or ticket["state"] != "claimed" or ticket["operator_id"] != operator_id:
+        if ticket is None or not ticket.is_claimed_by(operator_id):
             raise TicketError("you have not taken this ticket")
         self.store.release_ticket(ticket_id)
 
-    def close(self, ticket_id: int) -> dict:
+    def close(self, ticket_id: int) -> Ticket:
         ticket = self.get(ticket_id)
-        if ticket is None or ticket["state"] not in ACTIVE:
+        if ticket is None or not ticket.is_active:
             raise TicketError("the ticket is not open")
         self.store.close_ticket(ticket_id)
         return self._reread(ticket_id)
 
-    def reopen(self, ticket_id: int, user_id: int) -> dict:
+    def reopen(self, ticket_id: int, user_id: int) -> Ticket:
         ticket = self.get(ticket_id)
-        if ticket is None or ticket["user_id"] != user_id or ticket["state"] != "closed":
+        if ticket is None or not ticket.belongs_to(user_id) or not ticket.is_closed:
             raise TicketError("no closed ticket to reopen")
         self.store.reopen_ticket(ticket_id)
         return self._reread(ticket_id)
@@ -108,7 +96,7 @@ class Tickets:
         if not 1 <= rating <= 5:
             return False
         ticket = self.get(ticket_id)
-        if ticket is None or ticket["user_id"] != user_id or ticket["state"] != "closed":
+        if ticket is None or not ticket.belongs_to(user_id) or not ticket.is_closed:
             return False
         self.store.rate_ticket(ticket_id, rating)
         return True
@@ -116,7 +104,7 @@ class Tickets:
     def mark_reminded(self, ticket_id: int) -> None:
         self.store.mark_ticket_reminded(ticket_id)
 
-    def unclaimed_older_than(self, seconds: float) -> list[dict]:
+    def unclaimed_older_than(self, seconds: float) -> list[Ticket]:
         return self.store.unclaimed_tickets(opened_before=time.time() - seconds)
 
     # queue ---------------------------------------------------------------------------------------
@@ -128,7 +116,7 @@ class Tickets:
         waits = [w for w in self.store.recent_claim_waits(last) if w >= 0]
         return statistics.median(waits) if len(waits) >= 3 else default
 
-    def all(self, states: tuple[str, ...] = ("open", "claimed", "closed")) -> list[dict]:
+    def all(self, states: tuple[str, ...] = (*ACTIVE_STATES, "closed")) -> list[Ticket]:
         return self.store.tickets_in(states)
 
     # relay outbox --------------------------------------------------------------------------------
@@ -144,7 +132,7 @@ class Tickets:
         """Add a message to relay; None if it is already queued (the same update twice)."""
         return self.store.queue_relay(ticket_id, direction, from_chat_id, message_id, sender_id, text)
 
-    def lease_relay(self, relay_id: int, seconds: float = 60.0) -> dict | None:
+    def lease_relay(self, relay_id: int, seconds: float = 60.0) -> Relay | None:
         """Take a pending relay for sending (None if someone else has it or it is done)."""
         return self.store.lease_relay(relay_id, seconds)
 
@@ -154,18 +142,18 @@ class Tickets:
     def relay_failed(self, relay_id: int, error: str, give_up_after: int) -> None:
         self.store.relay_failed(relay_id, error, give_up_after)
 
-    def pending_relays(self) -> list[dict]:
+    def pending_relays(self) -> list[Relay]:
         """Waiting to be sent, or leased by a sender that never finished (a crash)."""
         return self.store.pending_relays()
 
-    def relays(self, ticket_id: int) -> list[dict]:
+    def relays(self, ticket_id: int) -> list[Relay]:
         return self.store.relays(ticket_id)
 
-    def last_operator_reply(self, ticket_id: int) -> dict | None:
+    def last_operator_reply(self, ticket_id: int) -> Relay | None:
         return self.store.last_operator_reply(ticket_id)
 
-    def add_draft(self, ticket: dict, operator_id: int, answer: str) -> int:
-        return self.store.add_draft(ticket["id"], operator_id, ticket["lang"], ticket["question"], answer)
+    def add_draft(self, ticket: Ticket, operator_id: int, answer: str) -> int:
+        return self.store.add_draft(ticket.id, operator_id, ticket.lang, ticket.question, answer)
 
-    def drafts(self) -> list[dict]:
+    def drafts(self) -> list[Draft]:
         return self.store.drafts()

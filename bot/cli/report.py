@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -46,18 +47,16 @@ def report_tickets(ctx: click.Context, state: str) -> None:
     click.echo("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         waited = (
-            (r["claimed_at"] or (now if r["state"] == "open" else r["closed_at"] or now)) - r["opened_at"]
-            if r["opened_at"]
+            (r.claimed_at or (now if r.state == "open" else r.closed_at or now)) - r.opened_at
+            if r.opened_at
             else None
         )
-        opened = (
-            dt.datetime.fromtimestamp(r["opened_at"]).strftime("%Y-%m-%d %H:%M") if r["opened_at"] else "–"
-        )
+        opened = dt.datetime.fromtimestamp(r.opened_at).strftime("%Y-%m-%d %H:%M") if r.opened_at else "–"
         click.echo(
-            f"| {r['id']} | {r['state']} | {r['lang']} | {r['sector'] or '–'} | {r['reason']} | "
-            f"{r['operator_name'] or '–'} | {opened} | {_minutes(waited)} | {r['rating'] or '–'} |"
+            f"| {r.id} | {r.state} | {r.lang} | {r.sector or '–'} | {r.reason} | "
+            f"{r.operator_name or '–'} | {opened} | {_minutes(waited)} | {r.rating or '–'} |"
         )
-    counts = Counter(r["state"] for r in rows)
+    counts = Counter(r.state for r in rows)
     click.echo(f"\n{len(rows)} tickets: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     store.close()
 
@@ -83,7 +82,8 @@ def report_gaps(ctx: click.Context, since, fmt: str, distance: float) -> None:
     click.echo(
         gaps_csv(clusters, services)
         if fmt == "csv"
-        else gaps_markdown(clusters, Tickets(store).drafts(), services)
+        # The report formats rows; it stays a function of plain dicts.
+        else gaps_markdown(clusters, [asdict(d) for d in Tickets(store).drafts()], services)
     )
     store.close()
 
@@ -119,9 +119,6 @@ def report_drafts(ctx: click.Context) -> None:
     store = _store(ctx)
     drafts = Tickets(store).drafts()
     for d in drafts:
-        click.echo(
-            f"## draft {d['id']} (ticket #{d['ticket_id']}, {d['lang']})\n"
-            f"Q: {d['question']}\nA: {d['answer']}\n"
-        )
+        click.echo(f"## draft {d.id} (ticket #{d.ticket_id}, {d.lang})\nQ: {d.question}\nA: {d.answer}\n")
     click.echo(f"{len(drafts)} drafts")
     store.close()

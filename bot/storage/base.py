@@ -1,8 +1,9 @@
 """What the bot asks of its database: the ``Store`` protocol every backend implements.
 
 The rest of the bot (handlers, tickets, the inbox, reports, metrics) talks to a store only through
-these methods; the SQL behind them lives in ``bot.storage`` (SQLite today). Rows come back as
-plain dicts keyed by column name. Text is redacted by the store before it is written: a backend
+these methods; the SQL behind them lives in ``bot.storage`` (SQLite today). Tickets, relays and
+drafts come back as the dataclasses of :mod:`bot.cases.model`; other rows (citizens, transcript,
+reports) as plain dicts keyed by column name. Text is redacted by the store before it is written: a backend
 never holds a raw identifier. Each method is one transaction, and one writer runs at a time.
 """
 
@@ -10,6 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Protocol
+
+# The one module of bot.cases that storage may import: plain dataclasses that import no storage
+# (contract ticket-model-below-storage), so the store builds them and the cases' rules stay there.
+from bot.cases.model import Draft, Relay, Ticket, TicketRequest
 
 
 class Store(Protocol):
@@ -63,33 +68,20 @@ class Store(Protocol):
     def backup(self, target: Path | str) -> dict: ...
 
     # tickets (the state rules are bot.cases.tickets'; these only write what they decided) -------
-    def decline_consent_requests(self, user_id: int) -> None:
-        """Every request of the citizen still waiting for consent becomes ``declined``."""
+    def replace_consent_request(self, request: TicketRequest) -> int:
+        """A new ticket in state ``consent``, its id; in the same transaction every older request of
+        the citizen still waiting for consent becomes ``declined``."""
 
-    def insert_ticket(
-        self,
-        user_id: int,
-        chat_id: int,
-        first_name: str | None,
-        lang: str,
-        sector: str | None,
-        reason: str,
-        question: str,
-        candidates: list[dict],
-        confidence: float | None,
-    ) -> int:
-        """A new ticket in state ``consent``; its id."""
-
-    def ticket(self, ticket_id: int) -> dict | None: ...
-    def active_ticket(self, user_id: int) -> dict | None:
+    def ticket(self, ticket_id: int) -> Ticket | None: ...
+    def active_ticket(self, user_id: int) -> Ticket | None:
         """The citizen's newest open or claimed ticket."""
 
-    def ticket_by_thread(self, thread_id: int) -> dict | None: ...
-    def ticket_by_operator_message(self, message_id: int) -> dict | None:
+    def ticket_by_thread(self, thread_id: int) -> Ticket | None: ...
+    def ticket_by_operator_message(self, message_id: int) -> Ticket | None:
         """The ticket whose card or relayed copy is the operators' message ``message_id``."""
 
-    def tickets_in(self, states: tuple[str, ...]) -> list[dict]: ...
-    def unclaimed_tickets(self, opened_before: float) -> list[dict]:
+    def tickets_in(self, states: tuple[str, ...]) -> list[Ticket]: ...
+    def unclaimed_tickets(self, opened_before: float) -> list[Ticket]:
         """Open, never reminded about, and opened before the timestamp."""
 
     def open_tickets_up_to(self, ticket_id: int) -> int:
@@ -125,16 +117,16 @@ class Store(Protocol):
     ) -> int | None:
         """A pending relay's id; None if that message is already queued."""
 
-    def lease_relay(self, relay_id: int, seconds: float) -> dict | None:
+    def lease_relay(self, relay_id: int, seconds: float) -> Relay | None:
         """Take a pending (or expired) relay for sending; None if someone else has it or it is done."""
 
     def relay_sent(self, relay_id: int, copied_message_id: int | None) -> None: ...
     def relay_failed(self, relay_id: int, error: str, give_up_after: int) -> None: ...
-    def pending_relays(self) -> list[dict]: ...
-    def relays(self, ticket_id: int) -> list[dict]: ...
-    def last_operator_reply(self, ticket_id: int) -> dict | None: ...
+    def pending_relays(self) -> list[Relay]: ...
+    def relays(self, ticket_id: int) -> list[Relay]: ...
+    def last_operator_reply(self, ticket_id: int) -> Relay | None: ...
     def add_draft(self, ticket_id: int, operator_id: int, lang: str, question: str, answer: str) -> int: ...
-    def drafts(self) -> list[dict]: ...
+    def drafts(self) -> list[Draft]: ...
 
     # the durable inbox ---------------------------------------------------------------------------
     def record_update(self, update_id: int, payload: dict[str, Any]) -> bool:

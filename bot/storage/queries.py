@@ -7,12 +7,22 @@ file, opened beside the live bot without disturbing it.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import sqlite_utils
+
+from bot.cases.model import (
+    Draft,
+    Relay,
+    Ticket,
+    relay_direction,
+    relay_state,
+    ticket_state,
+)
 
 
 def _rows(db: sqlite_utils.Database, sql: str, params: list[Any] | None = None) -> list[dict]:
@@ -24,8 +34,34 @@ def _one(db: sqlite_utils.Database, sql: str, params: list[Any]) -> dict | None:
     return rows[0] if rows else None
 
 
+def ticket_from_row(row: dict) -> Ticket:
+    """A ``tickets`` row as a :class:`Ticket` (candidates are kept as JSON text in SQLite)."""
+    return Ticket(
+        **{
+            **row,
+            "candidates": tuple(json.loads(row["candidates"] or "[]")),
+            "state": ticket_state(row["state"]),
+        }
+    )
+
+
+def relay_from_row(row: dict) -> Relay:
+    return Relay(
+        **{**row, "direction": relay_direction(row["direction"]), "state": relay_state(row["state"])}
+    )
+
+
+def _ticket_or_none(row: dict | None) -> Ticket | None:
+    return ticket_from_row(row) if row else None
+
+
+def _relay_or_none(row: dict | None) -> Relay | None:
+    return relay_from_row(row) if row else None
+
+
 class SqliteReads:
-    """Reads of the store's tables; rows as dicts keyed by column name."""
+    """Reads of the store's tables: tickets, relays and drafts typed, other rows as dicts keyed by
+    column name (reports and exports want them so)."""
 
     db: sqlite_utils.Database
 
@@ -64,23 +100,25 @@ class SqliteReads:
         }
 
     # tickets -------------------------------------------------------------------------------------
-    def ticket(self, ticket_id: int) -> dict | None:
-        return _one(self.db, "SELECT * FROM tickets WHERE id = ?", [ticket_id])
+    def ticket(self, ticket_id: int) -> Ticket | None:
+        return _ticket_or_none(_one(self.db, "SELECT * FROM tickets WHERE id = ?", [ticket_id]))
 
-    def active_ticket(self, user_id: int) -> dict | None:
-        return _one(
-            self.db,
-            "SELECT * FROM tickets WHERE user_id = ? AND state IN ('open', 'claimed') "
-            "ORDER BY id DESC LIMIT 1",
-            [user_id],
+    def active_ticket(self, user_id: int) -> Ticket | None:
+        return _ticket_or_none(
+            _one(
+                self.db,
+                "SELECT * FROM tickets WHERE user_id = ? AND state IN ('open', 'claimed') "
+                "ORDER BY id DESC LIMIT 1",
+                [user_id],
+            )
         )
 
-    def ticket_by_thread(self, thread_id: int) -> dict | None:
-        return _one(
-            self.db, "SELECT * FROM tickets WHERE thread_id = ? ORDER BY id DESC LIMIT 1", [thread_id]
+    def ticket_by_thread(self, thread_id: int) -> Ticket | None:
+        return _ticket_or_none(
+            _one(self.db, "SELECT * FROM tickets WHERE thread_id = ? ORDER BY id DESC LIMIT 1", [thread_id])
         )
 
-    def ticket_by_operator_message(self, message_id: int) -> dict | None:
+    def ticket_by_operator_message(self, message_id: int) -> Ticket | None:
         row = _one(
             self.db,
             "SELECT ticket_id FROM relay WHERE direction = 'to_operators' AND "
@@ -89,20 +127,26 @@ class SqliteReads:
         )
         if row:
             return self.ticket(row["ticket_id"])
-        return _one(
-            self.db, "SELECT * FROM tickets WHERE card_message_id = ? ORDER BY id DESC LIMIT 1", [message_id]
+        return _ticket_or_none(
+            _one(
+                self.db,
+                "SELECT * FROM tickets WHERE card_message_id = ? ORDER BY id DESC LIMIT 1",
+                [message_id],
+            )
         )
 
-    def tickets_in(self, states: tuple[str, ...]) -> list[dict]:
+    def tickets_in(self, states: tuple[str, ...]) -> list[Ticket]:
         marks = ",".join("?" * len(states))
-        return _rows(self.db, f"SELECT * FROM tickets WHERE state IN ({marks}) ORDER BY id", list(states))
+        rows = _rows(self.db, f"SELECT * FROM tickets WHERE state IN ({marks}) ORDER BY id", list(states))
+        return [ticket_from_row(r) for r in rows]
 
-    def unclaimed_tickets(self, opened_before: float) -> list[dict]:
-        return _rows(
+    def unclaimed_tickets(self, opened_before: float) -> list[Ticket]:
+        rows = _rows(
             self.db,
             "SELECT * FROM tickets WHERE state = 'open' AND reminded_at IS NULL AND opened_at < ?",
             [opened_before],
         )
+        return [ticket_from_row(r) for r in rows]
 
     def open_tickets_up_to(self, ticket_id: int) -> int:
         row = _one(self.db, "SELECT COUNT(*) AS n FROM tickets WHERE state = 'open' AND id <= ?", [ticket_id])
@@ -122,31 +166,35 @@ class SqliteReads:
         return [r["wait"] for r in rows if r["wait"] is not None]
 
     # relay outbox, drafts ------------------------------------------------------------------------
-    def relay(self, relay_id: int) -> dict | None:
-        return _one(self.db, "SELECT * FROM relay WHERE id = ?", [relay_id])
+    def relay(self, relay_id: int) -> Relay | None:
+        return _relay_or_none(_one(self.db, "SELECT * FROM relay WHERE id = ?", [relay_id]))
 
-    def pending_relays(self) -> list[dict]:
+    def pending_relays(self) -> list[Relay]:
         """Waiting to be sent, or leased by a sender that never finished (a crash)."""
-        return _rows(
+        rows = _rows(
             self.db,
             "SELECT * FROM relay WHERE state = 'pending' OR "
             "(state = 'sending' AND lease_until < ?) ORDER BY id",
             [time.time()],
         )
+        return [relay_from_row(r) for r in rows]
 
-    def relays(self, ticket_id: int) -> list[dict]:
-        return _rows(self.db, "SELECT * FROM relay WHERE ticket_id = ? ORDER BY id", [ticket_id])
+    def relays(self, ticket_id: int) -> list[Relay]:
+        rows = _rows(self.db, "SELECT * FROM relay WHERE ticket_id = ? ORDER BY id", [ticket_id])
+        return [relay_from_row(r) for r in rows]
 
-    def last_operator_reply(self, ticket_id: int) -> dict | None:
-        return _one(
-            self.db,
-            "SELECT * FROM relay WHERE ticket_id = ? AND direction = 'to_citizen' AND "
-            "text IS NOT NULL ORDER BY id DESC LIMIT 1",
-            [ticket_id],
+    def last_operator_reply(self, ticket_id: int) -> Relay | None:
+        return _relay_or_none(
+            _one(
+                self.db,
+                "SELECT * FROM relay WHERE ticket_id = ? AND direction = 'to_citizen' AND "
+                "text IS NOT NULL ORDER BY id DESC LIMIT 1",
+                [ticket_id],
+            )
         )
 
-    def drafts(self) -> list[dict]:
-        return _rows(self.db, "SELECT * FROM kb_drafts ORDER BY id")
+    def drafts(self) -> list[Draft]:
+        return [Draft(**r) for r in _rows(self.db, "SELECT * FROM kb_drafts ORDER BY id")]
 
     # inbox ---------------------------------------------------------------------------------------
     def inbox_counts(self) -> dict[str, int]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import time
+from typing import cast
 
+from bot.cases.model import Relay, TicketRequest
 from bot.redact import redact
 from bot.storage.queries import SqliteReads
 from bot.storage.writer import Writer
@@ -17,40 +19,31 @@ class SqliteTicketRows(SqliteReads):
     writer: Writer
 
     # tickets -------------------------------------------------------------------------------------
-    def decline_consent_requests(self, user_id: int) -> None:
-        self.writer.execute(
-            "UPDATE tickets SET state = 'declined' WHERE user_id = ? AND state = 'consent'", (user_id,)
-        )
-
-    def insert_ticket(
-        self,
-        user_id: int,
-        chat_id: int,
-        first_name: str | None,
-        lang: str,
-        sector: str | None,
-        reason: str,
-        question: str,
-        candidates: list[dict],
-        confidence: float | None,
-    ) -> int:
-        return self.writer.insert(
-            """INSERT INTO tickets (user_id, chat_id, first_name, lang, sector, reason, question,
-                                    candidates, confidence, state, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'consent', ?)""",
-            (
-                user_id,
-                chat_id,
-                (first_name or "")[:64],
-                lang,
-                sector,
-                reason,
-                redact(question),
-                json.dumps(candidates[:3]),
-                confidence,
-                time.time(),
-            ),
-        )
+    def replace_consent_request(self, request: TicketRequest) -> int:
+        # One transaction: a failed insert must not leave the citizen's older request declined.
+        with self.writer.transaction() as db:
+            db.execute(
+                "UPDATE tickets SET state = 'declined' WHERE user_id = ? AND state = 'consent'",
+                [request.user_id],
+            )
+            cursor = db.execute(
+                """INSERT INTO tickets (user_id, chat_id, first_name, lang, sector, reason, question,
+                                        candidates, confidence, state, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'consent', ?)""",
+                [
+                    request.user_id,
+                    request.chat_id,
+                    (request.first_name or "")[:64],
+                    request.lang,
+                    request.sector,
+                    request.reason,
+                    redact(request.question),
+                    json.dumps(list(request.candidates[:3])),
+                    request.confidence,
+                    time.time(),
+                ],
+            )
+            return cast(int, cursor.lastrowid)  # sqlite3 sets it after every INSERT
 
     def open_ticket(self, ticket_id: int) -> None:
         self.writer.execute(
@@ -127,7 +120,7 @@ class SqliteTicketRows(SqliteReads):
             )
             return cursor.lastrowid if cursor.rowcount == 1 else None
 
-    def lease_relay(self, relay_id: int, seconds: float) -> dict | None:
+    def lease_relay(self, relay_id: int, seconds: float) -> Relay | None:
         now = time.time()
         with self.writer.transaction() as db:
             cursor = db.execute(

@@ -18,8 +18,12 @@ class Writer:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
-        """Several statements under the lock, committed together or not at all."""
-        with self.lock, self.db.conn:
+        """Several statements under the lock, committed together or not at all.
+
+        An explicit BEGIN (sqlite-utils' ``atomic``): sqlite-utils 4 commits a write that runs
+        outside an open transaction at once, so the connection's own context manager alone left
+        each statement committed by itself and a later failure could not undo the earlier ones."""
+        with self.lock, self.db.atomic():
             yield self.db
 
     def execute(self, sql: str, params: tuple | dict = ()) -> int | None:

@@ -13,7 +13,7 @@ from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery
 
-from bot.cases.tickets import TicketError
+from bot.cases.tickets import Ticket, TicketError
 from bot.conversation import Conversation
 from bot.dialogue import Helpdesk
 from bot.storage.base import Store
@@ -60,28 +60,25 @@ async def on_consent(
 ) -> None:
     user_id = callback.from_user.id
     ticket = handoff.tickets.get(callback_data.ticket)
-    if ticket is None or ticket["user_id"] != user_id:  # not mine
+    if ticket is None or ticket.user_id != user_id:  # not mine
         await on_stale_button(callback, conversation)
         return
     # A crash between opening the ticket and posting its card leaves it open but unseen by
     # operators; the replayed (or repeated) "yes" finishes the job.
     half_open = (
-        callback_data.yes
-        and handoff.enabled
-        and ticket["state"] == "open"
-        and ticket["card_message_id"] is None
+        callback_data.yes and handoff.enabled and ticket.state == "open" and ticket.card_message_id is None
     )
-    if ticket["state"] != "consent" and not half_open:
+    if ticket.state != "consent" and not half_open:
         await on_stale_button(callback, conversation)
         return
     await callback.answer()
     if not callback_data.yes:
-        handoff.tickets.decline(ticket["id"], user_id)
-        await button_message(callback).answer(t("consent_declined", ticket["lang"]))
+        handoff.tickets.decline(ticket.id, user_id)
+        await button_message(callback).answer(t("consent_declined", ticket.lang))
         return
     if not half_open:
         store.set_consent(user_id)
-        ticket = handoff.tickets.open(ticket["id"], user_id)
+        ticket = handoff.tickets.open(ticket.id, user_id)
     await button_message(callback).answer(await handoff.open(bot, ticket))
 
 
@@ -91,9 +88,9 @@ async def on_rating(
     if not handoff.tickets.rate(callback_data.ticket, callback.from_user.id, callback_data.stars):
         await on_stale_button(callback, conversation)
         return
-    ticket = cast(dict, handoff.tickets.get(callback_data.ticket))  # rate() found it
-    store.audit(callback.from_user.id, "rated", ticket["id"], str(callback_data.stars))
-    await callback.answer(t("rating_thanks", ticket["lang"]))
+    ticket = cast(Ticket, handoff.tickets.get(callback_data.ticket))  # rate() found it
+    store.audit(callback.from_user.id, "rated", ticket.id, str(callback_data.stars))
+    await callback.answer(t("rating_thanks", ticket.lang))
 
 
 async def on_reopen(
@@ -109,10 +106,10 @@ async def on_reopen(
     except TicketError:
         await on_stale_button(callback, conversation)
         return
-    store.audit(callback.from_user.id, "reopened", ticket["id"])
+    store.audit(callback.from_user.id, "reopened", ticket.id)
     await callback.answer()
-    await handoff.post_to_ticket(bot, ticket, f"🔄 #{ticket['id']} reopened by the citizen")
-    await button_message(callback).answer(t("reopened", ticket["lang"]))
+    await handoff.post_to_ticket(bot, ticket, f"🔄 #{ticket.id} reopened by the citizen")
+    await button_message(callback).answer(t("reopened", ticket.lang))
 
 
 async def on_forget_confirmed(
@@ -122,11 +119,11 @@ async def on_forget_confirmed(
     lang = conversation.language(user_id)
     ticket = handoff.tickets.active_for(user_id)
     if ticket is not None:  # operators are told the case is gone, not left waiting
-        handoff.tickets.close(ticket["id"])
+        handoff.tickets.close(ticket.id)
         await handoff.post_to_ticket(
             bot,
             ticket,
-            f"🗑 #{ticket['id']}: the citizen used /forget; the case is closed and its data deleted",
+            f"🗑 #{ticket.id}: the citizen used /forget; the case is closed and its data deleted",
         )
     store.forget_user(user_id)
     store.audit(None, "forget", None, "a citizen's data deleted on request")

@@ -22,6 +22,7 @@ from aiogram.filters import BaseFilter, Command, CommandStart
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.chat_action import ChatActionSender
 
+from bot.cases.tickets import Ticket
 from bot.conversation import Conversation
 from bot.dialogue import Helpdesk
 from bot.telegram.keyboards import forget_keyboard, language_keyboard
@@ -126,11 +127,11 @@ async def on_message_to_operator(
     conversation: Conversation,
     transcript: Transcript,
     handoff: Handoff,
-    ticket: dict,
+    ticket: Ticket,
 ) -> None:
     """While a ticket is open, whatever the citizen sends (text, photo, file) goes to the topic."""
     said = message.text or message.caption or f"[{message.content_type}]"
-    conversation.relayed(citizen_of(message), said, ticket["lang"], transcript)
+    conversation.relayed(citizen_of(message), said, ticket.lang, transcript)
     await handoff.to_operators(bot, ticket, message)
 
 
@@ -140,15 +141,15 @@ async def on_edit_to_operator(
     conversation: Conversation,
     transcript: Transcript,
     handoff: Handoff,
-    ticket: dict,
+    ticket: Ticket,
 ) -> None:
     """A citizen corrected a message while a person has the case: the person sees the new text,
     not a bot answer to it."""
     text = message.text or message.caption or ""
-    conversation.relayed(citizen_of(message), text, ticket["lang"], transcript, edit=True)
+    conversation.relayed(citizen_of(message), text, ticket.lang, transcript, edit=True)
     excerpt = text if len(text) <= 3000 else text[:3000] + "…"
     await handoff.post_to_ticket(
-        bot, ticket, f"✏️ #{ticket['id']}: the citizen edited a message:\n{html.escape(excerpt)}"
+        bot, ticket, f"✏️ #{ticket.id}: the citizen edited a message:\n{html.escape(excerpt)}"
     )
 
 

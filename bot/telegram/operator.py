@@ -15,7 +15,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message, User
 
-from bot.cases.tickets import TicketError
+from bot.cases.tickets import Ticket, TicketError
 from bot.redact import redact
 from bot.storage.sqlite import Store
 from bot.telegram.keyboards import rating_keyboard
@@ -25,7 +25,7 @@ from bot.texts import t
 log = logging.getLogger(__name__)
 
 
-def ticket_of(message: Message, handoff: Handoff) -> dict | None:
+def ticket_of(message: Message, handoff: Handoff) -> Ticket | None:
     if message.message_thread_id and message.is_topic_message:
         return handoff.tickets.by_thread(message.message_thread_id)
     if message.reply_to_message:
@@ -54,34 +54,34 @@ async def on_take(message: Message, bot: Bot, store: Store, handoff: Handoff) ->
     if ticket is None:
         await _say(message, "No ticket here: use the command inside a ticket's topic.")
         return
-    already = ticket["state"] == "claimed" and ticket["operator_id"] == sender(message).id
-    ticket = handoff.tickets.claim(ticket["id"], sender(message).id, operator_name(message))
-    store.audit(sender(message).id, "take", ticket["id"])
-    await _say(message, f"✋ #{ticket['id']} taken by {html.escape(ticket['operator_name'])}")
+    already = ticket.is_claimed_by(sender(message).id)
+    ticket = handoff.tickets.claim(ticket.id, sender(message).id, operator_name(message))
+    store.audit(sender(message).id, "take", ticket.id)
+    await _say(message, f"✋ #{ticket.id} taken by {html.escape(ticket.operator_name or '')}")
     if not already:
-        await bot.send_message(ticket["chat_id"], t("operator_took_over", ticket["lang"]))
+        await bot.send_message(ticket.chat_id, t("operator_took_over", ticket.lang))
 
 
 async def on_release(message: Message, store: Store, handoff: Handoff) -> None:
     ticket = ticket_of(message, handoff)
     if ticket is None:
         return
-    handoff.tickets.release(ticket["id"], sender(message).id)
-    store.audit(sender(message).id, "release", ticket["id"])
-    await _say(message, f"↩️ #{ticket['id']} released: waiting for an operator")
+    handoff.tickets.release(ticket.id, sender(message).id)
+    store.audit(sender(message).id, "release", ticket.id)
+    await _say(message, f"↩️ #{ticket.id} released: waiting for an operator")
 
 
 async def on_close(message: Message, bot: Bot, store: Store, handoff: Handoff) -> None:
     ticket = ticket_of(message, handoff)
     if ticket is None:
         return
-    ticket = handoff.tickets.close(ticket["id"])
-    store.audit(sender(message).id, "close", ticket["id"])
-    await _say(message, f"✅ #{ticket['id']} closed by {html.escape(operator_name(message))}")
+    ticket = handoff.tickets.close(ticket.id)
+    store.audit(sender(message).id, "close", ticket.id)
+    await _say(message, f"✅ #{ticket.id} closed by {html.escape(operator_name(message))}")
     await bot.send_message(
-        ticket["chat_id"],
-        t("ticket_closed", ticket["lang"]),
-        reply_markup=rating_keyboard(ticket["id"], ticket["lang"]),
+        ticket.chat_id,
+        t("ticket_closed", ticket.lang),
+        reply_markup=rating_keyboard(ticket.id, ticket.lang),
     )
 
 
@@ -112,16 +112,16 @@ async def on_transfer(
         target_id, target_name = target.id, redact(target.full_name)
     if ticket is None:
         return
-    ticket = handoff.tickets.claim(ticket["id"], target_id, target_name, force=True)
-    store.audit(sender(message).id, "transfer", ticket["id"], f"to {target_id}")
-    await _say(message, f"➡️ #{ticket['id']} transferred to {html.escape(target_name)}")
+    ticket = handoff.tickets.claim(ticket.id, target_id, target_name, force=True)
+    store.audit(sender(message).id, "transfer", ticket.id, f"to {target_id}")
+    await _say(message, f"➡️ #{ticket.id} transferred to {html.escape(target_name)}")
 
 
 async def on_note(message: Message, store: Store, handoff: Handoff) -> None:
     """An internal note: stays in the topic, never relayed."""
     ticket = ticket_of(message, handoff)
     if ticket is not None:
-        store.audit(sender(message).id, "note", ticket["id"], message.text or "")
+        store.audit(sender(message).id, "note", ticket.id, message.text or "")
 
 
 async def on_kb(message: Message, store: Store, handoff: Handoff) -> None:
@@ -129,48 +129,49 @@ async def on_kb(message: Message, store: Store, handoff: Handoff) -> None:
     ticket = ticket_of(message, handoff)
     if ticket is None:
         return
-    reply = handoff.tickets.last_operator_reply(ticket["id"])
+    reply = handoff.tickets.last_operator_reply(ticket.id)
     if reply is None:
-        await _say(message, f"#{ticket['id']}: no reply to the citizen yet to turn into a draft")
+        await _say(message, f"#{ticket.id}: no reply to the citizen yet to turn into a draft")
         return
-    draft = handoff.tickets.add_draft(ticket, sender(message).id, reply["text"])
-    store.audit(sender(message).id, "kb_draft", ticket["id"], f"draft {draft}")
+    # last_operator_reply only finds replies with a text.
+    draft = handoff.tickets.add_draft(ticket, sender(message).id, reply.text or "")
+    store.audit(sender(message).id, "kb_draft", ticket.id, f"draft {draft}")
     await _say(message, f"📝 draft {draft} saved for the editors (`helpdesk report drafts`)")
 
 
 async def on_operator_message(message: Message, bot: Bot, store: Store, handoff: Handoff) -> None:
     """A plain message in a ticket's topic is the helpdesk's answer to the citizen."""
     ticket = ticket_of(message, handoff)
-    if ticket is None or ticket["state"] not in ("open", "claimed"):
+    if ticket is None or not ticket.is_active:
         return
     operator = sender(message)
-    if ticket["state"] == "claimed" and ticket["operator_id"] != operator.id:
+    if not ticket.may_claim(operator.id):
         await _say(
             message,
-            f"#{ticket['id']} is taken by {html.escape(ticket['operator_name'])}; "
+            f"#{ticket.id} is taken by {html.escape(ticket.operator_name or '')}; "
             "not sent. Use /take to take it over.",
         )
         return
-    if ticket["state"] == "open":  # answering is taking
-        ticket = handoff.tickets.claim(ticket["id"], operator.id, operator_name(message))
-        store.audit(operator.id, "take", ticket["id"], "by answering")
-        await bot.send_message(ticket["chat_id"], t("operator_took_over", ticket["lang"]))
+    if ticket.state == "open":  # answering is taking
+        ticket = handoff.tickets.claim(ticket.id, operator.id, operator_name(message))
+        store.audit(operator.id, "take", ticket.id, "by answering")
+        await bot.send_message(ticket.chat_id, t("operator_took_over", ticket.lang))
     await handoff.to_citizen(bot, ticket, message)
 
 
 async def on_operator_edited(message: Message, bot: Bot, handoff: Handoff) -> None:
     """An operator corrected an answer already relayed: the citizen gets the corrected version."""
     ticket = ticket_of(message, handoff)
-    if ticket is None or ticket["state"] not in ("open", "claimed"):
+    if ticket is None or not ticket.is_active:
         return
     relayed = any(
-        r["direction"] == "to_citizen" and r["message_id"] == message.message_id and r["state"] == "sent"
-        for r in handoff.tickets.relays(ticket["id"])
+        r.direction == "to_citizen" and r.message_id == message.message_id and r.state == "sent"
+        for r in handoff.tickets.relays(ticket.id)
     )
     if not relayed:
         return
-    await bot.send_message(ticket["chat_id"], t("operator_edited", ticket["lang"]))
-    await bot.copy_message(ticket["chat_id"], from_chat_id=message.chat.id, message_id=message.message_id)
+    await bot.send_message(ticket.chat_id, t("operator_edited", ticket.lang))
+    await bot.copy_message(ticket.chat_id, from_chat_id=message.chat.id, message_id=message.message_id)
 
 
 async def on_operators_button(callback: CallbackQuery) -> None:
@@ -189,7 +190,7 @@ async def on_ticket_error(event: ErrorEvent, handoff: Handoff) -> bool:
     ticket = ticket_of(message, handoff) if message is not None else None
     if message is None or ticket is None:
         return False  # not a ticket command after all: the general error handler takes it
-    await _say(message, f"#{ticket['id']}: {html.escape(str(event.exception))}")
+    await _say(message, f"#{ticket.id}: {html.escape(str(event.exception))}")
     return True
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import json
 import logging
 from typing import cast
 
@@ -19,7 +18,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.cards import article_links
 from bot.cases.hours import WorkingHours
-from bot.cases.tickets import Tickets
+from bot.cases.tickets import Ticket, Tickets
 from bot.config import Settings
 from bot.dialogue import Helpdesk
 from bot.serving import HelpdeskRef
@@ -68,67 +67,67 @@ class Handoff:
             await self._safe_send(bot, chat_id, t("ops_no_forum", "az"))
 
     # the card ------------------------------------------------------------------------------------
-    def card(self, ticket: dict) -> str:
-        candidates = json.loads(ticket["candidates"] or "[]")
+    def card(self, ticket: Ticket) -> str:
+        candidates = ticket.candidates
         lines = [
-            f"🎫 <b>#{ticket['id']}</b> · {LANG_LABEL.get(ticket['lang'], ticket['lang'])} · "
-            f"{html.escape(ticket['sector'] or '—')} · {html.escape(ticket['reason'])}",
-            f"👤 {html.escape(ticket['first_name'] or '—')}",
-            f"❓ {html.escape(ticket['question'])}",
+            f"🎫 <b>#{ticket.id}</b> · {LANG_LABEL.get(ticket.lang, ticket.lang)} · "
+            f"{html.escape(ticket.sector or '—')} · {html.escape(ticket.reason)}",
+            f"👤 {html.escape(ticket.first_name or '—')}",
+            f"❓ {html.escape(ticket.question)}",
         ]
         if candidates:
             shown = ", ".join(f"{html.escape(c['topic'])} {c['score']:.2f}" for c in candidates)
-            lines.append(f"🤖 confidence {ticket['confidence'] or 0:.2f}: {shown}")
-        recent = [m for m in self.store.messages(ticket["user_id"]) if m["direction"] == "in"][-5:]
+            lines.append(f"🤖 confidence {ticket.confidence or 0:.2f}: {shown}")
+        recent = [m for m in self.store.messages(ticket.user_id) if m["direction"] == "in"][-5:]
         if recent:
             lines.append("🕘 " + " | ".join(html.escape(m["text"][:200]) for m in recent))
-        if ticket["reason"] == "complaint":
+        if ticket.reason == "complaint":
             lines.insert(1, "⚠️ <b>COMPLAINT</b>")
         lines.append("/take · /note · /close · /release · /transfer · /kb")
         return "\n".join(lines)
 
-    def topic_name(self, ticket: dict) -> str:
-        lang = LANG_LABEL.get(ticket["lang"], ticket["lang"])
-        return f"#{ticket['id']} · {lang} · {ticket['sector'] or 'general'}"[:128]
+    def topic_name(self, ticket: Ticket) -> str:
+        lang = LANG_LABEL.get(ticket.lang, ticket.lang)
+        return f"#{ticket.id} · {lang} · {ticket.sector or 'general'}"[:128]
 
     # opening ------------------------------------------------------------------------------------
-    async def open(self, bot: Bot, ticket: dict) -> str:
+    async def open(self, bot: Bot, ticket: Ticket) -> str:
         """Create the topic and the card, then tell the citizen what happens next (their language)."""
         chat_id = self.chat_id
         if chat_id is not None:  # self.enabled
             # A topic made by a run that died before posting the card is used, not made again.
-            thread_id = ticket.get("thread_id")
+            thread_id = ticket.thread_id
             if self.forum and thread_id is None:
                 try:
                     topic = await bot.create_forum_topic(chat_id, self.topic_name(ticket))
                     thread_id = topic.message_thread_id
-                    self.tickets.set_topic(ticket["id"], thread_id, None)
+                    self.tickets.set_topic(ticket.id, thread_id, None)
                 except TelegramBadRequest as exc:  # topics switched off since start-up
                     log.warning("cannot create a forum topic (%r): reply-based relay", exc)
                     self.forum = False
             card = await self._safe_send(bot, chat_id, self.card(ticket), thread_id=thread_id)
-            self.tickets.set_topic(ticket["id"], thread_id, card.message_id if card else None)
-        self.store.audit(ticket["user_id"], "ticket_opened", ticket["id"], ticket["reason"])
+            self.tickets.set_topic(ticket.id, thread_id, card.message_id if card else None)
+        self.store.audit(ticket.user_id, "ticket_opened", ticket.id, ticket.reason)
         return self.waiting_text(ticket)
 
-    def waiting_text(self, ticket: dict) -> str:
-        lang = ticket["lang"]
+    def waiting_text(self, ticket: Ticket) -> str:
+        lang = ticket.lang
         if not self.enabled:
             return t("handoff_unavailable", lang)
         if not self.hours.is_open():
             back = self.hours.next_open()
             return t("handoff_after_hours", lang).format(when=back.strftime("%d.%m %H:%M"))
-        position = self.tickets.queue_position(ticket["id"])
+        position = self.tickets.queue_position(ticket.id)
         per_ticket = self.tickets.median_wait_seconds(self.settings.minutes_per_ticket * 60)
         minutes = max(1, round(position * per_ticket / 60))
         return t("handoff_queued", lang).format(position=position, minutes=minutes)
 
     # relay --------------------------------------------------------------------------------------
-    async def to_operators(self, bot: Bot, ticket: dict, message) -> None:
+    async def to_operators(self, bot: Bot, ticket: Ticket, message) -> None:
         if not self.enabled:
             return
         relay_id = self.tickets.queue_relay(
-            ticket["id"],
+            ticket.id,
             "to_operators",
             message.chat.id,
             message.message_id,
@@ -138,9 +137,9 @@ class Handoff:
         if relay_id is not None:
             await self.deliver(bot, relay_id)
 
-    async def to_citizen(self, bot: Bot, ticket: dict, message) -> bool:
+    async def to_citizen(self, bot: Bot, ticket: Ticket, message) -> bool:
         relay_id = self.tickets.queue_relay(
-            ticket["id"],
+            ticket.id,
             "to_citizen",
             message.chat.id,
             message.message_id,
@@ -149,61 +148,57 @@ class Handoff:
         )
         if relay_id is None:
             return False
-        self.store.audit(message.from_user.id, "reply", ticket["id"])
+        self.store.audit(message.from_user.id, "reply", ticket.id)
         await self.deliver(bot, relay_id)
         return True
 
     async def deliver(self, bot: Bot, relay_id: int) -> bool:
-        return await self._deliver_row(bot, {"id": relay_id})
-
-    async def _deliver_row(self, bot: Bot, row: dict) -> bool:
-        leased = self.tickets.lease_relay(row["id"])
-        if leased is None:  # being sent by the other path, or already sent
+        row = self.tickets.lease_relay(relay_id)
+        if row is None:  # being sent by the other path, or already sent
             return False
-        row = leased
-        ticket = cast(dict, self.tickets.get(row["ticket_id"]))  # a relay row belongs to a ticket
-        if row["direction"] == "to_operators":
+        ticket = cast(Ticket, self.tickets.get(row.ticket_id))  # a relay row belongs to a ticket
+        if row.direction == "to_operators":
             # (queued by to_operators only while the operators' chat is set)
-            target, thread = cast(int, self.chat_id), ticket["thread_id"]
-            reply_to = ticket["card_message_id"] if thread is None else None
+            target, thread = cast(int, self.chat_id), ticket.thread_id
+            reply_to = ticket.card_message_id if thread is None else None
         else:
-            target, thread, reply_to = ticket["chat_id"], None, None
+            target, thread, reply_to = ticket.chat_id, None, None
         try:
             copied = await bot.copy_message(
                 chat_id=target,
-                from_chat_id=row["from_chat_id"],
-                message_id=row["message_id"],
+                from_chat_id=row.from_chat_id,
+                message_id=row.message_id,
                 message_thread_id=thread,
                 reply_to_message_id=reply_to,
             )
         except TelegramForbiddenError as exc:  # the citizen blocked the bot: retrying cannot help
-            self.tickets.relay_failed(row["id"], repr(exc), give_up_after=1)
-            log.warning("relay %r refused for good: %r", row["id"], exc)
+            self.tickets.relay_failed(row.id, repr(exc), give_up_after=1)
+            log.warning("relay %r refused for good: %r", row.id, exc)
             return False
         except (TimeoutError, TelegramAPIError, OSError) as exc:
-            self.tickets.relay_failed(row["id"], repr(exc), self.settings.relay_attempts)
-            log.warning("relay %r failed, will retry: %r", row["id"], exc)
+            self.tickets.relay_failed(row.id, repr(exc), self.settings.relay_attempts)
+            log.warning("relay %r failed, will retry: %r", row.id, exc)
             return False
-        self.tickets.relay_sent(row["id"], copied.message_id)
+        self.tickets.relay_sent(row.id, copied.message_id)
         return True
 
     async def retry_pending(self, bot: Bot) -> int:
         """Resend every pending relay (oldest first); returns how many went through."""
         sent = 0
         for row in self.tickets.pending_relays():
-            sent += await self._deliver_row(bot, row)
+            sent += await self.deliver(bot, row.id)
         return sent
 
     async def remind_unclaimed(self, bot: Bot) -> int:
         """Tickets nobody took in time: send the likely links and promise the case stays open."""
         reminded = 0
         for ticket in self.tickets.unclaimed_older_than(self.settings.handoff_timeout_minutes * 60):
-            candidates = json.loads(ticket["candidates"] or "[]")
+            candidates = ticket.candidates
             links = []
             for c in candidates[:2]:
                 article = self.helpdesk.kb.by_topic.get(c["topic"])
                 if article:
-                    links += article_links(article, ticket["lang"])
+                    links += article_links(article, ticket.lang)
             markup = InlineKeyboardMarkup(
                 inline_keyboard=[
                     [InlineKeyboardButton(text=f"🔗 {link['title']}"[:64], url=link["url"])]
@@ -212,11 +207,11 @@ class Handoff:
             )
             if await self._safe_send(
                 bot,
-                ticket["chat_id"],
-                t("handoff_still_open", ticket["lang"]),
+                ticket.chat_id,
+                t("handoff_still_open", ticket.lang),
                 markup=markup if links else None,
             ):
-                self.tickets.mark_reminded(ticket["id"])
+                self.tickets.mark_reminded(ticket.id)
                 reminded += 1
         return reminded
 
@@ -239,7 +234,7 @@ class Handoff:
             log.error("could not send to chat %r: %r", chat_id, exc)
             return None
 
-    async def post_to_ticket(self, bot: Bot, ticket: dict, text: str) -> None:
+    async def post_to_ticket(self, bot: Bot, ticket: Ticket, text: str) -> None:
         """A service line in the ticket's topic (or under its card in reply-based mode)."""
         chat_id = self.chat_id
         if chat_id is None:  # not self.enabled
@@ -248,8 +243,8 @@ class Handoff:
             await bot.send_message(
                 chat_id,
                 text,
-                message_thread_id=ticket["thread_id"],
-                reply_to_message_id=ticket["card_message_id"] if ticket["thread_id"] is None else None,
+                message_thread_id=ticket.thread_id,
+                reply_to_message_id=ticket.card_message_id if ticket.thread_id is None else None,
             )
         except TelegramAPIError as exc:
-            log.error("could not post to ticket %r: %r", ticket["id"], exc)
+            log.error("could not post to ticket %r: %r", ticket.id, exc)
