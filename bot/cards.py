@@ -6,9 +6,11 @@ and the staff console's preview, so a card reads the same everywhere.
 
 from __future__ import annotations
 
+from bot.followups import GROUP_PATTERNS, Part
 from bot.texts import t
 from knowledge.directory import ServiceEntry
 from knowledge.loader import LANGS, Article
+from retrieval.normalize import fold
 
 
 def render_card(article: Article, lang: str) -> str:
@@ -61,3 +63,37 @@ def article_referral(article: Article, lang: str) -> tuple[str, list[dict[str, s
 def article_links(article: Article, lang: str) -> list[dict[str, str]]:
     lang = lang if lang in LANGS else "az"
     return [{"title": link.title[lang], "url": link.url} for link in article.links]
+
+
+def card_part(article: Article, part: Part, lang: str, group: str | None = None) -> str:
+    """One part of a card, from the card's own fields; when the card does not state it, say so."""
+    not_stated = t("part_not_stated", lang).format(what=t(f"part_{part}", lang))
+    if part == "fee":
+        return f"{t('fee', lang)}: {article.fee[lang]}" if article.fee else not_stated
+    if part == "duration":
+        return f"{t('duration', lang)}: {article.duration[lang]}" if article.duration else not_stated
+    if part == "documents":
+        documents = article.documents.get(lang) or []
+        return (
+            f"{t('documents', lang)}:\n" + "\n".join(f"• {d}" for d in documents) if documents else not_stated
+        )
+    if part == "where":
+        return "\n".join(
+            [
+                f"{t('where', lang)}: {t('channel_' + article.channel, lang)}",
+                f"{t('agency', lang)}: {article.agency[lang]}",
+            ]
+        )
+    if part == "link":
+        return "\n".join(f"{link.title[lang]}: {link.url}" for link in article.links) or not_stated
+    lines = _lines_about(article, lang, group)
+    return "\n".join(lines) if lines else not_stated
+
+
+def _lines_about(article: Article, lang: str, group: str | None) -> list[str]:
+    """The lines of the card's steps that name the group (a child, a pensioner …)."""
+    if group is None:
+        return []
+    pattern = GROUP_PATTERNS[group]
+    body = article.sections[lang].body
+    return [line.strip() for line in body.splitlines() if line.strip() and pattern.search(fold(line))][:4]

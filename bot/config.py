@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute: float = Field(default=20, gt=0)
     rate_limit_burst: int = Field(default=8, ge=1)
     retention_days: int = Field(default=90, ge=1)
+    # How long a chat remembers the card it is about, for follow-ups ("how much is it?"); 0: never.
+    context_minutes: float = Field(default=30, ge=0)
     answer_cache_size: int = Field(default=4096, ge=0)
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9090, ge=0, le=65535)  # /healthz and /metrics; 0 = off

@@ -8,11 +8,13 @@ the metrics, and the consent request before anything goes to a person.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 from bot.cases.tickets import TicketRequest, Tickets
+from bot.context import ChatMemory, ContextualReplies, after
 from bot.dialogue import Reply
 from bot.links import domain_is_official, find_domains
 from bot.redact import redact
@@ -51,6 +53,11 @@ class ConsentRequest:
     lang: str
 
 
+class Shown(NamedTuple):
+    reply: Reply
+    answer_id: int  # the stored reply; the 👍/👎 buttons refer to it
+
+
 @dataclass(frozen=True)
 class Turn:
     """What to say back, in order: link verdicts, the reply, then the consent question."""
@@ -58,10 +65,17 @@ class Turn:
     lang: str  # of what the bot says (an edit's notice included)
     links: tuple[LinkVerdict, ...] = ()
     links_lang: str = "az"  # the verdicts are in the citizen's chosen or written language
-    reply: Reply | None = None
-    answer_id: int | None = None  # the stored reply; the 👍/👎 buttons refer to it
+    shown: tuple[Shown, ...] = ()  # the replies, in order (several questions get several)
     consent: ConsentRequest | None = None
     with_person: bool = False  # the citizen already has an open case: a person is coming
+
+    @property
+    def reply(self) -> Reply | None:
+        return self.shown[0].reply if self.shown else None
+
+    @property
+    def answer_id(self) -> int | None:
+        return self.shown[0].answer_id if self.shown else None
 
 
 class ReplyMetrics(Protocol):
@@ -79,9 +93,10 @@ class Conversation:
         tickets: Tickets,
         official_domains: tuple[str, ...] | list[str],
         metrics: ReplyMetrics | None = None,
+        memory: ChatMemory | None = None,
     ) -> None:
         self.helpdesk, self.store, self.tickets = helpdesk, store, tickets
-        self.official_domains, self.metrics = tuple(official_domains), metrics
+        self.official_domains, self.metrics, self.memory = tuple(official_domains), metrics, memory
 
     def greet(self, user_id: int, telegram_lang: str | None) -> str:
         """A citizen's /start: known from now on; the language to greet them in."""
@@ -136,33 +151,57 @@ class Conversation:
                 )
                 return Turn(links_lang, links, links_lang)
         helpdesk = self.helpdesk.current  # one helpdesk for the whole message, even across a reload
-        reply = await helpdesk.areply(text, lang_hint=chosen)
+        context = self.memory.get(citizen.chat_id) if self.memory is not None else None
+        # In a thread: the replies are CPU-bound (encoding), and the loop keeps serving others.
+        read = await asyncio.to_thread(ContextualReplies(helpdesk).reply, text, context, chosen)
+        first = read.replies[0]
         transcript.log(
             citizen.user_id,
             citizen.chat_id,
             "in",
             text,
-            lang=reply.lang,
-            intent=reply.intent,
-            action=reply.action,
-            topic=reply.service if reply.action == "refer" else reply.topic,
-            confidence=reply.confidence,
+            lang=first.lang,
+            intent=first.intent,
+            action=first.action,
+            topic=first.service if first.action == "refer" else first.topic,
+            confidence=first.confidence,
         )
         if self.metrics is not None and not edited:
             self.metrics.count_message("in")
-            self.metrics.observe_reply(reply.action, reply.latency_ms / 1000)
-        shown = self.show(citizen, reply, transcript)
+            self.metrics.observe_reply(first.action, sum(r.latency_ms for r in read.replies) / 1000)
+        shown = tuple(self._log_reply(citizen, reply, transcript) for reply in read.replies)
+        if self.memory is not None:
+            self.memory.keep(citizen.chat_id, citizen.user_id, read.context)
         # An edit's notice is in the citizen's language, read from the edited text if not chosen.
-        lang = self.language(citizen.user_id, detect_language(text).lang) if edited else reply.lang
+        lang = self.language(citizen.user_id, detect_language(text).lang) if edited else first.lang
         consent = None
-        if reply.action == "handoff":
+        handoff = next((r for r in read.replies if r.action == "handoff"), None)
+        if handoff is not None:
             consent = self._request_consent(
-                citizen, reply.lang, reply.reason or "handoff", reply.text, reply.candidates, reply.confidence
+                citizen,
+                handoff.lang,
+                handoff.reason or "handoff",
+                handoff.text,
+                handoff.candidates,
+                handoff.confidence,
             )
-        return Turn(lang, links, links_lang, reply, shown.answer_id, consent)
+        return Turn(lang, links, links_lang, shown, consent)
+
+    def cancel(self, citizen: Citizen) -> str:
+        """/cancel: the chat starts afresh (no card in context); the language to say so in."""
+        if self.memory is not None:
+            self.memory.forget(citizen.chat_id)
+        return self.language(citizen.user_id)
 
     def show(self, citizen: Citizen, reply: Reply, transcript: Transcript) -> Turn:
-        """A reply chosen without a question (a card picked from the menu): logged, to be sent."""
+        """A reply chosen without a question (a card picked from the menu or a clarify's button):
+        logged, and from now on the card in context."""
+        if self.memory is not None:
+            before = self.memory.get(citizen.chat_id)
+            self.memory.keep(citizen.chat_id, citizen.user_id, after(reply, before))
+        return Turn(reply.lang, shown=(self._log_reply(citizen, reply, transcript),))
+
+    def _log_reply(self, citizen: Citizen, reply: Reply, transcript: Transcript) -> Shown:
         answer_id = transcript.log(
             citizen.user_id,
             citizen.chat_id,
@@ -175,7 +214,7 @@ class Conversation:
             confidence=reply.confidence,
             latency_ms=reply.latency_ms,
         )
-        return Turn(reply.lang, reply=reply, answer_id=answer_id)
+        return Shown(reply, answer_id)
 
     def request_person(self, citizen: Citizen, transcript: Transcript, said: str) -> Turn:
         """The citizen asked for a person (``said`` is how: "/operator", a button)."""

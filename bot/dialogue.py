@@ -86,11 +86,12 @@ class Reply:
     draft: bool = False  # the card shown has not been reviewed
     coverage: float = 1.0  # the answerability check's word coverage
     answerable: float = 1.0  # ... and its model's probability
+    part: str | None = None  # the part of the card in context a follow-up asked for (fee, …)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``helpdesk ask --json`` contract of DESIGN.md (and nothing else)."""
         data = asdict(self)
-        for extra in ("lang_fallback", "choices", "reason", "draft", "coverage", "answerable"):
+        for extra in ("lang_fallback", "choices", "reason", "draft", "coverage", "answerable", "part"):
             data.pop(extra)
         if data["service"] is None:
             data.pop("service")

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from store_backends import BACKENDS as STORE_BACKENDS
 
 from bot.config import Settings
 from knowledge.loader import load_knowledge_base
@@ -318,3 +319,11 @@ def world(tmp_path_factory, tiny_intent_model):
     made = World(tmp_path_factory.mktemp("telegram-props"), tiny_intent_model)
     yield made
     made.close()
+
+
+@pytest.fixture(params=sorted(STORE_BACKENDS))
+def store_backend(request, tmp_path):
+    """Each Store backend on a fresh database, for the contract tests (tests/store_backends.py)."""
+    store = STORE_BACKENDS[request.param](tmp_path)
+    yield store
+    store.close()

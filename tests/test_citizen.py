@@ -204,3 +204,86 @@ async def test_served_bot_exposes_health_and_metrics(bot_harness):
         page = await (await http.get(f"http://127.0.0.1:{port}/metrics")).text()
     assert 'helpdesk_messages_total{direction="in"} 1' in page
     assert "helpdesk_reply_seconds_count 1" in page
+
+
+# a conversation: follow-ups from the card in context ------------------------------------------
+@pytest.mark.parametrize(
+    "user, lang, question, follow_up",
+    [
+        (5301, "az", "Xarici pasportu necə ala bilərəm?", "neçəyə başa gəlir?"),
+        (5311, "ru", "Как получить загранпаспорт?", "а сколько это стоит?"),
+        (5321, "en", "How do I get a passport for travel abroad?", "how much is it?"),
+    ],
+)
+async def test_a_follow_up_is_answered_from_the_card_just_shown(running_bot, user, lang, question, follow_up):
+    fake = running_bot.fake
+    passport = running_bot.helpdesk.kb.by_topic["passport"]
+    await fake.send_text(user, question)
+    [card] = await fake.wait_sent(user)
+    assert passport.title[lang] in card.text
+    await fake.send_text(user, follow_up)
+    sent = await fake.wait_sent(user, 2)
+    assert passport.fee[lang][:40] in sent[-1].text  # the card's own (sourced) fee, in that language
+    assert "https://asan.gov.az" in [b.get("url") for b in sent[-1].buttons()]
+    assert passport.sections[lang].body[:60] not in sent[-1].text  # the part, not the card again
+
+
+async def test_the_context_survives_a_restart(bot_harness):
+    harness = await bot_harness()
+    fake, user = harness.fake, 5302
+    await fake.send_text(user, "Как получить загранпаспорт?")
+    await fake.wait_sent(user)
+    await harness.stop()
+    restarted = await bot_harness()  # a new process on the same database
+    await fake.send_text(user, "а сколько это стоит?")
+    sent = await fake.wait_sent(user, 2)
+    assert restarted.helpdesk.kb.by_topic["passport"].fee["ru"][:30] in sent[-1].text
+
+
+async def test_after_the_context_expires_a_follow_up_is_a_new_question(bot_harness):
+    import asyncio
+
+    harness = await bot_harness(context_minutes=0.005)  # 0.3 s
+    fake, user = harness.fake, 5303
+    await fake.send_text(user, "How do I get a passport for travel abroad?")
+    await fake.wait_sent(user)
+    await asyncio.sleep(0.6)
+    await fake.send_text(user, "how much is it?")
+    sent = await fake.wait_sent(user, 2)
+    fee = harness.helpdesk.kb.by_topic["passport"].fee["en"]
+    assert fee[:30] not in sent[-1].text  # nothing in mind any more: not the passport's fee
+    rows = [r for r in harness.store.messages(user) if r["direction"] == "in"]
+    assert rows[-1]["topic"] != "passport"
+
+
+@pytest.mark.parametrize(
+    "user, question, repair, second",
+    [
+        (5304, "How do I get a passport for travel abroad?", "that's not what I asked", "the second one"),
+        (5314, "Xarici pasportu necə ala bilərəm?", "bu deyil", "ikincisi"),
+        (5324, "Как получить загранпаспорт?", "не то", "второй"),
+    ],
+)
+async def test_repair_then_a_typed_choice(running_bot, user, question, repair, second):
+    fake = running_bot.fake
+    await fake.send_text(user, question)
+    await fake.wait_sent(user)
+    await fake.send_text(user, repair)
+    sent = await fake.wait_sent(user, 2)
+    offered = [b["callback_data"] for b in sent[-1].buttons() if b.get("callback_data", "").startswith("t:")]
+    assert len(offered) >= 2 and TopicChoice(topic="passport").pack() not in offered  # the next ones
+    assert any(b.get("callback_data", "").startswith("o") for b in sent[-1].buttons())  # and a person
+    await fake.send_text(user, second)
+    sent = await fake.wait_sent(user, 3)
+    chosen = running_bot.helpdesk.kb.by_topic[TopicChoice.unpack(offered[1]).topic]
+    assert any(title in sent[-1].text for title in chosen.title.values())
+
+
+async def test_cancel_forgets_the_card_in_context(running_bot):
+    fake, user = running_bot.fake, 5305
+    await fake.send_text(user, "How do I get a passport for travel abroad?")
+    await fake.wait_sent(user)
+    assert running_bot.store.chat_context(user) is not None
+    await fake.send_text(user, "/cancel")
+    await fake.wait_sent(user, 2)
+    assert running_bot.store.chat_context(user) is None

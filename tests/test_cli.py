@@ -150,6 +150,32 @@ def test_chat_session(tiny_settings):
     assert "you> " in result.output and "greeting" in result.output
 
 
+def test_chat_answers_a_follow_up_from_the_card_shown(tiny_settings):
+    run("kb", "build")
+    result = run("chat", input="How do I get a passport?\nwhere do I go?\n\n")
+    assert result.exit_code == 0
+    assert "[answer" in result.output.split("you> ")[2]  # the follow-up, answered
+    assert result.output.split("you> ")[2].count("How do I get a passport?") == 1  # from that card
+
+
+def test_eval_dialogues(tiny_settings, tmp_path):
+    run("kb", "build")
+    file = tmp_path / "dialogues.jsonl"
+    turns = [
+        {"text": "How do I get a passport?", "expect": {"action": "answer", "topic": "passport"}},
+        {"text": "where do I go?", "expect": {"action": "answer", "topic": "passport", "part": "where"}},
+    ]
+    file.write_text(json.dumps({"id": "t1", "lang": "en", "turns": turns}) + "\n", encoding="utf-8")
+    report = json.loads(run("eval", "--dialogues", str(file), "--json").output)
+    assert report["served"]["follow-up"] == {"n": 1, "right": 1.0}
+    assert "| follow-up | 1 |" in run("eval", "--dialogues", str(file)).output
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "x", "turns": [{"text": "hi"}]}\n', encoding="utf-8")
+    failed = run("eval", "--dialogues", str(broken))
+    assert failed.exit_code != 0 and "broken.jsonl:1" in failed.output
+    assert run("eval").exit_code != 0  # neither FILE nor --dialogues
+
+
 def test_report_tickets_and_drafts(tiny_settings):
     from bot.cases.tickets import TicketRequest, Tickets
     from bot.storage.sqlite import Store

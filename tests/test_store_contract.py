@@ -1,61 +1,24 @@
 """The contract of ``bot.storage.base.Store``: what any backend must do, tested only through the protocol.
 
 ``store_backend`` yields each backend on a fresh database (today only SQLite, on a temporary file);
-a second backend is one more ``params`` entry and runs the same suite. Nothing here looks inside a
+a second backend is one more entry of ``BACKENDS`` (tests/store_backends.py; the fixture is in
+conftest.py) and runs the same suite, here and in test_store_contract_reads.py. Nothing here looks inside a
 backend (no SQL, no ``.db``): what is checked is only what the bot can observe.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import re
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
+from store_backends import new_ticket
 
 from bot.cases.tickets import Draft, Relay, Ticket, TicketError, TicketRequest, Tickets
 from bot.storage import base
-from bot.storage.inbox import Inbox
-from bot.tools.reports import gap_questions, referred_services, usage
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _sqlite(tmp_path: Path) -> base.Store:
-    from bot.storage.sqlite import SqliteStore
-
-    return SqliteStore(tmp_path / "contract.sqlite3")
-
-
-BACKENDS = {"sqlite": _sqlite}
-
-
-@pytest.fixture(params=sorted(BACKENDS))
-def store_backend(request, tmp_path):
-    store = BACKENDS[request.param](tmp_path)
-    yield store
-    store.close()
-
-
-class FakeUpdate:
-    """What the inbox needs of an aiogram Update (its id and its JSON form)."""
-
-    def __init__(self, update_id: int, text: str = "vergi borcu") -> None:
-        self.update_id = update_id
-        self.text = text
-
-    def model_dump(self, *, mode: str, by_alias: bool, exclude_none: bool) -> dict[str, Any]:
-        return {"update_id": self.update_id, "message": {"message_id": 1, "text": self.text}}
-
-
-def new_ticket(tickets: Tickets, user: int = 1, question: str = "FIN 5ZXK4PT, pensiyam gəlmir") -> int:
-    candidates = [{"topic": f"t{n}", "score": 0.5} for n in range(5)]
-    return tickets.request(
-        TicketRequest(user, user, "Aysel", "az", "social", "low_confidence", question, candidates, 0.4)
-    )
 
 
 # The boundary, by reading the source ----------------------------------------------------------------
@@ -313,81 +276,3 @@ def test_tickets_relays_and_drafts_come_back_as_typed_values(store_backend):
     ]
     with pytest.raises(dataclasses.FrozenInstanceError):
         claimed.state = "closed"  # type: ignore[misc]
-
-
-# The inbox --------------------------------------------------------------------------------------------
-def test_inbox_record_claim_finish(store_backend):
-    inbox = Inbox(store_backend)
-    assert inbox.record({"update_id": 1, "message": {"text": "FIN 5ZXK4PT"}})
-    assert not inbox.record({"update_id": 1, "message": {"text": "a second delivery"}})
-    assert inbox.state(1) == "received" and inbox.state(2) is None
-    assert inbox.claim(FakeUpdate(1)) and inbox.state(1) == "handling"
-    assert not inbox.claim(FakeUpdate(1))
-    inbox.finish(1)
-    assert inbox.state(1) == "done" and not inbox.claim(FakeUpdate(1))
-    assert inbox.claim(FakeUpdate(2))  # never recorded: recorded by the claim
-    inbox.finish(2, failed=True)
-    assert inbox.counts() == {"done": 1, "failed": 1}
-
-
-def test_inbox_release_and_recover(store_backend):
-    store = store_backend
-    inbox = Inbox(store, max_attempts=2)
-    for update_id in (3, 1, 2, 4):
-        inbox.record(FakeUpdate(update_id, "FIN 5ZXK4PT"))
-    interrupted = inbox.claim(FakeUpdate(1))  # taken by a process then killed
-    inbox.claim(FakeUpdate(2))
-    inbox.finish(2)
-    inbox.claim(FakeUpdate(4))
-    inbox.release(4)  # a shutdown handed it back
-    assert interrupted is not None
-    interrupted.log(7, 7, "in", "written by the interrupted run")
-    recovery = inbox.recover()
-    assert [p["update_id"] for p in recovery.replay] == [1, 3, 4] and recovery.given_up == []
-    assert "5ZXK4PT" not in str(recovery.replay)
-    assert inbox.claim(FakeUpdate(1)) and store.messages(7) == []  # the replay starts clean
-    recovery = inbox.recover()  # killed again: the second attempt was the last
-    assert recovery.given_up == [1] and [p["update_id"] for p in recovery.replay] == [3, 4]
-    assert inbox.state(1) == "failed" and inbox.counts() == {"done": 1, "failed": 1, "received": 2}
-
-
-# Reports and metrics ----------------------------------------------------------------------------------
-def test_report_reads_return_what_was_written(store_backend):
-    store = store_backend
-    store.log_message(1, 1, "in", "How do I renew a passport abroad?", lang="en", action="handoff")
-    store.log_message(2, 2, "in", "football score?", lang="en", action="clarify", intent="out_of_scope")
-    store.log_message(3, 3, "in", "/start", action="clarify")  # commands are not gaps
-    store.log_message(4, 4, "in", "tax debt?", lang="az", action="answer", topic="tax-debt-check")
-    answer = store.log_message(4, 4, "out", "Cavab", action="answer", topic="tax-debt-check")
-    store.add_feedback(4, answer, "tax-debt-check", "az", False)
-    store.log_message(5, 5, "in", "notary", action="refer", topic="notary-office")
-    store.log_message(6, 6, "in", "notary again", action="refer", topic="notary-office")
-    gaps = {q["text"]: q["action"] for q in gap_questions(store)}
-    assert gaps == {
-        "How do I renew a passport abroad?": "handoff",
-        "football score?": "clarify",
-        "tax debt?": "disliked",
-    }
-    assert [q["text"] for q in store.disliked_questions(0.0)] == ["tax debt?"]
-    assert referred_services(store) == [("notary-office", 2)] == store.referred_services(0.0)
-    report = usage(store)
-    assert report["questions"] == 6  # every question with an action ("/start" included)
-    assert report["busiest_topics"] == [("tax-debt-check", 1)]
-    assert report["thumbs_up_share"] == {"tax-debt-check / az": 0.0}
-    assert [(v["topic"], v["helpful"]) for v in store.feedback_votes(0.0)] == [("tax-debt-check", 0)]
-    later = time.time() + 60
-    assert store.gap_messages(later) == store.usage_messages(later) == store.feedback_votes(later) == []
-    assert gap_questions(store, dt.date.today() + dt.timedelta(days=1)) == []
-
-
-def test_metric_reads(store_backend):
-    store = store_backend
-    store.ping()
-    assert store.active_ticket_count() == 0 and store.inbox_counts() == {}
-    tickets = Tickets(store)
-    ticket_id = new_ticket(tickets)
-    assert store.active_ticket_count() == 0  # waiting for consent is not active
-    tickets.open(ticket_id, 1)
-    assert store.active_ticket_count() == 1
-    Inbox(store).record({"update_id": 9})
-    assert store.inbox_counts() == {"received": 1}

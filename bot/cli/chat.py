@@ -52,11 +52,15 @@ def _print_reply(reply) -> None:
 @click.option("--lang", type=click.Choice(["az", "ru", "en"]), help="Answer in this language.")
 @click.pass_context
 def chat(ctx: click.Context, lang: str | None) -> None:
-    """Talk to the helpdesk in the terminal (an empty line or Ctrl-D ends it).
+    """Talk to the helpdesk in the terminal (an empty line or Ctrl-D ends it). Follow-ups such as
+    "how much is it?" are answered from the card just shown, as in the bot.
 
     Example: helpdesk chat --lang ru
     """
+    from bot.context import ContextualReplies
+
     helpdesk = _helpdesk(ctx)
+    replies, context = ContextualReplies(helpdesk), None  # follow-ups refer to the last card
     click.echo("Citizen helpdesk — ask in Azerbaijani, Russian or English. Empty line or Ctrl-D to quit.")
     while True:
         try:
@@ -66,5 +70,8 @@ def chat(ctx: click.Context, lang: str | None) -> None:
             break
         if not question.strip():
             break
-        _print_reply(helpdesk.reply(question, lang_hint=lang))
-        click.echo()
+        read = replies.reply(question, context, lang_hint=lang)
+        context = read.context
+        for reply in read.replies:
+            _print_reply(reply)
+            click.echo()

@@ -79,6 +79,16 @@ class SqliteReads:
     def messages(self, user_id: int) -> list[dict]:
         return _rows(self.db, "SELECT * FROM messages WHERE user_id = ? ORDER BY id", [user_id])
 
+    def chat_context(self, chat_id: int) -> tuple[dict[str, Any], float] | None:
+        row = _one(self.db, "SELECT context, updated_at FROM chat_context WHERE chat_id = ?", [chat_id])
+        if row is None:
+            return None
+        try:
+            context = json.loads(row["context"])
+        except ValueError:  # a damaged row is no context, not a crash
+            return None
+        return (context, float(row["updated_at"])) if isinstance(context, dict) else None
+
     def feedback(self) -> list[dict]:
         return _rows(self.db, "SELECT * FROM feedback ORDER BY id")
 

@@ -146,3 +146,16 @@ def m004_inbox(db: sqlite_utils.Database) -> None:
     # Which update wrote a transcript row, so a replayed update does not log its message twice.
     db.execute("ALTER TABLE messages ADD COLUMN update_id INTEGER")
     db.execute("CREATE INDEX messages_update ON messages(update_id)")
+
+
+@migrations()
+def m005_chat_context(db: sqlite_utils.Database) -> None:
+    # What a chat is about (the card in context, the last candidates, a pending clarify), so a
+    # follow-up is answered from that card after a restart too; it expires (HELPDESK_CONTEXT_MINUTES).
+    db.execute("""
+        CREATE TABLE chat_context (
+            chat_id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL,
+            context TEXT NOT NULL,           -- JSON: topic, candidates, choices, lang
+            updated_at REAL NOT NULL
+        )""")

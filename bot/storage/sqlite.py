@@ -137,6 +137,7 @@ class SqliteStore(SqliteTicketRows):
                 db.execute(f"DELETE FROM kb_drafts WHERE ticket_id IN ({marks})", ticket_ids)
             counts["tickets"] = db.execute("DELETE FROM tickets WHERE user_id = ?", [user_id]).rowcount
             counts["users"] = db.execute("DELETE FROM users WHERE user_id = ?", [user_id]).rowcount
+            db.execute("DELETE FROM chat_context WHERE user_id = ?", [user_id])
             db.execute("DELETE FROM audit WHERE actor_id = ?", [user_id])
         return counts
 
@@ -165,7 +166,20 @@ class SqliteStore(SqliteTicketRows):
             cursor = db.execute("DELETE FROM messages WHERE created_at < ?", [cutoff])
             # Handled updates' ids are only needed to spot a redelivery, which comes within hours.
             db.execute("DELETE FROM inbox WHERE state IN ('done', 'failed') AND received_at < ?", [cutoff])
+            db.execute("DELETE FROM chat_context WHERE updated_at < ?", [cutoff])
             return cursor.rowcount
+
+    # chat context ----------------------------------------------------------------------------
+    def save_chat_context(self, chat_id: int, user_id: int, context: dict[str, Any]) -> None:
+        self.writer.execute(
+            """INSERT INTO chat_context (chat_id, user_id, context, updated_at) VALUES (?, ?, ?, ?)
+               ON CONFLICT(chat_id) DO UPDATE SET context = excluded.context,
+                   user_id = excluded.user_id, updated_at = excluded.updated_at""",
+            (chat_id, user_id, json.dumps(context, ensure_ascii=False), time.time()),
+        )
+
+    def clear_chat_context(self, chat_id: int) -> None:
+        self.writer.execute("DELETE FROM chat_context WHERE chat_id = ?", (chat_id,))
 
     # feedback --------------------------------------------------------------------------------
     def add_feedback(

@@ -21,6 +21,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings
+from bot.context import ChatMemory
 from bot.conversation import Conversation
 from bot.dialogue import Helpdesk
 from bot.ops.monitoring import Metrics, ops_app
@@ -112,7 +113,14 @@ def build_dispatcher(
         inbox=inbox,
         helpdesk_ref=serving,
         handoff=handoff,
-        conversation=Conversation(serving, store, handoff.tickets, settings.official_domains, metrics),
+        conversation=Conversation(
+            serving,
+            store,
+            handoff.tickets,
+            settings.official_domains,
+            metrics,
+            memory=ChatMemory(store, settings.context_minutes),
+        ),
         metrics=metrics,
         reloader=Reloader(settings, serving, store),
         runtime=Runtime(),

@@ -95,7 +95,7 @@ async def on_forget(message: Message, conversation: Conversation) -> None:
 
 
 async def on_cancel(message: Message, conversation: Conversation) -> None:
-    await message.answer(t("cancelled", conversation.language(sender(message).id)))
+    await message.answer(t("cancelled", conversation.cancel(citizen_of(message))))
 
 
 # messages ------------------------------------------------------------------------------------

@@ -63,13 +63,13 @@ async def send_turn(message: ButtonMessage, turn: Turn, helpdesk: Helpdesk, pref
         await message.answer("\n".join(verdicts))
     if turn.with_person:
         await message.answer(t("operator_soon", turn.lang))
-    reply = turn.reply
-    if reply is not None:
+    for number, (reply, answer_id) in enumerate(turn.shown):
         if reply.action == "clarify":
             markup = clarify_keyboard(helpdesk.kb, reply.choices, reply.lang)
         else:
-            markup = answer_keyboard(reply, reply.lang, turn.answer_id)
-        await send_html(message, (f"<i>{prefix}</i>\n\n" if prefix else "") + reply_html(reply), markup)
+            markup = answer_keyboard(reply, reply.lang, answer_id)
+        notice = f"<i>{prefix}</i>\n\n" if prefix and number == 0 else ""
+        await send_html(message, notice + reply_html(reply), markup)
     if turn.consent is not None:
         await message.answer(
             t("consent_question", turn.consent.lang),
