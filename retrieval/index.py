@@ -24,7 +24,7 @@ from retrieval.dense import DenseIndex
 from retrieval.embedders import Embedder
 from retrieval.lexical import BM25Index
 
-INDEX_FORMAT = 2  # 2: directory entries are indexed after the articles
+INDEX_FORMAT = 3  # 2: directory entries after the articles; 3: BM25 saved with its term counts
 _PARAGRAPH = re.compile(r"\n\s*\n")
 
 
@@ -140,6 +140,23 @@ def _reusable(previous: SearchIndex | None, embedder: Embedder) -> dict[str, np.
     return out
 
 
+def _lexical(docs: list[Document], previous: SearchIndex | None) -> BM25Index:
+    """BM25 over ``docs``; an unchanged document keeps its counted terms from ``previous``."""
+    fresh = BM25Index()
+    if previous is None or previous.lexical.size != len(previous.meta.article_ids):
+        return fresh.fit([doc.text for doc in docs])
+    old = previous.lexical
+    if not fresh.same_settings(old):
+        return fresh.fit([doc.text for doc in docs])
+    row_of = {doc_id: row for row, doc_id in enumerate(previous.meta.article_ids)}
+    hashes = previous.meta.article_hashes
+    reuse = [
+        row_of.get(doc.id) if doc.id in hashes and hashes[doc.id] == doc.content_hash else None
+        for doc in docs
+    ]
+    return fresh.refit(old, [None if row is not None else doc.text for doc, row in zip(docs, reuse)], reuse)
+
+
 def build_index(
     kb: KnowledgeBase,
     embedder: Embedder,
@@ -179,7 +196,7 @@ def build_index(
             progress(len(batch))
     vectors = np.concatenate(pieces) if pieces else np.zeros((0, embedder.dim), dtype=np.float32)
     dense = DenseIndex(embedder.dim).fit(vectors, chunk_doc)
-    lexical = BM25Index().fit([doc.text for doc in docs])
+    lexical = _lexical(docs, previous)
     ids = {doc.id for doc in docs}
     embedded_ids = [docs[number].id for number, _ in to_embed]
     report = BuildReport(
@@ -209,9 +226,14 @@ def load_previous(directory: Path, embedder: Embedder) -> SearchIndex | None:
         meta = read_meta(directory)
         if meta.embedder != embedder.name or meta.dim != embedder.dim:
             return None
-        return SearchIndex(meta=meta, lexical=BM25Index.load(directory), dense=DenseIndex.load(directory))
+        dense = DenseIndex.load(directory)
     except (IndexMissingError, OSError, ValueError, KeyError, RuntimeError):
         return None
+    try:
+        lexical = BM25Index.load(directory)
+    except (OSError, ValueError, KeyError):  # an older format: its vectors still serve, BM25 is re-fitted
+        lexical = BM25Index()  # empty: build_index fits it anew
+    return SearchIndex(meta=meta, lexical=lexical, dense=dense)
 
 
 def count_chunks(kb: KnowledgeBase) -> int:
