@@ -122,6 +122,11 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
+    @property
+    def parse_cache_file(self) -> Path:
+        """Parsed articles by content hash, beside the index (outside it: a build swaps the index whole)."""
+        return self.data_dir / "kb_parse_cache.pickle"
+
     def working_hours(self) -> WorkingHours:
         from bot.cases.hours import WorkingHours, parse_weekdays
 

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import yaml
 
+from knowledge.cache import ParseCache, context_key, file_digest
 from knowledge.common import (
     DEFAULT_COVERAGE,
     DEFAULT_OFFICIAL_DOMAINS,
@@ -255,6 +256,7 @@ def load_knowledge_base(
     domains: tuple[str, ...] | list[str] = DEFAULT_OFFICIAL_DOMAINS,
     errors: list[ArticleError] | None = None,
     directory_dir: Path | None = None,
+    cache_file: Path | None = None,
 ) -> KnowledgeBase:
     """Every article under ``articles_dir``, and the service directory.
 
@@ -263,20 +265,28 @@ def load_knowledge_base(
     directory is ``directory_dir``, by default the ``directory`` folder beside the articles
     folder (none there: no directory); its broken entries never stop the load — they are kept in
     ``directory_errors`` (and added to ``errors``).
+
+    With ``cache_file`` (see :mod:`knowledge.cache`), an article file whose bytes, coverage,
+    domains and parser are unchanged is taken from the cache instead of being parsed again.
     """
-    coverage = load_coverage(coverage_path)
+    cache = _open_cache(cache_file, coverage_path, domains)
+    coverage = _coverage(coverage_path, cache)
     articles_dir = Path(articles_dir)
     if not articles_dir.is_dir():
         raise ArticleError(articles_dir, 0, "knowledge base folder not found")
     articles: list[Article] = []
     seen: dict[str, str] = {}
-    for path in sorted(articles_dir.rglob("*.md")):
+    paths = sorted(articles_dir.rglob("*.md"))
+    for path in paths:
         try:
-            articles.append(_load_one(path, coverage, domains, seen))
+            articles.append(_load_one(path, coverage, domains, seen, cache))
         except ArticleError as exc:
             if errors is None:
                 raise
             errors.append(exc)
+    if cache is not None:
+        cache.keep_only({str(p) for p in paths})
+        cache.save()
     if not articles:
         raise ArticleError(articles_dir, 0, "no articles (*.md) found")
     if directory_dir is None:
@@ -294,14 +304,51 @@ def load_knowledge_base(
     )
 
 
-def _load_one(
-    path: Path, coverage: Coverage, domains: tuple[str, ...] | list[str], seen: dict[str, str]
-) -> Article:
+def _open_cache(
+    cache_file: Path | None, coverage_path: Path, domains: tuple[str, ...] | list[str]
+) -> ParseCache | None:
+    if cache_file is None:
+        return None
     try:
-        text = path.read_text(encoding="utf-8")
+        coverage_bytes = Path(coverage_path).read_bytes()
+    except OSError:  # load_coverage says what is wrong with it
+        return None
+    return ParseCache.open(cache_file, context_key(coverage_bytes, domains))
+
+
+def _coverage(coverage_path: Path, cache: ParseCache | None) -> Coverage:
+    if cache is None:
+        return load_coverage(coverage_path)
+    digest = file_digest(Path(coverage_path).read_bytes())
+    coverage = cache.get_coverage(digest)
+    if coverage is None:
+        coverage = load_coverage(coverage_path)
+        cache.put_coverage(digest, coverage)
+    return coverage
+
+
+def _load_one(
+    path: Path,
+    coverage: Coverage,
+    domains: tuple[str, ...] | list[str],
+    seen: dict[str, str],
+    cache: ParseCache | None = None,
+) -> Article:
+    data = path.read_bytes()
+    try:
+        # (read_text would also turn CRLF into LF: the parser and the content hash see the same)
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
         raise ArticleError(path, 1, f"not UTF-8 text ({exc.reason})") from exc
-    article = parse_article(path, text, coverage, domains)
+    article, digest = None, ""
+    if cache is not None:
+        digest = file_digest(data)
+        content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        article = cache.get(str(path), digest, content_hash)
+    if article is None:
+        article = parse_article(path, text, coverage, domains)
+        if cache is not None:
+            cache.put(str(path), digest, article)
     if article.id in seen:
         raise ArticleError(
             path,
