@@ -18,11 +18,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from knowledge.common import Coverage
+from knowledge.common import ArticleError, Coverage, load_coverage
+from knowledge.directory import Directory, load_directory
 from knowledge.model import Article
 
 CACHE_VERSION = 1
-_CODE = tuple(Path(__file__).resolve().parent / name for name in ("loader.py", "model.py", "common.py"))
+_CODE = tuple(
+    Path(__file__).resolve().parent / name for name in ("loader.py", "model.py", "common.py", "directory.py")
+)
 
 
 def file_digest(data: bytes) -> str:
@@ -37,11 +40,21 @@ def context_key(coverage_bytes: bytes, domains: tuple[str, ...] | list[str]) -> 
     return digest.hexdigest()
 
 
+def _pair(value: object, kind: type) -> bool:
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and isinstance(value[1], kind)
+    )
+
+
 class ParseCache:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.context = ""
         self.coverage: tuple[str, Coverage] | None = None
+        self.directory: tuple[str, Directory] | None = None
         self.articles: dict[str, tuple[str, Article]] = {}  # path -> (file digest, article)
         self.dirty = False
         self.hits = 0
@@ -62,14 +75,11 @@ class ParseCache:
             or data.get("context") != context
         ):
             return cache
-        coverage, articles = data.get("coverage"), data.get("articles")
-        if (
-            isinstance(coverage, tuple)
-            and len(coverage) == 2
-            and isinstance(coverage[0], str)
-            and isinstance(coverage[1], Coverage)
-        ):
+        coverage, directory, articles = data.get("coverage"), data.get("directory"), data.get("articles")
+        if _pair(coverage, Coverage):
             cache.coverage = coverage
+        if _pair(directory, Directory):
+            cache.directory = directory
         if isinstance(articles, dict):
             cache.articles = articles
         return cache
@@ -81,6 +91,15 @@ class ParseCache:
 
     def put_coverage(self, digest: str, coverage: Coverage) -> None:
         self.coverage = (digest, coverage)
+        self.dirty = True
+
+    def get_directory(self, digest: str) -> Directory | None:
+        if self.directory is not None and self.directory[0] == digest:
+            return self.directory[1]
+        return None
+
+    def put_directory(self, digest: str, directory: Directory) -> None:
+        self.directory = (digest, directory)
         self.dirty = True
 
     def get(self, path: str, digest: str, content_hash: str) -> Article | None:
@@ -111,6 +130,7 @@ class ParseCache:
             "version": CACHE_VERSION,
             "context": self.context,
             "coverage": self.coverage,
+            "directory": self.directory,
             "articles": self.articles,
         }
         try:
@@ -126,3 +146,49 @@ class ParseCache:
         except OSError:
             return
         self.dirty = False
+
+
+def open_cache(
+    cache_file: Path | None, coverage_path: Path, domains: tuple[str, ...] | list[str]
+) -> ParseCache | None:
+    if cache_file is None:
+        return None
+    try:
+        coverage_bytes = Path(coverage_path).read_bytes()
+    except OSError:  # load_coverage says what is wrong with it
+        return None
+    return ParseCache.open(cache_file, context_key(coverage_bytes, domains))
+
+
+def cached_directory(
+    folder: Path,
+    coverage: Coverage,
+    domains: tuple[str, ...] | list[str],
+    errors: list[ArticleError],
+    cache: ParseCache | None,
+) -> Directory:
+    """The service directory; from the cache when none of its files changed (and it had no errors)."""
+    if cache is None or not folder.is_dir():
+        return load_directory(folder, coverage, domains, errors=errors)
+    digest = hashlib.sha256(str(folder.resolve()).encode())
+    for path in sorted(folder.glob("*.yaml")):
+        digest.update(f"\n{path.name}\n".encode())
+        digest.update(file_digest(path.read_bytes()).encode())
+    key = digest.hexdigest()
+    directory = cache.get_directory(key)
+    if directory is None:
+        directory = load_directory(folder, coverage, domains, errors=errors)
+        if not errors:  # a refused entry is reported on every load, so such a result is not kept
+            cache.put_directory(key, directory)
+    return directory
+
+
+def cached_coverage(coverage_path: Path, cache: ParseCache | None) -> Coverage:
+    if cache is None:
+        return load_coverage(coverage_path)
+    digest = file_digest(Path(coverage_path).read_bytes())
+    coverage = cache.get_coverage(digest)
+    if coverage is None:
+        coverage = load_coverage(coverage_path)
+        cache.put_coverage(digest, coverage)
+    return coverage

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from knowledge.cache import ParseCache, context_key, file_digest
+from knowledge.cache import ParseCache, cached_coverage, cached_directory, file_digest, open_cache
 from knowledge.common import (
     DEFAULT_COVERAGE,
     DEFAULT_OFFICIAL_DOMAINS,
@@ -27,7 +27,7 @@ from knowledge.common import (
     is_official_url,
     load_coverage,
 )
-from knowledge.directory import DEFAULT_DIRECTORY_DIR, Directory, load_directory
+from knowledge.directory import DEFAULT_DIRECTORY_DIR, Directory
 from knowledge.model import Article, KnowledgeBase, Link, Review, Section, Source
 
 __all__ = [
@@ -269,8 +269,8 @@ def load_knowledge_base(
     With ``cache_file`` (see :mod:`knowledge.cache`), an article file whose bytes, coverage,
     domains and parser are unchanged is taken from the cache instead of being parsed again.
     """
-    cache = _open_cache(cache_file, coverage_path, domains)
-    coverage = _coverage(coverage_path, cache)
+    cache = open_cache(cache_file, coverage_path, domains)
+    coverage = cached_coverage(coverage_path, cache)
     articles_dir = Path(articles_dir)
     if not articles_dir.is_dir():
         raise ArticleError(articles_dir, 0, "knowledge base folder not found")
@@ -284,9 +284,6 @@ def load_knowledge_base(
             if errors is None:
                 raise
             errors.append(exc)
-    if cache is not None:
-        cache.keep_only({str(p) for p in paths})
-        cache.save()
     if not articles:
         raise ArticleError(articles_dir, 0, "no articles (*.md) found")
     if directory_dir is None:
@@ -296,35 +293,15 @@ def load_knowledge_base(
             else articles_dir.parent / "directory"
         )
     directory_errors: list[ArticleError] = []
-    directory = load_directory(directory_dir, coverage, domains, errors=directory_errors)
+    directory = cached_directory(Path(directory_dir), coverage, domains, directory_errors, cache)
     if errors is not None:
         errors.extend(directory_errors)
+    if cache is not None:
+        cache.keep_only({str(p) for p in paths})
+        cache.save()
     return KnowledgeBase(
         articles=articles, coverage=coverage, directory=directory, directory_errors=directory_errors
     )
-
-
-def _open_cache(
-    cache_file: Path | None, coverage_path: Path, domains: tuple[str, ...] | list[str]
-) -> ParseCache | None:
-    if cache_file is None:
-        return None
-    try:
-        coverage_bytes = Path(coverage_path).read_bytes()
-    except OSError:  # load_coverage says what is wrong with it
-        return None
-    return ParseCache.open(cache_file, context_key(coverage_bytes, domains))
-
-
-def _coverage(coverage_path: Path, cache: ParseCache | None) -> Coverage:
-    if cache is None:
-        return load_coverage(coverage_path)
-    digest = file_digest(Path(coverage_path).read_bytes())
-    coverage = cache.get_coverage(digest)
-    if coverage is None:
-        coverage = load_coverage(coverage_path)
-        cache.put_coverage(digest, coverage)
-    return coverage
 
 
 def _load_one(

@@ -117,3 +117,25 @@ def test_removed_files_leave_the_cache(tiny_kb_paths, tmp_path):
     (articles / "taxes" / "tax-payment-online.md").unlink()
     load_knowledge_base(articles, coverage, cache_file=cache)
     assert not any("tax-payment-online" in p for p in pickle.loads(cache.read_bytes())["articles"])
+
+
+def test_the_service_directory_is_cached_until_one_of_its_files_changes(tmp_path, monkeypatch):
+    import shutil
+
+    from knowledge import cache as cache_module
+    from knowledge.loader import DEFAULT_ARTICLES_DIR, DEFAULT_COVERAGE
+
+    shutil.copytree(DEFAULT_ARTICLES_DIR, tmp_path / "kb" / "articles")
+    shutil.copytree(DEFAULT_ARTICLES_DIR.parent / "directory", tmp_path / "kb" / "directory")
+    articles, cache = tmp_path / "kb" / "articles", tmp_path / "kb_parse_cache.pickle"
+    reads = []
+    real = cache_module.load_directory
+    monkeypatch.setattr(cache_module, "load_directory", lambda *a, **k: reads.append(1) or real(*a, **k))
+    first = load_knowledge_base(articles, DEFAULT_COVERAGE, cache_file=cache)
+    second = load_knowledge_base(articles, DEFAULT_COVERAGE, cache_file=cache)
+    assert len(reads) == 1 and second.directory == first.directory
+    assert second.content_hash == load_knowledge_base(articles, DEFAULT_COVERAGE).content_hash
+    one = sorted((tmp_path / "kb" / "directory").glob("*.yaml"))[0]
+    one.write_text(one.read_text(encoding="utf-8") + "\n# an editor's note\n", encoding="utf-8")
+    load_knowledge_base(articles, DEFAULT_COVERAGE, cache_file=cache)
+    assert len(reads) == 3  # two without a cache hit (the plain load above, then the change)
