@@ -164,3 +164,47 @@ def test_an_index_of_the_older_format_is_stale_and_its_vectors_still_reused(tiny
     assert rebuilt.lexical.vocab and list(rebuilt.lexical.vocab) == old["terms"]
     save_index(rebuilt, tmp_path / "index")
     assert load_index(tmp_path / "index", tiny_kb, embedder).lexical.size == len(rebuilt.meta.article_ids)
+
+
+def test_a_large_graph_is_kept_with_the_changed_article_added_and_its_old_rows_dead(
+    tiny_kb_paths, tmp_path, monkeypatch
+):
+    from retrieval import dense as dense_module
+    from retrieval.index import load_previous
+
+    monkeypatch.setattr(dense_module, "HNSW_ABOVE", 10)  # the tiny KB as if it were large
+    monkeypatch.setattr(dense_module, "MAX_DEAD_SHARE", 0.5)
+    articles, coverage = tiny_kb_paths
+    embedder = HashingEmbedder(64)
+    before = load_knowledge_base(articles, coverage)
+    first = build_index(before, embedder)
+    assert first.dense.is_graph and first.dense.dead == 0
+    save_index(first, tmp_path / "index")
+    _edit_passport(articles)
+    kb = load_knowledge_base(articles, coverage)
+    second = build_index(kb, embedder, previous=load_previous(tmp_path / "index", embedder))
+    assert second.dense.dead == len(article_chunks(before.by_topic["passport"]))
+    assert second.dense.size == first.dense.size + second.report.embedded_passages
+    assert second.meta.chunks == count_chunks(kb)
+    save_index(second, tmp_path / "index")
+    loaded = load_index(tmp_path / "index", kb, embedder)
+    full = build_index(kb, embedder)
+    for query in QUERIES:
+        q = embedder.encode_queries([query])[0]
+        hits = loaded.dense.search(q, 4)
+
+        def ranked(found):  # (ties in score may come in either row order)
+            return sorted((-round(h.score, 5), h.doc) for h in found)
+
+        assert ranked(hits) == ranked(full.dense.search(q, 4))
+        assert all(loaded.dense.chunk_doc[h.chunk] >= 0 for h in hits)  # never an old passage
+    # past the share of dead rows the graph is built anew
+    monkeypatch.setattr(dense_module, "MAX_DEAD_SHARE", 0.01)
+    sector, langs = TINY_ARTICLES["id-card"]
+    edited = dict(langs, en=("How do I get an ID card?", "id card", "At ASAN centres."))
+    (articles / sector / "id-card.md").write_text(article_text("id-card", sector, edited), encoding="utf-8")
+    third_kb = load_knowledge_base(articles, coverage)
+    third = build_index(third_kb, embedder, previous=load_previous(tmp_path / "index", embedder))
+    assert third.dense.dead == 0 and third.dense.size == third.meta.chunks
+    # another embedder never shares a graph
+    assert build_index(third_kb, HashingEmbedder(32), previous=loaded).dense.dead == 0
