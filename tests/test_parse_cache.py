@@ -139,3 +139,16 @@ def test_the_service_directory_is_cached_until_one_of_its_files_changes(tmp_path
     one.write_text(one.read_text(encoding="utf-8") + "\n# an editor's note\n", encoding="utf-8")
     load_knowledge_base(articles, DEFAULT_COVERAGE, cache_file=cache)
     assert len(reads) == 3  # two without a cache hit (the plain load above, then the change)
+
+
+def test_the_settings_put_the_cache_in_the_data_folder_unless_it_is_switched_off(tiny_settings):
+    from bot.config import Settings
+    from bot.wiring import knowledge_base
+
+    knowledge_base(tiny_settings)
+    assert tiny_settings.parse_cache_file == tiny_settings.data_dir / "kb_parse_cache.pickle"
+    assert tiny_settings.parse_cache_file.is_file()
+    tiny_settings.parse_cache_file.unlink()
+    off = Settings(_env_file=None, **{**tiny_settings.model_dump(), "parse_cache": False})
+    knowledge_base(off)
+    assert off.parse_cache_file is None and not (tiny_settings.data_dir / "kb_parse_cache.pickle").exists()
