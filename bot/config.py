@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     relay_attempts: int = Field(default=8, ge=1)
 
     data_dir: Path = Path("data")
+    parse_cache: bool = True  # False: never write the KB parse cache (a data folder shared read-only)
     articles_dir: Path = DEFAULT_ARTICLES_DIR
     coverage_file: Path = DEFAULT_COVERAGE
     official_domains: list[str] = Field(default_factory=lambda: list(DEFAULT_OFFICIAL_DOMAINS))
@@ -123,6 +124,11 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def parse_cache_file(self) -> Path | None:
+        """Parsed articles by content hash, beside the index (outside it: a build swaps the index whole)."""
+        return self.data_dir / "kb_parse_cache.pickle" if self.parse_cache else None
 
     def working_hours(self) -> WorkingHours:
         from bot.cases.hours import WorkingHours, parse_weekdays

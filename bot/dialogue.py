@@ -136,7 +136,10 @@ class Helpdesk:
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Helpdesk:
         """Load the articles, the embedder and the saved index; each failure says what to run."""
         kb = load_knowledge_base(
-            settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
+            settings.articles_dir,
+            settings.coverage_file,
+            tuple(settings.official_domains),
+            cache_file=settings.parse_cache_file,
         )
         embedder = embedder or make_embedder(settings.embedder)
         index = load_index(settings.index_dir, kb, embedder)

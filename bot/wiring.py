@@ -26,7 +26,10 @@ def knowledge_base(settings: Settings) -> KnowledgeBase:
     from knowledge.loader import load_knowledge_base
 
     return load_knowledge_base(
-        settings.articles_dir, settings.coverage_file, tuple(settings.official_domains)
+        settings.articles_dir,
+        settings.coverage_file,
+        tuple(settings.official_domains),
+        cache_file=settings.parse_cache_file,
     )
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import yaml
 
+from knowledge.cache import ParseCache, cached_coverage, cached_directory, file_digest, open_cache
 from knowledge.common import (
     DEFAULT_COVERAGE,
     DEFAULT_OFFICIAL_DOMAINS,
@@ -26,7 +27,7 @@ from knowledge.common import (
     is_official_url,
     load_coverage,
 )
-from knowledge.directory import DEFAULT_DIRECTORY_DIR, Directory, load_directory
+from knowledge.directory import DEFAULT_DIRECTORY_DIR, Directory
 from knowledge.model import Article, KnowledgeBase, Link, Review, Section, Source
 
 __all__ = [
@@ -255,6 +256,7 @@ def load_knowledge_base(
     domains: tuple[str, ...] | list[str] = DEFAULT_OFFICIAL_DOMAINS,
     errors: list[ArticleError] | None = None,
     directory_dir: Path | None = None,
+    cache_file: Path | None = None,
 ) -> KnowledgeBase:
     """Every article under ``articles_dir``, and the service directory.
 
@@ -263,16 +265,21 @@ def load_knowledge_base(
     directory is ``directory_dir``, by default the ``directory`` folder beside the articles
     folder (none there: no directory); its broken entries never stop the load — they are kept in
     ``directory_errors`` (and added to ``errors``).
+
+    With ``cache_file`` (see :mod:`knowledge.cache`), an article file whose bytes, coverage,
+    domains and parser are unchanged is taken from the cache instead of being parsed again.
     """
-    coverage = load_coverage(coverage_path)
+    cache = open_cache(cache_file, coverage_path, domains)
+    coverage = cached_coverage(coverage_path, cache)
     articles_dir = Path(articles_dir)
     if not articles_dir.is_dir():
         raise ArticleError(articles_dir, 0, "knowledge base folder not found")
     articles: list[Article] = []
     seen: dict[str, str] = {}
-    for path in sorted(articles_dir.rglob("*.md")):
+    paths = sorted(articles_dir.rglob("*.md"))
+    for path in paths:
         try:
-            articles.append(_load_one(path, coverage, domains, seen))
+            articles.append(_load_one(path, coverage, domains, seen, cache))
         except ArticleError as exc:
             if errors is None:
                 raise
@@ -286,22 +293,39 @@ def load_knowledge_base(
             else articles_dir.parent / "directory"
         )
     directory_errors: list[ArticleError] = []
-    directory = load_directory(directory_dir, coverage, domains, errors=directory_errors)
+    directory = cached_directory(Path(directory_dir), coverage, domains, directory_errors, cache)
     if errors is not None:
         errors.extend(directory_errors)
+    if cache is not None:
+        cache.keep_only({str(p) for p in paths})
+        cache.save()
     return KnowledgeBase(
         articles=articles, coverage=coverage, directory=directory, directory_errors=directory_errors
     )
 
 
 def _load_one(
-    path: Path, coverage: Coverage, domains: tuple[str, ...] | list[str], seen: dict[str, str]
+    path: Path,
+    coverage: Coverage,
+    domains: tuple[str, ...] | list[str],
+    seen: dict[str, str],
+    cache: ParseCache | None = None,
 ) -> Article:
+    data = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        # (read_text would also turn CRLF into LF: the parser and the content hash see the same)
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
         raise ArticleError(path, 1, f"not UTF-8 text ({exc.reason})") from exc
-    article = parse_article(path, text, coverage, domains)
+    article, digest = None, ""
+    if cache is not None:
+        digest = file_digest(data)
+        content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        article = cache.get(str(path), digest, content_hash)
+    if article is None:
+        article = parse_article(path, text, coverage, domains)
+        if cache is not None:
+            cache.put(str(path), digest, article)
     if article.id in seen:
         raise ArticleError(
             path,

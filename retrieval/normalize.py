@@ -11,8 +11,10 @@ Two forms come out of one pass:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Callable
 
 from knowledge.alphabet import AZ_FOLD_LOWER
 
@@ -84,15 +86,34 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _WS = re.compile(r"\s+")
 
 
+class CharTable(dict[int, str]):
+    """A ``str.translate`` table filled the first time each character is seen: a per-character
+    rule at C speed (tokenizing a knowledge base was mostly this loop written in Python)."""
+
+    def __init__(self, rule: Callable[[str], str], limit: int = 1 << 16) -> None:
+        super().__init__()
+        self.rule = rule
+        self.limit = limit  # characters remembered; a flood of rare ones is still answered, not stored
+
+    def __missing__(self, code: int) -> str:
+        value = self.rule(chr(code))
+        if len(self) < self.limit:
+            self[code] = value
+        return value
+
+
+def _control_rule(ch: str) -> str:
+    if ch in _SPACE_LIKE:
+        return " "
+    return "" if unicodedata.category(ch) in _DROP_CATEGORIES else ch
+
+
+_CONTROLS = CharTable(_control_rule)
+
+
 def strip_controls(text: str) -> str:
     """Drop control, format (bidi, zero-width) and unassigned characters; keep line breaks as spaces."""
-    out = []
-    for ch in text:
-        if ch in _SPACE_LIKE:
-            out.append(" ")
-        elif unicodedata.category(ch) not in _DROP_CATEGORIES:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_CONTROLS)
 
 
 def clean(text: str) -> str:
@@ -158,7 +179,7 @@ _RU_HINT_ENDINGS = ("ть", "ся", "ого", "его", "ых", "ими", "ая"
 
 def is_az_cyrillic(text: str) -> bool:
     """Azerbaijani in Cyrillic letters: the marker letters, or Azerbaijani words typed in Russian ones."""
-    return any(ch in AZ_CYRILLIC_MARKERS for ch in text) or _az_in_russian_letters(text)
+    return not AZ_CYRILLIC_MARKERS.isdisjoint(text) or _az_in_russian_letters(text)
 
 
 def _az_in_russian_letters(text: str) -> bool:
@@ -167,24 +188,37 @@ def _az_in_russian_letters(text: str) -> bool:
         return False
     az = ru = 0.0
     for word in words:
-        latin = az_cyrillic_to_latin(word).translate(_FOLD)
-        # х and г stand for h and g as well as x and q on a Russian keyboard: "хара" is "hara".
-        latin_hg = latin.replace("x", "h").replace("q", "g")
-        if word in _RU_HINT_WORDS:
-            ru += 1
-        elif word.endswith(_RU_HINT_ENDINGS) and len(word) > 3:
-            ru += 0.5
-        if latin in _AZ_HINT_WORDS or latin_hg in _AZ_HINT_WORDS:
-            az += 1
-        elif len(latin) > 3 and latin.endswith(_AZ_HINT_ENDINGS):
-            az += 0.5
+        word_az, word_ru = _word_votes(word)
+        ru += word_ru
+        az += word_az
     return az >= 1 and az > ru
+
+
+@functools.lru_cache(maxsize=1 << 16)  # pure, and a text repeats its words
+def _word_votes(word: str) -> tuple[float, float]:
+    """How much one lowercase Cyrillic word says Azerbaijani and Russian (0, 0.5 or 1 each)."""
+    latin = az_cyrillic_to_latin(word).translate(_FOLD)
+    # х and г stand for h and g as well as x and q on a Russian keyboard: "хара" is "hara".
+    latin_hg = latin.replace("x", "h").replace("q", "g")
+    ru = az = 0.0
+    if word in _RU_HINT_WORDS:
+        ru = 1
+    elif word.endswith(_RU_HINT_ENDINGS) and len(word) > 3:
+        ru = 0.5
+    if latin in _AZ_HINT_WORDS or latin_hg in _AZ_HINT_WORDS:
+        az = 1
+    elif len(latin) > 3 and latin.endswith(_AZ_HINT_ENDINGS):
+        az = 0.5
+    return az, ru
+
+
+_CYRILLIC_TABLE = str.maketrans(_AZ_CYRILLIC_TO_LATIN)
 
 
 def az_cyrillic_to_latin(text: str) -> str:
     """Transliterate Azerbaijani Cyrillic to Latin (lowercase output); "дж" is c on a Russian keyboard."""
     text = text.lower().replace("дж", "ҹ")
-    return "".join(_AZ_CYRILLIC_TO_LATIN.get(ch, ch) for ch in text)
+    return text.translate(_CYRILLIC_TABLE)
 
 
 def _strip_latin_marks(ch: str) -> str:
@@ -197,9 +231,11 @@ def _strip_latin_marks(ch: str) -> str:
     return base if base.isascii() else ch
 
 
+_LATIN_MARKS = CharTable(_strip_latin_marks)
 _DIGRAPH = re.compile(r"([scg])h+")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure, and called once per token of every text
 def _fold_digraphs(token: str) -> str:
     # sh/ch/gh typed for ş/ç/ğ: "shexsiyyet" → "sexsiyyet", "chixarish" → "cixaris". Every h is
     # taken ("shh" → "s"), so folding twice changes nothing more (atheris found "ghh").
@@ -212,7 +248,7 @@ def fold(text: str) -> str:
     if is_az_cyrillic(text):
         text = az_cyrillic_to_latin(text)
     text = az_lower(text).translate(_FOLD)
-    text = "".join(_strip_latin_marks(ch) for ch in text)
+    text = text.translate(_LATIN_MARKS)
     return " ".join(_fold_digraphs(tok) if tok.isascii() else tok for tok in text.split())
 
 

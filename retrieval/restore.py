@@ -37,11 +37,15 @@ class AzRestorer:
     def from_texts(cls, texts: Iterable[str], lexicon: Path | None = LEXICON) -> AzRestorer:
         counts: dict[str, Counter[str]] = defaultdict(Counter)
         known: set[str] = set()
+        folded: dict[str, str] = {}  # fold is pure and a knowledge base repeats its words
         for text in texts:
             for word in _WORD.findall(az_lower(clean(text))):
-                known.add(fold(word))
+                key = folded.get(word)
+                if key is None:
+                    key = folded[word] = fold(word)
+                known.add(key)
                 if any(ch in AZ_SPECIAL for ch in word):
-                    counts[fold(word)][word] += 1
+                    counts[key][word] += 1
         if lexicon is not None and lexicon.is_file():
             for word in lexicon.read_text(encoding="utf-8").split():
                 word = az_lower(word.strip())

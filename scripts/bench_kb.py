@@ -1,8 +1,13 @@
-"""Index build benchmark: the bundled knowledge base and a synthetic one of N articles.
+"""Knowledge-base benchmark: the bundled knowledge base and synthetic ones of N articles.
 
-Reports the full build time, and the incremental rebuild time after one article changes.
+For each size, in its own process (so that peak memory is its own): the first parse, the full
+build, the load a restart does (the parse through its cache, the saved index, the searcher and
+the term coverage), one changed article absorbed (parse, previous index, incremental build, save)
+and the peak RSS. Every figure names the embedder it was taken with: the default ``fake`` (the
+deterministic hashing embedder of the tests) measures the BM25, parse and index parts without the
+model's cost; ``--embedder e5`` adds the real encoder.
 
-Usage:  python scripts/bench_kb.py [--synthetic 10000] [--embedder e5]
+Usage:  python scripts/bench_kb.py [--sizes 1000,10000] [--no-bundled] [--embedder fake|e5|...]
 """
 
 from __future__ import annotations
@@ -11,18 +16,24 @@ import argparse
 import datetime as dt
 import json
 import random
+import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.tools.bench import machine  # noqa: E402
 from knowledge.editing import dump_article  # noqa: E402
-from knowledge.loader import LANGS, load_knowledge_base  # noqa: E402
-from retrieval.embedders import make_embedder  # noqa: E402
-from retrieval.index import build_index, save_index  # noqa: E402
+from knowledge.loader import DEFAULT_ARTICLES_DIR, DEFAULT_COVERAGE, LANGS, load_knowledge_base  # noqa: E402
+from retrieval.coverage import TermCoverage  # noqa: E402
+from retrieval.embedders import Embedder, HashingEmbedder, make_embedder  # noqa: E402
+from retrieval.index import build_index, load_index, load_previous, save_index  # noqa: E402
+from retrieval.search import HybridSearcher  # noqa: E402
 
 WORDS = {
     "az": "vergi borc pensiya arayış sənəd müraciət ödəniş qeydiyyat vəsiqə kabinet xidmət mərkəz".split(),
@@ -72,53 +83,112 @@ def synthetic_kb(root: Path, count: int, seed: int = 7) -> tuple[Path, Path]:
     return articles, coverage
 
 
-def measure(articles: Path, coverage: Path, embedder, out_dir: Path) -> dict:
+def _timed(work: Any) -> tuple[Any, float]:
     started = time.perf_counter()
-    kb = load_knowledge_base(articles, coverage)
-    loaded = time.perf_counter() - started
-    started = time.perf_counter()
-    index = build_index(kb, embedder)
-    save_index(index, out_dir / "index")
-    full = time.perf_counter() - started
-    # change one article, then rebuild incrementally
+    result = work()
+    return result, time.perf_counter() - started
+
+
+def measure(articles: Path, coverage: Path, embedder: Embedder, out_dir: Path) -> dict[str, Any]:
+    """Times of one knowledge base, in seconds; ``out_dir`` takes the index and the parse cache."""
+    index_dir, cache = out_dir / "index", out_dir / "kb_parse_cache.pickle"
+    kb, parse_s = _timed(lambda: load_knowledge_base(articles, coverage, cache_file=cache))
+    index, full_s = _timed(lambda: save_index(build_index(kb, embedder), index_dir))
+
+    def restart() -> tuple[float, ...]:
+        loaded_kb, kb_s = _timed(lambda: load_knowledge_base(articles, coverage, cache_file=cache))
+        loaded, index_s = _timed(lambda: load_index(index_dir, loaded_kb, embedder))
+        _, searcher_s = _timed(lambda: HybridSearcher(loaded_kb, loaded, embedder))
+        _, coverage_s = _timed(lambda: TermCoverage(loaded_kb))
+        return kb_s, index_s, searcher_s, coverage_s
+
+    (kb_s, index_s, searcher_s, coverage_s), load_s = _timed(restart)
+    # change one article, then absorb it as `helpdesk kb build` and the reloader do
     path = Path(kb.articles[len(kb.articles) // 2].path)
     path.write_text(
         path.read_text(encoding="utf-8") + "\nOne more sentence for the benchmark.\n", encoding="utf-8"
     )
-    started = time.perf_counter()
-    kb2 = load_knowledge_base(articles, coverage)
-    second = build_index(kb2, embedder, previous=index)
-    save_index(second, out_dir / "index")
-    incremental = time.perf_counter() - started
+
+    def absorb() -> tuple[Any, tuple[float, ...]]:
+        changed, kb_s = _timed(lambda: load_knowledge_base(articles, coverage, cache_file=cache))
+        previous, previous_s = _timed(lambda: load_previous(index_dir, embedder))
+        second, build_s = _timed(lambda: build_index(changed, embedder, previous=previous))
+        _, save_s = _timed(lambda: save_index(second, index_dir))
+        return second, (kb_s, previous_s, build_s, save_s)
+
+    (second, change_parts), change_s = _timed(absorb)
     return {
         "articles": len(kb.articles),
-        "passages": index.meta.chunks,
-        "load_s": round(loaded, 1),
-        "full_build_s": round(full, 1),
-        "incremental_one_article_s": round(incremental, 1),
+        "passages": second.meta.chunks,
+        "embedder": embedder.name,
+        "first_parse_s": round(parse_s, 2),
+        "full_build_s": round(full_s, 2),
+        "load_s": round(load_s, 2),
+        "load_parts_s": {
+            "kb_parse_cached": round(kb_s, 2),
+            "index_read": round(index_s, 2),
+            "searcher_restorer": round(searcher_s, 2),
+            "term_coverage": round(coverage_s, 2),
+        },
+        "one_article_change_s": round(change_s, 2),
+        "change_parts_s": dict(
+            zip(
+                ("kb_parse_cached", "previous_index_read", "build", "save"),
+                (round(t, 2) for t in change_parts),
+            )
+        ),
+        "incremental_one_article_s": round(change_s, 2),  # (the name earlier reports used)
         "re_embedded_passages": second.report.embedded_passages,
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--synthetic", type=int, default=10_000, help="articles in the synthetic KB")
-    parser.add_argument("--embedder", default="e5")
-    args = parser.parse_args()
-    embedder = make_embedder(args.embedder)
-    report = {"machine": machine(), "embedder": embedder.name}
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
+
+
+def one_size(size: int, embedder_spec: str) -> dict[str, Any]:
+    """One knowledge base in this process: 0 is the bundled one, N a synthetic one of N articles."""
+    embedder = HashingEmbedder(384) if embedder_spec == "fake" else make_embedder(embedder_spec)
     with tempfile.TemporaryDirectory() as tmp:
-        import shutil
+        root = Path(tmp)
+        if size == 0:
+            shutil.copytree(DEFAULT_ARTICLES_DIR, root / "bundled" / "articles")
+            shutil.copytree(DEFAULT_ARTICLES_DIR.parent / "directory", root / "bundled" / "directory")
+            articles, coverage = root / "bundled" / "articles", DEFAULT_COVERAGE
+        else:
+            articles, coverage = synthetic_kb(root / "synthetic", size)
+        result = measure(articles, coverage, embedder, root)
+    result["kb"] = "bundled" if size == 0 else f"synthetic {size}"
+    result["peak_rss_mb"] = _peak_rss_mb()
+    return result
 
-        from knowledge.loader import DEFAULT_ARTICLES_DIR, DEFAULT_COVERAGE
 
-        bundled = Path(tmp) / "bundled"
-        shutil.copytree(DEFAULT_ARTICLES_DIR, bundled / "articles")
-        report["bundled"] = measure(bundled / "articles", DEFAULT_COVERAGE, embedder, bundled)
-        if args.synthetic:
-            articles, coverage = synthetic_kb(Path(tmp) / "synthetic", args.synthetic)
-            report["synthetic"] = measure(articles, coverage, embedder, Path(tmp) / "synthetic")
-    print(json.dumps(report, indent=1))
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000", help="synthetic KB sizes, comma-separated")
+    parser.add_argument("--no-bundled", action="store_true", help="skip the bundled knowledge base")
+    parser.add_argument(
+        "--embedder", default="fake", help="fake (hashing, 384 dims: no model cost), e5, or a spec"
+    )
+    parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # a child run
+    args = parser.parse_args()
+    if args.one is not None:
+        print(json.dumps(one_size(args.one, args.embedder)))
+        return
+    sizes = ([] if args.no_bundled else [0]) + [int(n) for n in args.sizes.split(",") if n.strip()]
+    runs = []
+    for size in sizes:  # one process per size: its peak RSS is its own
+        child = subprocess.run(
+            [sys.executable, __file__, "--one", str(size), "--embedder", args.embedder],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        runs.append(json.loads(child.stdout.strip().splitlines()[-1]))
+    embedder = "fake:hashing-384 (deterministic, no model)" if args.embedder == "fake" else args.embedder
+    print(
+        json.dumps({"machine": machine(), "embedder": embedder, "runs": runs}, indent=1, ensure_ascii=False)
+    )
 
 
 if __name__ == "__main__":

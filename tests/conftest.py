@@ -217,7 +217,9 @@ def bundled_helpdesk(tmp_path_factory, e5_embedder):
     # model to skip the minute of building; a stale one is refused by the loader as always.
     reuse = os.environ.get("HELPDESK_TEST_DATA_DIR")
     if reuse:
-        return Helpdesk.from_settings(Settings(data_dir=Path(reuse), _env_file=None), embedder=e5_embedder)
+        # (read only: no parse cache is written into another worktree's data folder)
+        shared = Settings(data_dir=Path(reuse), parse_cache=False, _env_file=None)
+        return Helpdesk.from_settings(shared, embedder=e5_embedder)
     data_dir = tmp_path_factory.mktemp("bundled-data")
     settings = Settings(data_dir=data_dir, _env_file=None)
     kb = load_knowledge_base(settings.articles_dir, settings.coverage_file)

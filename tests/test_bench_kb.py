@@ -16,3 +16,17 @@ def test_synthetic_kb_loads_and_measures(tmp_path):
     assert result["articles"] == 30 and result["full_build_s"] >= 0
     # one changed article: only its passages are embedded again
     assert 0 < result["re_embedded_passages"] < result["passages"] / 10
+
+
+def test_one_size_names_its_embedder_and_reports_load_change_and_memory():
+    result = bench_kb.one_size(20, "fake")
+    assert result["kb"] == "synthetic 20" and result["embedder"] == "fake:hashing-384"
+    assert set(result["load_parts_s"]) == {
+        "kb_parse_cached",
+        "index_read",
+        "searcher_restorer",
+        "term_coverage",
+    }
+    assert set(result["change_parts_s"]) == {"kb_parse_cached", "previous_index_read", "build", "save"}
+    assert result["load_s"] >= 0 and result["one_article_change_s"] >= 0 and result["peak_rss_mb"] > 10
+    assert 0 < result["re_embedded_passages"] <= result["passages"] // 20 + 1  # one article of 20

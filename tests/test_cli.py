@@ -55,6 +55,20 @@ def test_build_if_stale_skips_a_fresh_index(tiny_settings):
     assert "up to date" in run("kb", "build", "--if-stale").output
 
 
+def test_build_if_stale_rebuilds_an_index_of_the_older_format(tiny_settings):
+    import json
+
+    run("kb", "build")
+    meta_path = tiny_settings.index_dir / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta_path.write_text(json.dumps(dict(meta, format=2)), encoding="utf-8")  # as the last release wrote
+    assert run("ask", "vergi").exit_code == 2  # refused, not misread
+    result = run("kb", "build", "--if-stale")
+    assert "rebuilding: the index has format 2" in result.output and "0 passages embedded" in result.output
+    assert "up to date" in run("kb", "build", "--if-stale").output
+    assert run("ask", "vergi").exit_code == 0
+
+
 def test_missing_index_is_one_line_with_what_to_run(tiny_settings):
     result = run("ask", "vergi")
     assert result.exit_code == 2

@@ -107,3 +107,104 @@ def test_incremental_build_reembeds_exactly_the_changed_article(tiny_kb_paths, t
     q = embedder.encode_queries(["renew passport"])[0]
     assert second.dense.search(q, 3) == full.dense.search(q, 3)  # same result as a full build
     assert load_previous(tmp_path / "index", HashingEmbedder(32)) is None  # other embedder: none
+
+
+QUERIES = ["vergi borcu", "renew passport", "şəxsiyyət vəsiqəsi", "налоговый долг", "card", "xyzzy"]
+
+
+def _edit_passport(articles):
+    sector, langs = TINY_ARTICLES["passport"]
+    edited = dict(langs, en=("How do I renew a passport?", "passport renew", "Renew it at ASAN."))
+    (articles / sector / "passport.md").write_text(article_text("passport", sector, edited), encoding="utf-8")
+
+
+def test_incremental_bm25_scores_as_a_full_fit_and_reuses_unchanged_rows(
+    tiny_kb_paths, tmp_path, monkeypatch
+):
+    from retrieval import lexical
+    from retrieval.index import load_previous
+
+    articles, coverage = tiny_kb_paths
+    embedder = HashingEmbedder(64)
+    save_index(build_index(load_knowledge_base(articles, coverage), embedder), tmp_path / "index")
+    _edit_passport(articles)
+    kb = load_knowledge_base(articles, coverage)
+    tokenized = []
+    real = lexical.expand_terms
+    monkeypatch.setattr(lexical, "expand_terms", lambda text, n: tokenized.append(text) or real(text, n))
+    second = build_index(kb, embedder, previous=load_previous(tmp_path / "index", embedder))
+    assert kb.by_topic["passport"].search_text() in tokenized
+    assert not any(kb.by_topic["id-card"].search_text() == t for t in tokenized)  # reused, not re-read
+    monkeypatch.setattr(lexical, "expand_terms", real)
+    full = build_index(kb, embedder)
+    for query in QUERIES:
+        assert second.lexical.scores(query).tolist() == full.lexical.scores(query).tolist()
+
+
+def test_an_index_of_the_older_format_is_stale_and_its_vectors_still_reused(tiny_kb, tmp_path):
+    import json
+
+    from retrieval.index import load_previous
+
+    embedder = HashingEmbedder(64)
+    save_index(build_index(tiny_kb, embedder), tmp_path / "index")
+    meta_path = tmp_path / "index" / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta_path.write_text(json.dumps(dict(meta, format=2)), encoding="utf-8")
+    bm25 = tmp_path / "index" / "bm25.json"
+    old = json.loads(bm25.read_text(encoding="utf-8"))
+    bm25.write_text(json.dumps({"k1": 1.2, "b": 0.75, "prefix_len": 5, "vocab": {}}), encoding="utf-8")
+    with pytest.raises(IndexStaleError, match="format 2.*helpdesk kb build"):
+        load_index(tmp_path / "index", tiny_kb, embedder)
+    previous = load_previous(tmp_path / "index", embedder)
+    assert previous is not None and previous.lexical.size == 0  # BM25 unreadable: re-fitted
+    calls = embedder.calls
+    rebuilt = build_index(tiny_kb, embedder, previous=previous)
+    assert embedder.calls == calls and rebuilt.report.embedded_passages == 0  # vectors kept
+    assert rebuilt.lexical.vocab and list(rebuilt.lexical.vocab) == old["terms"]
+    save_index(rebuilt, tmp_path / "index")
+    assert load_index(tmp_path / "index", tiny_kb, embedder).lexical.size == len(rebuilt.meta.article_ids)
+
+
+def test_a_large_graph_is_kept_with_the_changed_article_added_and_its_old_rows_dead(
+    tiny_kb_paths, tmp_path, monkeypatch
+):
+    from retrieval import dense as dense_module
+    from retrieval.index import load_previous
+
+    monkeypatch.setattr(dense_module, "HNSW_ABOVE", 10)  # the tiny KB as if it were large
+    monkeypatch.setattr(dense_module, "MAX_DEAD_SHARE", 0.5)
+    articles, coverage = tiny_kb_paths
+    embedder = HashingEmbedder(64)
+    before = load_knowledge_base(articles, coverage)
+    first = build_index(before, embedder)
+    assert first.dense.is_graph and first.dense.dead == 0
+    save_index(first, tmp_path / "index")
+    _edit_passport(articles)
+    kb = load_knowledge_base(articles, coverage)
+    second = build_index(kb, embedder, previous=load_previous(tmp_path / "index", embedder))
+    assert second.dense.dead == len(article_chunks(before.by_topic["passport"]))
+    assert second.dense.size == first.dense.size + second.report.embedded_passages
+    assert second.meta.chunks == count_chunks(kb)
+    save_index(second, tmp_path / "index")
+    loaded = load_index(tmp_path / "index", kb, embedder)
+    full = build_index(kb, embedder)
+    for query in QUERIES:
+        q = embedder.encode_queries([query])[0]
+        hits = loaded.dense.search(q, 4)
+
+        def ranked(found):  # (ties in score may come in either row order)
+            return sorted((-round(h.score, 5), h.doc) for h in found)
+
+        assert ranked(hits) == ranked(full.dense.search(q, 4))
+        assert all(loaded.dense.chunk_doc[h.chunk] >= 0 for h in hits)  # never an old passage
+    # past the share of dead rows the graph is built anew
+    monkeypatch.setattr(dense_module, "MAX_DEAD_SHARE", 0.01)
+    sector, langs = TINY_ARTICLES["id-card"]
+    edited = dict(langs, en=("How do I get an ID card?", "id card", "At ASAN centres."))
+    (articles / sector / "id-card.md").write_text(article_text("id-card", sector, edited), encoding="utf-8")
+    third_kb = load_knowledge_base(articles, coverage)
+    third = build_index(third_kb, embedder, previous=load_previous(tmp_path / "index", embedder))
+    assert third.dense.dead == 0 and third.dense.size == third.meta.chunks
+    # another embedder never shares a graph
+    assert build_index(third_kb, HashingEmbedder(32), previous=loaded).dense.dead == 0

@@ -57,3 +57,85 @@ def test_config_checked_and_empty_index_refuses():
 def test_expand_terms_marks_prefixes():
     assert expand_terms("borcumu", 5) == ["borcumu", "~borcu"]
     assert expand_terms("borc", 5) == ["borc"]
+
+
+QUERIES = [
+    "vergi borcumu nece yoxlayim",
+    "shexsiyyet vesiqesi",
+    "налоговый долг кабинет",
+    "ASAN xidmət vəsiqə",
+    "kabinet",
+    "xyzzy",
+]
+
+
+def _reference_scores(docs, query, k1=1.2, b=0.75, prefix_len=5):
+    """Okapi BM25 written out term by term: what the matrices must reproduce."""
+    import math
+    from collections import Counter
+
+    counts = [Counter(expand_terms(d, prefix_len)) for d in docs]
+    avg = sum(sum(c.values()) for c in counts) / len(docs)
+    terms = set(expand_terms(query, prefix_len))
+    out = []
+    for c in counts:
+        length = sum(c.values())
+        score = 0.0
+        for t in terms:
+            if c[t]:
+                df = sum(1 for other in counts if other[t])
+                idf = math.log1p((len(docs) - df + 0.5) / (df + 0.5))
+                score += idf * c[t] * (k1 + 1) / (c[t] + k1 * (1 - b + b * length / avg))
+        out.append(score)
+    return out
+
+
+def test_scores_are_okapi_bm25_over_the_expanded_terms():
+    index = BM25Index().fit(DOCS)
+    for query in QUERIES:
+        assert index.scores(query) == pytest.approx(_reference_scores(DOCS, query), rel=1e-6, abs=1e-7)
+
+
+def test_loaded_index_scores_exactly_as_the_fitted_one(tmp_path):
+    index = BM25Index().fit(DOCS * 3 + ["vergi vergi vergi borcu", ""])
+    index.save(tmp_path)
+    loaded = BM25Index.load(tmp_path)
+    assert loaded.vocab == index.vocab
+    for query in QUERIES:
+        assert loaded.scores(query).tolist() == index.scores(query).tolist()
+
+
+def test_refit_with_reused_rows_equals_a_full_fit_on_the_changed_corpus(tmp_path):
+    old_docs = DOCS + ["Pensiya arayışı e-sosial.az saytında", "Kabinet parolu bərpa"]
+    BM25Index().fit(old_docs).save(tmp_path)
+    previous = BM25Index.load(tmp_path)  # as a build finds it on disk
+    # doc 1 changed, doc 4 removed, one new doc at the end; the others are reused by row
+    new_docs = [old_docs[0], "Şəxsiyyət vəsiqəsi itirildikdə yenisi", old_docs[2], old_docs[3], "Yeni vergi"]
+    reuse = [0, None, 2, 3, None]
+    texts = [None if row is not None else doc for doc, row in zip(new_docs, reuse)]
+    updated = BM25Index().refit(previous, texts, reuse)
+    full = BM25Index().fit(new_docs)
+    assert updated.vocab == full.vocab  # "parolu" (only in the removed doc) is gone from both
+    assert "parolu" not in updated.vocab
+    for query in QUERIES + ["pensiya arayisi", "parolu"]:
+        assert updated.scores(query).tolist() == full.scores(query).tolist()
+    assert (updated.weights != full.weights).nnz == 0
+
+
+def test_refit_refuses_other_settings_and_missing_text():
+    previous = BM25Index(k1=1.5).fit(DOCS)
+    with pytest.raises(ValueError, match="same k1"):
+        BM25Index().refit(previous, [None], [0])
+    with pytest.raises(ValueError, match="without text"):
+        BM25Index(k1=1.5).refit(previous, [None], [None])
+
+
+def test_an_older_saved_format_is_refused_not_misread(tmp_path):
+    import json
+
+    BM25Index().fit(DOCS).save(tmp_path)
+    meta = json.loads((tmp_path / "bm25.json").read_text(encoding="utf-8"))
+    old = {"k1": meta["k1"], "b": meta["b"], "prefix_len": meta["prefix_len"], "vocab": {"vergi": 0}}
+    (tmp_path / "bm25.json").write_text(json.dumps(old), encoding="utf-8")  # format 2 had no "format"
+    with pytest.raises(ValueError, match="format 2"):
+        BM25Index.load(tmp_path)

@@ -48,3 +48,30 @@ def test_azerbaijani_in_russian_letters_told_by_hg_readings_and_endings():
     assert is_az_cyrillic("Техники бахыш кагыз верилир йохса електрон?")
     assert not is_az_cyrillic("Как получить справку о несудимости через портал?")
     assert not is_az_cyrillic("Можно ли продлить визу, если я уже в стране?")
+
+
+def test_character_tables_give_what_the_per_character_rules_give():
+    import unicodedata
+
+    from retrieval import normalize
+
+    def reference_controls(text):  # the rule as it was written before the tables
+        out = []
+        for ch in text:
+            if ch in "\t\n\r\x0b\x0c\x85\u2028\u2029":
+                out.append(" ")
+            elif unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn"}:
+                out.append(ch)
+        return "".join(out)
+
+    sample = "".join(chr(c) for c in range(0x3000)) + "\u200b\u202e\u2066\ufeff\U0001f642\ue000"
+    assert normalize.strip_controls(sample) == reference_controls(sample)
+    assert normalize.strip_controls(sample) == reference_controls(sample)  # now from the table
+
+
+def test_a_full_character_table_still_answers_without_remembering():
+    from retrieval.normalize import CharTable
+
+    table = CharTable(lambda ch: ch.upper(), limit=2)
+    assert "abcdef".translate(table) == "ABCDEF"
+    assert len(table) == 2

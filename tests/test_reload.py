@@ -64,6 +64,19 @@ async def test_reload_swaps_to_the_edited_knowledge_base(tiny_bot):
     assert old.kb.by_topic["passport"].title["en"] == "How do I get a passport?"  # old object untouched
 
 
+async def test_reload_rebuilds_an_index_of_the_older_format(tiny_bot):
+    import json
+
+    fake, bot, dp, settings = tiny_bot
+    meta_path = settings.index_dir / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta_path.write_text(json.dumps(dict(meta, format=2)), encoding="utf-8")  # KB unchanged
+    outcome = await dp.workflow_data["reloader"].reload(actor=ADMIN)
+    # rebuilt (not "nothing changed in the index"), with every vector reused
+    assert outcome.ok and "0 new; 0 changed; 0 removed; 4 unchanged; 0 passages embedded" in outcome.message
+    assert json.loads(meta_path.read_text(encoding="utf-8"))["format"] != 2
+
+
 async def test_broken_build_keeps_the_old_one_serving(tiny_bot):
     fake, bot, dp, settings = tiny_bot
     old = dp.workflow_data["helpdesk_ref"].current

@@ -21,7 +21,7 @@ from bot.storage.base import Store
 from bot.wiring import knowledge_base
 from intents.classifier import IntentClassifier, IntentModelError, train_classifier, training_digest
 from knowledge.loader import ArticleError
-from retrieval.index import BuildReport, build_index, load_previous, read_meta, save_index
+from retrieval.index import INDEX_FORMAT, BuildReport, build_index, load_previous, read_meta, save_index
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,13 @@ class Reloader:
             meta = read_meta(settings.index_dir)
         except Exception:  # missing or damaged: rebuilt below
             meta = None
-        if meta is None or meta.kb_hash != kb.content_hash or meta.embedder != embedder.name:
+        # An index of an older format is rebuilt, never misread.
+        if (
+            meta is None
+            or meta.format != INDEX_FORMAT
+            or meta.kb_hash != kb.content_hash
+            or meta.embedder != embedder.name
+        ):
             index = build_index(kb, embedder, previous=load_previous(settings.index_dir, embedder))
             save_index(index, settings.index_dir)
             note.append(cast(BuildReport, index.report).summary().splitlines()[0])  # build_index reports

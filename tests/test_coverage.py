@@ -1,0 +1,20 @@
+"""TermCoverage reads a topic's words when a question first meets it, with the same result."""
+
+from retrieval.coverage import TermCoverage
+from retrieval.normalize import tokens
+
+
+def test_terms_are_read_on_first_use_and_are_every_word_of_the_article(tiny_kb):
+    coverage = TermCoverage(tiny_kb)
+    article = tiny_kb.by_topic["tax-debt-check"]
+    assert coverage.coverage("vergi borcu", "tax-debt-check") == 1.0
+    assert coverage.terms("tax-debt-check") == frozenset(w[:5] for w in tokens(article.search_text()))
+    assert coverage.terms("no-such-topic") is None
+    assert coverage.coverage("vergi borcu", "no-such-topic") == 1.0
+
+
+def test_coverage_is_the_share_of_content_words_the_article_has(tiny_kb):
+    coverage = TermCoverage(tiny_kb)
+    assert coverage.coverage("vergi borcu", "passport") == 0.0
+    assert coverage.coverage("vergi borcu apostil", "tax-debt-check") == 2 / 3  # apostil: not there
+    assert coverage.coverage("necə?", "passport") == 1.0  # no content words at all
