@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol, cast
 
-from bot.cases.tickets import TicketRequest, Tickets
+from bot.cases.tickets import Ticket, TicketError, TicketRequest, Tickets
 from bot.context import ChatMemory, ContextualReplies, after
 from bot.dialogue import Reply
 from bot.links import domain_is_official, find_domains
@@ -76,6 +76,16 @@ class Turn:
     @property
     def answer_id(self) -> int | None:
         return self.shown[0].answer_id if self.shown else None
+
+
+@dataclass(frozen=True)
+class ConsentAnswer:
+    """What a press of the consent buttons comes to: ``stale`` (not this citizen's request, or no
+    longer waiting), ``declined``, or ``open`` with the ticket to post to the operators."""
+
+    outcome: Literal["stale", "declined", "open"]
+    lang: str = "az"
+    ticket: Ticket | None = None
 
 
 class ReplyMetrics(Protocol):
@@ -241,6 +251,57 @@ class Conversation:
         """What a citizen sent to the person who has their case, kept in the transcript."""
         action = "relay_edit" if edit else "relay"
         transcript.log(citizen.user_id, citizen.chat_id, "in", text, lang=lang, action=action)
+
+    # the citizen's case with a person ----------------------------------------------------------
+    def consent(self, user_id: int, ticket_id: int, yes: bool, relay_enabled: bool) -> ConsentAnswer:
+        """The citizen's yes or no to a handoff. A crash between opening the ticket and posting
+        its card leaves it open but unseen by operators; a replayed (or repeated) yes finishes it."""
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None or ticket.user_id != user_id:  # not mine
+            return ConsentAnswer("stale")
+        half_open = yes and relay_enabled and ticket.state == "open" and ticket.card_message_id is None
+        if ticket.state != "consent" and not half_open:
+            return ConsentAnswer("stale")
+        if not yes:
+            self.tickets.decline(ticket.id, user_id)
+            return ConsentAnswer("declined", ticket.lang)
+        if not half_open:
+            self.store.set_consent(user_id)
+            ticket = self.tickets.open(ticket.id, user_id)
+        return ConsentAnswer("open", ticket.lang, ticket)
+
+    def rate_case(self, user_id: int, ticket_id: int, stars: int) -> str | None:
+        """Stars for a closed case of the citizen's own: the language to thank them in, or None."""
+        if not self.tickets.rate(ticket_id, user_id, stars):
+            return None
+        ticket = cast(Ticket, self.tickets.get(ticket_id))  # rate() found it
+        self.store.audit(user_id, "rated", ticket.id, str(stars))
+        return ticket.lang
+
+    def reopen_case(self, user_id: int, ticket_id: int) -> Ticket | None:
+        """The citizen's own closed case, open again (None if there is none to reopen)."""
+        try:
+            ticket = self.tickets.reopen(ticket_id, user_id)
+        except TicketError:
+            return None
+        self.store.audit(user_id, "reopened", ticket.id)
+        return ticket
+
+    def end_case(self, user_id: int) -> Ticket | None:
+        """Before /forget: the citizen's open case is closed (the operators are to be told)."""
+        ticket = self.tickets.active_for(user_id)
+        if ticket is not None:
+            self.tickets.close(ticket.id)
+        return ticket
+
+    def forget(self, citizen: Citizen) -> str:
+        """/forget confirmed: everything kept about the citizen is deleted; the language to say so."""
+        lang = self.language(citizen.user_id)
+        self.store.forget_user(citizen.user_id)
+        self.store.audit(None, "forget", None, "a citizen's data deleted on request")
+        if self.memory is not None:
+            self.memory.forget(citizen.chat_id)
+        return lang
 
     def last_question(self, user_id: int) -> str:
         asked = [

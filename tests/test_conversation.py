@@ -160,3 +160,41 @@ async def test_the_helpdesk_is_read_from_the_reference_at_each_message(bundled_h
     serving.swap(Swapped())  # type: ignore[arg-type]
     second = await conversation.ask(ALI, "vergi borcumu necə yoxlayım?", Transcript(store))
     assert first.reply.action == "answer" and second.reply.action == "clarify"
+
+
+def test_consent_yes_opens_no_declines_and_someone_elses_is_stale(conversation, store):
+    first = conversation.request_person(ALI, Transcript(store), said="/operator").consent
+    assert conversation.consent(999, first.ticket_id, True, relay_enabled=True).outcome == "stale"
+    declined = conversation.consent(ALI.user_id, first.ticket_id, False, relay_enabled=True)
+    assert declined.outcome == "declined" and declined.ticket is None
+    assert conversation.consent(ALI.user_id, first.ticket_id, True, relay_enabled=True).outcome == "stale"
+    second = conversation.request_person(ALI, Transcript(store), said="/operator").consent
+    opened = conversation.consent(ALI.user_id, second.ticket_id, True, relay_enabled=True)
+    assert opened.outcome == "open" and opened.ticket.state == "open"
+    assert store.user(ALI.user_id)["consent_at"] is not None
+    # A crash before the card was posted: a repeated yes hands the same open ticket back.
+    again = conversation.consent(ALI.user_id, second.ticket_id, True, relay_enabled=True)
+    assert again.outcome == "open" and again.ticket.id == opened.ticket.id
+    assert conversation.consent(ALI.user_id, second.ticket_id, True, relay_enabled=False).outcome == "stale"
+
+
+def test_a_case_rated_reopened_ended_and_forgotten(conversation, store):
+    tickets = Tickets(store)
+    ticket_id = conversation.request_person(ALI, Transcript(store), said="/operator").consent.ticket_id
+    conversation.consent(ALI.user_id, ticket_id, True, relay_enabled=True)
+    assert conversation.rate_case(ALI.user_id, ticket_id, 5) is None  # not closed yet
+    tickets.close(ticket_id)
+    assert conversation.rate_case(ALI.user_id, ticket_id, 9) is None  # forged stars
+    assert conversation.rate_case(999, ticket_id, 5) is None  # someone else's case
+    assert conversation.rate_case(ALI.user_id, ticket_id, 5) == "az"
+    assert conversation.reopen_case(999, ticket_id) is None
+    reopened = conversation.reopen_case(ALI.user_id, ticket_id)
+    assert reopened is not None and reopened.state == "open"
+    ended = conversation.end_case(ALI.user_id)
+    assert ended is not None and ended.id == ticket_id and tickets.get(ticket_id).state == "closed"
+    assert conversation.end_case(ALI.user_id) is None
+    store.save_chat_context(ALI.chat_id, ALI.user_id, {"topic": "passport"})
+    assert conversation.forget(ALI) == "az"
+    assert store.messages(ALI.user_id) == [] and tickets.get(ticket_id) is None
+    assert store.chat_context(ALI.chat_id) is None
+    assert [a["action"] for a in store.audit_log()][-1] == "forget"

@@ -7,16 +7,12 @@ whatever none of them matches falls through to the stale-button catch-all of
 
 from __future__ import annotations
 
-from typing import cast
-
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery
 
-from bot.cases.tickets import Ticket, TicketError
 from bot.conversation import Conversation
 from bot.dialogue import Helpdesk
-from bot.storage.base import Store
 from bot.telegram.keyboards import Consent, Feedback, ForgetMe, LangChoice, Rating, Reopen, TalkToPerson
 from bot.telegram.relay import Handoff
 from bot.telegram.replies import button_message, on_stale_button, presser_of, send_turn
@@ -51,82 +47,49 @@ async def on_talk_to_person(
 
 
 async def on_consent(
-    callback: CallbackQuery,
-    callback_data: Consent,
-    bot: Bot,
-    store: Store,
-    handoff: Handoff,
-    conversation: Conversation,
+    callback: CallbackQuery, callback_data: Consent, bot: Bot, handoff: Handoff, conversation: Conversation
 ) -> None:
-    user_id = callback.from_user.id
-    ticket = handoff.tickets.get(callback_data.ticket)
-    if ticket is None or ticket.user_id != user_id:  # not mine
-        await on_stale_button(callback, conversation)
-        return
-    # A crash between opening the ticket and posting its card leaves it open but unseen by
-    # operators; the replayed (or repeated) "yes" finishes the job.
-    half_open = (
-        callback_data.yes and handoff.enabled and ticket.state == "open" and ticket.card_message_id is None
-    )
-    if ticket.state != "consent" and not half_open:
+    yes = bool(callback_data.yes)
+    answer = conversation.consent(callback.from_user.id, callback_data.ticket, yes, handoff.enabled)
+    if answer.outcome == "stale":
         await on_stale_button(callback, conversation)
         return
     await callback.answer()
-    if not callback_data.yes:
-        handoff.tickets.decline(ticket.id, user_id)
-        await button_message(callback).answer(t("consent_declined", ticket.lang))
+    if answer.ticket is None:  # declined
+        await button_message(callback).answer(t("consent_declined", answer.lang))
         return
-    if not half_open:
-        store.set_consent(user_id)
-        ticket = handoff.tickets.open(ticket.id, user_id)
-    await button_message(callback).answer(await handoff.open(bot, ticket))
+    await button_message(callback).answer(await handoff.open(bot, answer.ticket))
 
 
-async def on_rating(
-    callback: CallbackQuery, callback_data: Rating, store: Store, handoff: Handoff, conversation: Conversation
-) -> None:
-    if not handoff.tickets.rate(callback_data.ticket, callback.from_user.id, callback_data.stars):
+async def on_rating(callback: CallbackQuery, callback_data: Rating, conversation: Conversation) -> None:
+    lang = conversation.rate_case(callback.from_user.id, callback_data.ticket, callback_data.stars)
+    if lang is None:
         await on_stale_button(callback, conversation)
         return
-    ticket = cast(Ticket, handoff.tickets.get(callback_data.ticket))  # rate() found it
-    store.audit(callback.from_user.id, "rated", ticket.id, str(callback_data.stars))
-    await callback.answer(t("rating_thanks", ticket.lang))
+    await callback.answer(t("rating_thanks", lang))
 
 
 async def on_reopen(
-    callback: CallbackQuery,
-    callback_data: Reopen,
-    bot: Bot,
-    store: Store,
-    handoff: Handoff,
-    conversation: Conversation,
+    callback: CallbackQuery, callback_data: Reopen, bot: Bot, handoff: Handoff, conversation: Conversation
 ) -> None:
-    try:
-        ticket = handoff.tickets.reopen(callback_data.ticket, callback.from_user.id)
-    except TicketError:
+    ticket = conversation.reopen_case(callback.from_user.id, callback_data.ticket)
+    if ticket is None:
         await on_stale_button(callback, conversation)
         return
-    store.audit(callback.from_user.id, "reopened", ticket.id)
     await callback.answer()
     await handoff.post_to_ticket(bot, ticket, f"🔄 #{ticket.id} reopened by the citizen")
     await button_message(callback).answer(t("reopened", ticket.lang))
 
 
 async def on_forget_confirmed(
-    callback: CallbackQuery, bot: Bot, store: Store, handoff: Handoff, conversation: Conversation
+    callback: CallbackQuery, bot: Bot, handoff: Handoff, conversation: Conversation
 ) -> None:
-    user_id = callback.from_user.id
-    lang = conversation.language(user_id)
-    ticket = handoff.tickets.active_for(user_id)
-    if ticket is not None:  # operators are told the case is gone, not left waiting
-        handoff.tickets.close(ticket.id)
+    ended = conversation.end_case(callback.from_user.id)
+    if ended is not None:  # operators are told the case is gone, not left waiting
         await handoff.post_to_ticket(
-            bot,
-            ticket,
-            f"🗑 #{ticket.id}: the citizen used /forget; the case is closed and its data deleted",
+            bot, ended, f"🗑 #{ended.id}: the citizen used /forget; the case is closed and its data deleted"
         )
-    store.forget_user(user_id)
-    store.audit(None, "forget", None, "a citizen's data deleted on request")
+    lang = conversation.forget(presser_of(callback))
     await callback.answer()
     await button_message(callback).answer(t("forgotten", lang))
 
