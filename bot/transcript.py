@@ -9,7 +9,20 @@ chat, a direct call) the rows carry no update id.
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
+
 from bot.storage.base import Store
+
+
+class MessageFields(TypedDict, total=False):
+    """What a transcript row may say besides its text (``Store.log_message``'s keywords)."""
+
+    lang: str | None
+    action: str | None
+    intent: str | None
+    topic: str | None
+    confidence: float | None
+    latency_ms: float | None
 
 
 class Transcript:
@@ -17,30 +30,7 @@ class Transcript:
         self.store, self.update_id = store, update_id
 
     def log(
-        self,
-        user_id: int,
-        chat_id: int,
-        direction: str,
-        text: str,
-        *,
-        lang: str | None = None,
-        action: str | None = None,
-        intent: str | None = None,
-        topic: str | None = None,
-        confidence: float | None = None,
-        latency_ms: float | None = None,
+        self, user_id: int, chat_id: int, direction: str, text: str, **fields: Unpack[MessageFields]
     ) -> int:
-        """Append a message (redacted by the store); the row's id."""
-        return self.store.log_message(
-            user_id,
-            chat_id,
-            direction,
-            text,
-            lang=lang,
-            action=action,
-            intent=intent,
-            topic=topic,
-            confidence=confidence,
-            latency_ms=latency_ms,
-            update_id=self.update_id,
-        )
+        """Append a message (redacted by the store), tagged with this update; the row's id."""
+        return self.store.log_message(user_id, chat_id, direction, text, **fields, update_id=self.update_id)

@@ -12,7 +12,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.conversation import Conversation
-from bot.dialogue import Helpdesk
+from bot.dialogue import Helpdesk, Reply
 from bot.telegram.keyboards import (
     SERVICES_PER_PAGE,
     SectorChoice,
@@ -28,6 +28,19 @@ from bot.telegram.keyboards import (
 from bot.telegram.replies import button_message, on_stale_button, presser_of, send_turn, sender
 from bot.texts import t
 from bot.transcript import Transcript
+
+
+async def show_chosen(
+    callback: CallbackQuery,
+    reply: Reply,
+    conversation: Conversation,
+    helpdesk: Helpdesk,
+    transcript: Transcript,
+) -> None:
+    """A card or service picked by a button: logged, in context from now on, and sent."""
+    await callback.answer()
+    turn = conversation.show(presser_of(callback), reply, transcript)
+    await send_turn(button_message(callback), turn, helpdesk)
 
 
 async def on_menu(message: Message, conversation: Conversation, helpdesk: Helpdesk) -> None:
@@ -61,10 +74,7 @@ async def on_topic_choice(
         return
     lang = conversation.language(callback.from_user.id)
     reply = helpdesk.card_reply(article, lang, text=f"[button] {article.topic}")
-    await callback.answer()
-    await send_turn(
-        button_message(callback), conversation.show(presser_of(callback), reply, transcript), helpdesk
-    )
+    await show_chosen(callback, reply, conversation, helpdesk, transcript)
 
 
 async def on_services_page(
@@ -96,10 +106,7 @@ async def on_service_choice(
         return
     lang = conversation.language(callback.from_user.id)
     reply = helpdesk.service_reply(entry, lang, text=f"[button] {entry.id}")
-    await callback.answer()
-    await send_turn(
-        button_message(callback), conversation.show(presser_of(callback), reply, transcript), helpdesk
-    )
+    await show_chosen(callback, reply, conversation, helpdesk, transcript)
 
 
 def make_router() -> Router:
