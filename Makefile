@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check
 
-.PHONY: run test lint install install-test index eval bench fuzz clean
+.PHONY: run test lint install install-test system-deps index eval bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# PostgreSQL, Redis, Chromium and ChromeDriver for the tests that start real servers and a browser.
+system-deps:
+	bash scripts/install_system_deps.sh
+
 index: install
 	$(BIN)/helpdesk intents train --if-stale
 	$(BIN)/helpdesk kb build --if-stale
@@ -36,7 +40,7 @@ lint: install-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+test: lint system-deps
 	$(BIN)/python -m pytest -q
 
 eval: index
