@@ -159,3 +159,22 @@ def m005_chat_context(db: sqlite_utils.Database) -> None:
             context TEXT NOT NULL,           -- JSON: topic, candidates, choices, lang
             updated_at REAL NOT NULL
         )""")
+
+
+@migrations()
+def m006_inbox_lease(db: sqlite_utils.Database) -> None:
+    # Many workers share the inbox: a claim is leased by its worker (hostname:pid:random) and
+    # renewed while it runs, so a killed worker's updates are taken over once the lease runs out.
+    db.execute("ALTER TABLE inbox ADD COLUMN owner TEXT")
+    db.execute("ALTER TABLE inbox ADD COLUMN lease_until REAL")
+
+
+@migrations()
+def m007_published(db: sqlite_utils.Database) -> None:
+    # Small values every worker follows: today the index version served after a reload.
+    db.execute("""
+        CREATE TABLE published (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at REAL NOT NULL
+        )""")

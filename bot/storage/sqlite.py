@@ -204,52 +204,90 @@ class SqliteStore(SqliteTicketRows):
             )
             return cursor.rowcount == 1
 
-    def claim_update(self, update_id: int) -> bool:
+    def claim_update(self, update_id: int, owner: str = "", lease_seconds: float = 300.0) -> bool:
+        now = time.time()
         with self.writer.transaction() as db:
+            # One UPDATE decides: the write lock is taken before anything is read, so two
+            # processes can never both see the update free.
             row = db.execute(
-                "SELECT attempts FROM inbox WHERE update_id = ? AND state = 'received'", [update_id]
+                "UPDATE inbox SET state = 'handling', attempts = attempts + 1, owner = ?, lease_until = ? "
+                "WHERE update_id = ? AND (state = 'received' "
+                "OR (state = 'handling' AND COALESCE(lease_until, 0) < ?)) "
+                "RETURNING attempts",
+                [owner, now + lease_seconds, update_id, now],
             ).fetchone()
             if row is None:
                 return False
-            db.execute(
-                "UPDATE inbox SET state = 'handling', attempts = attempts + 1 WHERE update_id = ?",
-                [update_id],
-            )
-            if row[0]:
+            if row[0] > 1:
                 db.execute("DELETE FROM messages WHERE update_id = ?", [update_id])
             return True
 
+    def renew_claims(self, owner: str, lease_seconds: float) -> int:
+        with self.writer.transaction() as db:
+            return db.execute(
+                "UPDATE inbox SET lease_until = ? WHERE owner = ? AND state = 'handling'",
+                [time.time() + lease_seconds, owner],
+            ).rowcount
+
     def finish_update(self, update_id: int, failed: bool = False) -> None:
         self.writer.execute(
-            "UPDATE inbox SET state = ?, payload = NULL, done_at = ? WHERE update_id = ?",
+            "UPDATE inbox SET state = ?, payload = NULL, done_at = ?, owner = NULL, lease_until = NULL "
+            "WHERE update_id = ?",
             ("failed" if failed else "done", time.time(), update_id),
         )
 
     def release_update(self, update_id: int) -> None:
         self.writer.execute(
-            "UPDATE inbox SET state = 'received' WHERE update_id = ? AND state = 'handling'", (update_id,)
+            "UPDATE inbox SET state = 'received', owner = NULL, lease_until = NULL "
+            "WHERE update_id = ? AND state = 'handling'",
+            (update_id,),
         )
 
-    def recover_updates(self, max_attempts: int) -> tuple[list[dict[str, Any]], list[int]]:
+    def recover_updates(
+        self, max_attempts: int, stale_after: float | None = None
+    ) -> tuple[list[dict[str, Any]], list[int]]:
+        now = time.time()
+        # What counts as left behind: every claim at a lone process's start, else expired leases.
+        abandoned = "state = 'handling'" + (
+            "" if stale_after is None else " AND COALESCE(lease_until, 0) < :now"
+        )
+        received_before = now if stale_after is None else now - stale_after
         with self.writer.transaction() as db:
-            given_up = [
+            given_up = sorted(
                 r[0]
                 for r in db.execute(
-                    "SELECT update_id FROM inbox WHERE state = 'handling' AND attempts >= ?",
-                    [max_attempts],
-                )
-            ]
-            db.execute(
-                "UPDATE inbox SET state = 'failed', payload = NULL, done_at = ? "
-                "WHERE state = 'handling' AND attempts >= ?",
-                [time.time(), max_attempts],
+                    f"UPDATE inbox SET state = 'failed', payload = NULL, done_at = :now, owner = NULL, "
+                    f"lease_until = NULL WHERE {abandoned} AND attempts >= :max RETURNING update_id",
+                    {"now": now, "max": max_attempts},
+                ).fetchall()
             )
-            db.execute("UPDATE inbox SET state = 'received' WHERE state = 'handling'")
+            taken_back = [
+                r[0]
+                for r in db.execute(
+                    f"UPDATE inbox SET state = 'received', owner = NULL, lease_until = NULL "
+                    f"WHERE {abandoned} RETURNING update_id",
+                    {"now": now},
+                ).fetchall()
+            ]
+            marks = ",".join("?" * len(taken_back))
             replay = [
                 json.loads(r[0])
-                for r in db.execute("SELECT payload FROM inbox WHERE state = 'received' ORDER BY update_id")
+                for r in db.execute(
+                    "SELECT payload FROM inbox WHERE state = 'received' AND (received_at <= ?"
+                    + (f" OR update_id IN ({marks})" if taken_back else "")
+                    + ") ORDER BY update_id",
+                    [received_before, *taken_back],
+                )
             ]
         return replay, given_up
+
+    # published versions ----------------------------------------------------------------------
+    def publish_version(self, version: str) -> None:
+        self.writer.execute(
+            """INSERT INTO published (name, value, updated_at) VALUES ('index', ?, ?)
+               ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at""",
+            (version, time.time()),
+        )
 
 
 # Existing code and tests say `Store` for the SQLite store; new code types against bot.storage.base.Store.

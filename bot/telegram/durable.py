@@ -8,6 +8,10 @@
   transcript (``data["transcript"]``), marks it done afterwards, and hands it back if shutdown
   cancels the handler.
 * ``replay_unfinished`` runs at start-up and handles again what a killed process left behind.
+* Among many workers (``helpdesk serve --workers N``) ``keep_leases`` renews this worker's claims
+  on a timer and ``replay_abandoned`` runs the recovery again and again, so what a SIGKILLed worker
+  held is handled by a live one once its lease runs out — exactly once: a replay is claimed like
+  any update, and of several workers replaying it one wins the claim.
 
 A reply whose request reached Telegram just before a crash may be sent again by the replay:
 the Bot API has no idempotency key. Everything the bot stores is written once.
@@ -150,5 +154,25 @@ async def replay_unfinished(dispatcher: Dispatcher, bot: Bot, inbox: Inbox) -> i
             log.error("replaying update %r failed: %r", payload.get("update_id"), exc)
             inbox.finish(cast(int, payload.get("update_id")), failed=True)  # record() wants an int id
     if recovery.replay:
-        log.warning("replayed %r updates left unfinished by the previous run", len(recovery.replay))
+        log.warning("replayed %r updates a stopped process left unfinished", len(recovery.replay))
     return len(recovery.replay)
+
+
+async def keep_leases(inbox: Inbox, every: float) -> None:
+    """This worker's heartbeat in the inbox: its claims stay its own while it lives."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            inbox.renew()
+        except Exception as exc:  # the database is away for a moment: try again next beat
+            log.error("could not renew the inbox leases: %r", exc)
+
+
+async def replay_abandoned(dispatcher: Dispatcher, bot: Bot, inbox: Inbox, every: float) -> None:
+    """Now and then, what dead workers left (expired leases, updates nobody claimed) is handled here."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await replay_unfinished(dispatcher, bot, inbox)
+        except Exception as exc:
+            log.error("could not replay abandoned updates: %r", exc)
