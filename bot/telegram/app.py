@@ -242,7 +242,12 @@ def build_webhook_app(dp: DurableDispatcher, bot: Bot, settings: Settings) -> we
         raise ConfigError("HELPDESK_WEBHOOK_SECRET: required with HELPDESK_WEBHOOK_URL")
     app = web.Application()
     DurableRequestHandler(
-        dp, bot, dp.inbox, secret_token=settings.webhook_secret.get_secret_value()
+        dp,
+        bot,
+        dp.inbox,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        # Among many workers an update is answered when handled: a chat's next one waits for it.
+        handle_in_background=settings.workers == 1,
     ).register(app, path=urlparse(settings.webhook_url or "").path or "/")
     setup_application(app, dp, bot=bot)
     return app

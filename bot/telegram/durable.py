@@ -105,15 +105,29 @@ class DurableRequestHandler(SimpleRequestHandler):
         self.inbox = inbox
 
     async def handle(self, request: web.Request) -> web.Response:
+        """Recorded, then handled: in the background behind an immediate 200 (one process), or —
+        ``handle_in_background=False``, among many workers — before the answer, which is a 200
+        only once the update is finished, so Telegram keeps a chat's next updates back until then."""
         bot = await self.resolve_bot(request)
         # Only a request with the right secret is recorded; the rest get the 401 from aiogram.
-        if self.verify_secret(request.headers.get(SECRET_HEADER, ""), bot):
-            try:
-                self.inbox.record(await request.json(loads=bot.session.json_loads))
-            except ValueError as exc:  # not an update: Telegram never sends this, so say so plainly
-                log.warning("webhook body is not an update: %r", exc)
-                return web.json_response({"ok": False, "description": "not an update"}, status=400)
-        return await super().handle(request)  # aiohttp keeps the body: it is read again there
+        if not self.verify_secret(request.headers.get(SECRET_HEADER, ""), bot):
+            return await super().handle(request)
+        try:
+            update = await request.json(loads=bot.session.json_loads)
+            self.inbox.record(update)
+            update_id = update["update_id"]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:  # Telegram never sends this
+            log.warning("webhook body is not an update: %r", exc)
+            return web.json_response({"ok": False, "description": "not an update"}, status=400)
+        if self.handle_in_background:
+            return await super().handle(request)  # aiohttp keeps the body: it is read again there
+        if self.inbox.state(update_id) != "handling":
+            response = await super().handle(request)
+            if self.inbox.state(update_id) not in ("received", "handling"):
+                return response
+        # Another handler has it — in this worker or another, maybe a dead one whose lease will
+        # run out — or it outlasted aiogram's wait. Telegram asks again later.
+        return web.json_response({"ok": False, "description": "being handled"}, status=503)
 
     __call__ = handle
 
