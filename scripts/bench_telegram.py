@@ -19,12 +19,8 @@ flooder: messages sent, replies got, of which answers and rate-limit warnings (o
 runs into), and the most answers its token bucket could have allowed (burst + refills over the
 flood). One untimed question warms each fresh bot up first.
 
-With --workers 1,2 (issue 16) the same cold and warm passes run in webhook mode instead, once for
-each number of `helpdesk serve --workers N` processes sharing the port, side by side in one
-report; the loopback server POSTs every update as Telegram does (retrying on anything but a 200).
-Reported per worker count: the figures above and each worker's peak memory. --backend sqlite
-gives each run a fresh SQLite file; --backend postgres --database-url URL runs them on that
-PostgreSQL database (HELPDESK_DATABASE_URL; each run's citizens and update ids are new to it).
+With --workers 1,2 the cold and warm passes run in webhook mode, for each number of workers side
+by side (scripts/bench_workers.py says how).
 
 Usage:  python scripts/bench_telegram.py ../shared/eval/dev.jsonl [--citizens 50] [--messages 10]
                                          [--flood 300]
@@ -62,13 +58,7 @@ DEFAULT_PER_MINUTE = Settings.model_fields["rate_limit_per_minute"].default
 DEFAULT_BURST = Settings.model_fields["rate_limit_burst"].default
 QUIET_SECONDS = 3.0  # the flooder's dropped messages leave no trace: "done" is this long with no reply
 
-from bench_bots import (  # noqa: E402  (scripts/ is on the path)
-    BotUnderTest,
-    in_process_bot,
-    own_peak_memory_mb,
-    served_bot,
-    served_workers,
-)
+from bench_bots import BotUnderTest, in_process_bot, own_peak_memory_mb, served_bot  # noqa: E402  (scripts/ is on the path)
 
 
 def expected_replies(text: str, action: str = "answer") -> int:
@@ -303,52 +293,6 @@ async def benchmark_served(
     return report
 
 
-async def benchmark_workers(
-    settings: Settings,
-    questions: list[str],
-    citizens: int,
-    per_citizen: int,
-    worker_counts: list[int],
-    backend_env: dict[str, str] | None = None,
-    timeout: float = 120.0,
-) -> dict:
-    """Webhook mode: cold and warm passes for each number of workers, each on fresh processes."""
-    expected_for = expectations(Helpdesk.from_settings(settings), questions)
-    report: dict = {"citizens": citizens, "messages_each": per_citizen, "mode": "webhook", "workers": {}}
-    for workers in worker_counts:
-        runs: dict = {}
-        for name, cache_size, first_user in (("cold", 0, 10_000_000), ("warm", 4096, 20_000_000)):
-            first_user += workers * 1_000_000  # each run's citizens are new to the database
-            async with served_workers(
-                settings.data_dir,
-                workers,
-                cache_size=cache_size,
-                backend_env=backend_env,
-                first_update_id=first_user,
-            ) as (fake, peak_memory_mb):
-                # untimed: each worker's first question pays its one-off loading costs; a warm
-                # run also fills the caches as frequent questions would
-                await run_pass(fake, questions, 2 * workers, 1, first_user - 10_000, timeout, expected_for)
-                if name == "warm":
-                    await run_pass(
-                        fake, questions, 1, len(questions), first_user - 20_000, timeout, expected_for
-                    )
-                runs[name] = await run_pass(
-                    fake, questions, citizens, per_citizen, first_user, timeout, expected_for
-                )
-                runs[name]["worker_peak_memory_mb"] = peak_memory_mb()
-        report["workers"][str(workers)] = runs
-    if len(worker_counts) > 1:
-        base = report["workers"][str(worker_counts[0])]
-        report["speedup_cold"] = {
-            str(n): round(
-                report["workers"][str(n)]["cold"]["messages_per_s"] / base["cold"]["messages_per_s"], 2
-            )
-            for n in worker_counts[1:]
-        }
-    return report
-
-
 async def benchmark(
     settings: Settings,
     questions: list[str],
@@ -441,6 +385,8 @@ def main() -> None:
     ]
     settings = load_settings()
     if args.workers:
+        from bench_workers import benchmark_workers
+
         backend_env = {"HELPDESK_DATABASE_URL": args.database_url} if args.backend == "postgres" else {}
         report = asyncio.run(
             benchmark_workers(settings, questions, args.citizens, args.messages, args.workers, backend_env)
