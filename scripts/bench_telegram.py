@@ -372,10 +372,10 @@ def main() -> None:
         help="webhook mode with this many worker processes, each count in turn (e.g. 1,2)",
     )
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--database-url", help="with --backend postgres: an empty database to use")
+    parser.add_argument("--database-url", help="with --backend postgres: the database to run on")
     args = parser.parse_args()
-    if args.backend == "postgres" and not args.database_url:
-        parser.error("--backend postgres needs --database-url")
+    if args.backend == "postgres" and not (args.database_url and args.workers):
+        parser.error("--backend postgres needs --workers and --database-url")
     if args.workers and args.flood:
         parser.error("--flood runs in polling mode; leave out --workers")
     questions = [

@@ -186,3 +186,43 @@ async def test_two_workers_share_the_port_and_follow_one_reload(tiny_settings, t
             parent.kill()
             await parent.wait()
         await fake.stop()
+
+
+@pytest.mark.slow
+async def test_a_failing_set_webhook_does_not_stop_the_bot(tiny_settings, tiny_kb):
+    """An unexpected Bot API error at start-up (setWebhook answering 500) is logged; the worker
+    goes on serving the webhook Telegram already has."""
+    save_index(build_index(tiny_kb, HashingEmbedder(256)), tiny_settings.index_dir)
+    fake = await FakeTelegram().start()
+    fake.broken["setWebhook"] = [500]
+    port = free_port()
+    url, secret = f"http://127.0.0.1:{port}/telegram", "workers-test-secret"
+    env = {
+        **os.environ,
+        "HELPDESK_BOT_TOKEN": fake.token,
+        "HELPDESK_TELEGRAM_API_URL": fake.base_url,
+        "HELPDESK_KB_WATCH_SECONDS": "0",
+        "HELPDESK_WEBHOOK_URL": url,
+        "HELPDESK_WEBHOOK_SECRET": secret,
+        "HELPDESK_WEBHOOK_HOST": "127.0.0.1",
+        "HELPDESK_WEBHOOK_PORT": str(port),
+    }
+    served = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "serve", env=env, cwd=str(ROOT), stderr=asyncio.subprocess.PIPE
+    )
+    pusher = await WebhookPusher(fake, url, secret).start()
+    try:
+        await until(lambda: fake.calls["setWebhook"] == 1 and fake.calls["setMyCommands"] == 1, 120)
+        await fake.send_text(93_000, "How do I renew a passport quickly?")
+        await fake.wait_sent(93_000, 1, timeout=60)
+        assert served.returncode is None
+        served.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(served.wait(), 30) == 0
+        log = (await served.stderr.read()).decode()
+        assert "setWebhook failed, serving on" in log
+    finally:
+        await pusher.stop()
+        if served.returncode is None:
+            served.kill()
+            await served.wait()
+        await fake.stop()
