@@ -216,3 +216,31 @@ def test_a_worker_inbox_recovers_only_dead_claims(store):
 
 def inbox_owner(store: Store, update_id: int) -> str:
     return stored(store, update_id)["owner"]
+
+
+def _open_when_told(path: str, go, out) -> None:
+    go.wait()
+    try:
+        Store(path).close()
+        out.put("ok")
+    except Exception as exc:  # what a worker starting beside the others must never meet
+        out.put(repr(exc))
+
+
+def test_workers_starting_together_on_a_new_file_all_open_it(tmp_path):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    results, go = context.Queue(), context.Event()
+    path = str(tmp_path / "fresh.sqlite3")
+    starting = [context.Process(target=_open_when_told, args=(path, go, results)) for _ in range(4)]
+    for process in starting:
+        process.start()
+    go.set()
+    outcomes = [results.get(timeout=60) for _ in starting]
+    for process in starting:
+        process.join(timeout=30)
+    assert outcomes == ["ok"] * 4
+    store = Store(path)
+    assert store.inbox_counts() == {} and store.published_version() is None  # migrated once, whole
+    store.close()

@@ -13,10 +13,13 @@ Text is redacted before it is written: nothing here ever holds a raw identifier.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +34,20 @@ from bot.storage.writer import Writer
 __all__ = ["SqliteStore", "Store", "migrations"]
 
 
+@contextmanager
+def _setting_up(path: str) -> Iterator[None]:
+    """An exclusive lock on ``<file>.lock`` across processes (none for an in-memory database)."""
+    if path == ":memory:":
+        yield
+        return
+    with open(f"{path}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 class SqliteStore(SqliteTicketRows):
     """The helpdesk's database in one SQLite file; safe to share between asyncio tasks and threads.
 
@@ -43,18 +60,21 @@ class SqliteStore(SqliteTicketRows):
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # One connection shared under a lock; the event loop and worker threads may both use it.
-        self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
-        self.db.execute("PRAGMA busy_timeout = 5000")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        self.db.execute("PRAGMA foreign_keys = ON")
-        # Deleted rows (a handled update's payload, a forgotten citizen) are overwritten, not
-        # left readable in free pages.
-        self.db.execute("PRAGMA secure_delete = ON")
-        self.writer = Writer(self.db)
-        with self.writer.lock:
-            migrations.apply(self.db)
+        # Workers starting together on one file take turns to set it up: sqlite-utils' migrations
+        # read, then write, and two at once fail with "database is locked" instead of waiting.
+        with _setting_up(self.path):
+            # One connection shared under a lock; the event loop and worker threads may both use it.
+            self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
+            self.db.execute("PRAGMA busy_timeout = 5000")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows (a handled update's payload, a forgotten citizen) are overwritten, not
+            # left readable in free pages.
+            self.db.execute("PRAGMA secure_delete = ON")
+            self.writer = Writer(self.db)
+            with self.writer.lock:
+                migrations.apply(self.db)
         if self.path != ":memory:":
             os.chmod(self.path, 0o600)
 
