@@ -126,6 +126,11 @@ class Settings(BaseSettings):
         return self.data_dir / "index"
 
     @property
+    def passage_cache_dir(self) -> Path:
+        """Passage vectors by text hash, kept between builds (outside the index, which a build swaps)."""
+        return self.data_dir / "passage_cache"
+
+    @property
     def parse_cache_file(self) -> Path | None:
         """Parsed articles by content hash, beside the index (outside it: a build swaps the index whole)."""
         return self.data_dir / "kb_parse_cache.pickle" if self.parse_cache else None
