@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from pg_server import pg_server, pg_url  # noqa: F401 (fixtures: a real PostgreSQL server, a fresh database)
 from store_backends import BACKENDS as STORE_BACKENDS
 
 from bot.config import Settings
@@ -326,6 +327,6 @@ def world(tmp_path_factory, tiny_intent_model):
 @pytest.fixture(params=sorted(STORE_BACKENDS))
 def store_backend(request, tmp_path):
     """Each Store backend on a fresh database, for the contract tests (tests/store_backends.py)."""
-    store = STORE_BACKENDS[request.param](tmp_path)
+    store = STORE_BACKENDS[request.param](request, tmp_path)
     yield store
     store.close()
