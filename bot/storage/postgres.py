@@ -42,6 +42,10 @@ class PostgresStore(PostgresInbox):
         except psycopg.Error as exc:
             raise PostgresUnavailable(f"{VARIABLE}: not a connection URL ({describe(exc, url)})") from None
         self._url = url
+        try:  # one direct connection first: a refused one or a wrong password is said at once
+            psycopg.connect(url, connect_timeout=max(1, int(connect_timeout))).close()
+        except psycopg.Error as exc:
+            raise PostgresUnavailable(f"{VARIABLE}: cannot use {where(url)} ({describe(exc, url)})") from None
         self.pool = ConnectionPool(
             url,
             connection_class=psycopg.Connection[DictRow],
@@ -57,21 +61,10 @@ class PostgresStore(PostgresInbox):
             applied = apply_migrations(url)
         except (PoolTimeout, psycopg.Error) as exc:
             self.pool.close()
-            reason = self._first_failure(url, exc)
+            reason = describe(exc, url) if isinstance(exc, psycopg.Error) else "no connection in time"
             raise PostgresUnavailable(f"{VARIABLE}: cannot use {where(url)} ({reason})") from None
         if applied:
             log.info("database migrations applied: %r", applied)
-
-    @staticmethod
-    def _first_failure(url: str, exc: BaseException) -> str:
-        """Why the server could not be used: the pool only says it timed out, so ask once directly."""
-        if not isinstance(exc, PoolTimeout):
-            return describe(exc, url)
-        try:
-            psycopg.connect(url, connect_timeout=3).close()
-        except psycopg.Error as direct:
-            return describe(direct, url)
-        return "no connection within the time allowed"
 
     def close(self) -> None:
         self.pool.close()
