@@ -84,7 +84,8 @@ class ServedDatabase:
             with sqlite3.connect(self.path) as db:
                 return db.execute(sql, params).fetchall()
         with psycopg.connect(self.url) as pg:
-            return pg.execute(sql.replace("?", "%s"), params).fetchall()
+            cursor = pg.execute(sql.replace("?", "%s"), params)
+            return cursor.fetchall() if cursor.description else []
 
     def value(self, sql: str, params: tuple = ()):
         return self.rows(sql, params)[0][0]
