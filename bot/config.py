@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,6 +63,9 @@ class Settings(BaseSettings):
     relay_attempts: int = Field(default=8, ge=1)
 
     data_dir: Path = Path("data")
+    # PostgreSQL for several workers (postgresql://user:password@host:port/db); unset: SQLite in data_dir.
+    database_url: SecretStr | None = None
+    database_pool_size: int = Field(default=10, ge=1, le=1000)  # connections per process, at most
     parse_cache: bool = True  # False: never write the KB parse cache (a data folder shared read-only)
     articles_dir: Path = DEFAULT_ARTICLES_DIR
     coverage_file: Path = DEFAULT_COVERAGE
@@ -112,6 +116,21 @@ class Settings(BaseSettings):
         # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in the secret token.
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
             raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_url(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never quotes the value: the URL carries the password.
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value.get_secret_value())
+            parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
+        except ValueError:
+            raise ValueError("not a URL (postgresql://user:password@host:port/database)") from None
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise ValueError("use a postgresql:// URL (postgresql://user:password@host:port/database)")
         return value
 
     @field_validator("fusion")

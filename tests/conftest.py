@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
+from pg_server import pg_server, pg_url  # noqa: F401 (fixtures: a real PostgreSQL server, a fresh database)
 from store_backends import BACKENDS as STORE_BACKENDS
 
 from bot.config import Settings
@@ -257,10 +259,10 @@ class BotHarness:
     async def start(self) -> BotHarness:
         import asyncio
 
-        from bot.storage.sqlite import Store
         from bot.telegram.app import build_dispatcher, make_bot
+        from bot.wiring import open_store
 
-        self.store = Store(self.settings.data_dir / "helpdesk.sqlite3")
+        self.store = open_store(self.settings)
         self.bot = make_bot(self.settings)
         self.dp = build_dispatcher(self.helpdesk, self.store, self.settings, background_every=0.2)
         self.task = asyncio.create_task(
@@ -287,16 +289,44 @@ class BotHarness:
         return self.dp.workflow_data["handoff"]
 
 
+def test_backend() -> str:
+    """The store the end-to-end tests run on: HELPDESK_TEST_BACKEND, ``sqlite`` (default) or ``postgres``
+    (`make test` runs the end-to-end files once on each)."""
+    backend = os.environ.get("HELPDESK_TEST_BACKEND", "sqlite")
+    if backend not in STORE_BACKENDS:
+        raise pytest.UsageError(
+            f"HELPDESK_TEST_BACKEND: use one of {sorted(STORE_BACKENDS)}, not {backend!r}"
+        )
+    return backend
+
+
+test_backend.__test__ = False  # a helper, not a test
+
+
 @pytest.fixture
-async def bot_harness(tmp_path, bundled_helpdesk):
-    """Make (and clean up) harnesses: ``await bot_harness(**settings)``."""
+def e2e_database_url(request) -> str | None:
+    """None on SQLite (the data folder's file); with HELPDESK_TEST_BACKEND=postgres the URL of a fresh
+    database on the session's PostgreSQL server, dropped after the test."""
+    if test_backend() == "sqlite":
+        return None
+    server = request.getfixturevalue("pg_server")
+    url = server.new_database()
+    request.addfinalizer(lambda: server.drop(url))
+    return url
+
+
+@pytest.fixture
+async def bot_harness(tmp_path, bundled_helpdesk, e2e_database_url):
+    """Make (and clean up) harnesses: ``await bot_harness(**settings)``; on the test backend's store
+    (every harness of a test shares one database, so a restart finds what the last one wrote)."""
     from bot.telegram.fake_server import FakeTelegram
 
     fake = await FakeTelegram().start()
     made = []
+    database = {"database_url": e2e_database_url} if e2e_database_url else {}
 
     async def make(**overrides) -> BotHarness:
-        harness = await BotHarness(fake, bundled_helpdesk, tmp_path / "data", **overrides).start()
+        harness = await BotHarness(fake, bundled_helpdesk, tmp_path / "data", **database, **overrides).start()
         made.append(harness)
         return harness
 
@@ -326,6 +356,6 @@ def world(tmp_path_factory, tiny_intent_model):
 @pytest.fixture(params=sorted(STORE_BACKENDS))
 def store_backend(request, tmp_path):
     """Each Store backend on a fresh database, for the contract tests (tests/store_backends.py)."""
-    store = STORE_BACKENDS[request.param](tmp_path)
+    store = STORE_BACKENDS[request.param](request, tmp_path)
     yield store
     store.close()

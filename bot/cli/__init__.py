@@ -10,6 +10,7 @@ import click
 
 from bot.cli import chat, intents, kb, report, serve, tools
 from bot.config import ConfigError
+from bot.storage import StoreUnavailable
 from intents.classifier import IntentModelError
 from knowledge.loader import ArticleError
 from retrieval.embedders import ModelMissingError
@@ -23,6 +24,7 @@ USER_ERRORS = (
     IndexMissingError,
     IndexStaleError,
     IntentModelError,
+    StoreUnavailable,
 )
 
 

@@ -50,14 +50,17 @@ def purge(ctx: click.Context, days: int | None) -> None:
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def backup(ctx: click.Context, target: Path) -> None:
-    """Copy the database while the bot runs (SQLite online backup), then check the copy.
+    """Copy the database while the bot runs, then check the copy: SQLite's online backup, or with
+    HELPDESK_DATABASE_URL a pg_dump in its custom format (restore with pg_restore).
 
     Example: helpdesk backup /var/backups/helpdesk-2026-11-25.sqlite3
     """
     store = _store(ctx)
-    result = store.backup(target)
-    store.audit(None, "backup", None, str(target))
-    store.close()
+    try:
+        result = store.backup(target)
+        store.audit(None, "backup", None, str(target))
+    finally:
+        store.close()
     click.echo(
         f"backup {target}: integrity {result['integrity']}; users {result['users']}, "
         f"messages {result['messages']}, tickets {result['tickets']}"
