@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9090, ge=0, le=65535)  # /healthz and /metrics; 0 = off
     log_json: bool = True
+    # The staff console (bot/web): `helpdesk console`, and inside `serve` only when a port is set.
+    console_host: str = "127.0.0.1"
+    console_port: int | None = Field(default=None, ge=1, le=65535)
+    console_secure_cookies: bool = False  # True behind TLS: the session cookie is sent over HTTPS only
+    console_session_minutes: float = Field(default=480, gt=0)
 
     # Operators (see bot/handoff.py and bot/hours.py).
     work_start: dt.time = dt.time(9, 0)

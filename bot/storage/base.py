@@ -167,4 +167,4 @@ class Store(Protocol):
         """Citizens' questions since the timestamp (created_at, action, topic, lang)."""
 
     def feedback_votes(self, since: float) -> list[dict]:
-        """👍/👎 since the timestamp (topic, lang, helpful)."""
+        """👍/👎 since the timestamp (topic, lang, helpful, created_at)."""
