@@ -132,7 +132,7 @@ def _security_headers(response: web.StreamResponse) -> None:
 
 
 def _page_lang(request: web.Request, session: StaffSession | None) -> str:
-    chosen = request.cookies.get(LANG_COOKIE) or request.query.get("lang")
+    chosen = request.query.get("lang") or request.cookies.get(LANG_COOKIE)
     if chosen in LANGS:
         return chosen
     return session.staff.lang if session and session.staff.lang in LANGS else "az"
