@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     minutes_per_ticket: float = Field(default=5, gt=0)  # wait estimate until there is history
     relay_attempts: int = Field(default=8, ge=1)
 
+    # Staff console logins (see bot/web/staff.py): lock-out, rate limit per address, session length.
+    staff_max_failures: int = Field(default=5, ge=1)
+    staff_lock_minutes: float = Field(default=15, gt=0)
+    staff_logins_per_minute: int = Field(default=10, ge=1)
+    staff_session_minutes: float = Field(default=480, gt=0)
+
     data_dir: Path = Path("data")
     parse_cache: bool = True  # False: never write the KB parse cache (a data folder shared read-only)
     articles_dir: Path = DEFAULT_ARTICLES_DIR
