@@ -10,8 +10,12 @@ DEFAULT_PORT = 8081
 
 
 @click.command()
-@click.option("--host", default=None, help="Address to listen on (default: HELPDESK_CONSOLE_HOST, 127.0.0.1).")
-@click.option("--port", type=int, default=None, help=f"Port (default: HELPDESK_CONSOLE_PORT, else {DEFAULT_PORT}).")
+@click.option(
+    "--host", default=None, help="Address to listen on (default: HELPDESK_CONSOLE_HOST, 127.0.0.1)."
+)
+@click.option(
+    "--port", type=int, default=None, help=f"Port (default: HELPDESK_CONSOLE_PORT, else {DEFAULT_PORT})."
+)
 @click.option(
     "--log-level", default="INFO", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"])
 )

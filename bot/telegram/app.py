@@ -177,7 +177,9 @@ async def _on_startup(
     if settings.console_port:  # the staff console beside the bot, on the helpdesk it serves
         from bot.web.app import console_app
 
-        console = web.AppRunner(console_app(settings, store, helpdesk_ref, reloader=reloader), access_log=None)
+        console = web.AppRunner(
+            console_app(settings, store, helpdesk_ref, reloader=reloader), access_log=None
+        )
         await console.setup()
         await web.TCPSite(console, settings.console_host, settings.console_port).start()
         runtime.console_runner = console

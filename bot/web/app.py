@@ -9,7 +9,6 @@ the 403 page. Every staff action is written to the audit table with the staff me
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import time
@@ -27,7 +26,7 @@ from bot.redact import redact
 from bot.serving import HelpdeskRef
 from bot.storage.base import Store
 from bot.web.i18n import LANG_NAMES, LANGS, text
-from bot.web.staff import LoginRefused, Sessions, StaffAccounts, StaffSession, allows, csrf_ok
+from bot.web.staff import LoginRefused, Sessions, StaffAccounts, StaffSession, allows, audit_detail, csrf_ok
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +68,13 @@ class Console:
 
     def audit(self, session: StaffSession, action: str, ticket_id: int | None = None, **detail: Any) -> None:
         """One audit row; ``actor_id`` is for Telegram users, so staff are named in the detail."""
-        self.store.audit(
-            None, action, ticket_id, json.dumps({"staff": session.staff.name, **detail}, ensure_ascii=False)
-        )
+        self.store.audit(None, action, ticket_id, audit_detail(session.staff.name, **detail))
 
 
 CONSOLE = web.AppKey("console", Console)
+# The guard's findings for the views: the session (None on /login when logged out), the page language.
+SESSION: web.RequestKey[StaffSession | None] = web.RequestKey("session")
+LANG: web.RequestKey[str] = web.RequestKey("lang")
 
 
 def console_of(request: web.Request) -> Console:
@@ -82,7 +82,9 @@ def console_of(request: web.Request) -> Console:
 
 
 def session_of(request: web.Request) -> StaffSession:
-    session: StaffSession = request["session"]
+    """The logged-in member's session (the guard has let only those through)."""
+    session = request[SESSION]
+    assert session is not None
     return session
 
 
@@ -93,7 +95,7 @@ def needs(permission: str) -> Callable[[Handler], Handler]:
         @wraps(view)
         async def checked(request: web.Request) -> web.StreamResponse:
             if not allows(session_of(request).staff.role, permission):
-                return render(request, "error.html", status=403, message=text("forbidden", request["lang"]))
+                return render(request, "error.html", status=403, message=text("forbidden", request[LANG]))
             return await view(request)
 
         return checked
@@ -102,17 +104,21 @@ def needs(permission: str) -> Callable[[Handler], Handler]:
 
 
 def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
-    lang: str = request["lang"]
-    session: StaffSession | None = request.get("session")
-    page = console_of(request).templates.get_template(template).render(
-        t=lambda key: text(key, lang),
-        lang=lang,
-        langs=LANG_NAMES,
-        session=session,
-        csrf=session.csrf_token if session else "",
-        may=(lambda permission: allows(session.staff.role, permission)) if session else (lambda _: False),
-        path=request.path,
-        **context,
+    lang: str = request[LANG]
+    session: StaffSession | None = request.get(SESSION)
+    page = (
+        console_of(request)
+        .templates.get_template(template)
+        .render(
+            t=lambda key: text(key, lang),
+            lang=lang,
+            langs=LANG_NAMES,
+            session=session,
+            csrf=session.csrf_token if session else "",
+            may=(lambda permission: allows(session.staff.role, permission)) if session else (lambda _: False),
+            path=request.path,
+            **context,
+        )
     )
     response = web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
     _security_headers(response)
@@ -143,8 +149,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     console = console_of(request)
     token = request.cookies.get(SESSION_COOKIE)
     session = console.sessions.get(token) if token else None
-    request["session"] = session
-    request["lang"] = _page_lang(request, session)
+    request[SESSION] = session
+    request[LANG] = _page_lang(request, session)
     if request.path not in PUBLIC_PATHS:
         if session is None:
             raise web.HTTPSeeOther("/login")
@@ -153,13 +159,13 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             submitted = form.get("csrf")
             if not csrf_ok(session, submitted if isinstance(submitted, str) else None):
                 log.warning("refused a POST to %r without a valid CSRF token", request.path)
-                return render(request, "error.html", status=403, message=text("forbidden", request["lang"]))
+                return render(request, "error.html", status=403, message=text("forbidden", request[LANG]))
     return await handler(request)
 
 
 # login, logout, language --------------------------------------------------------------------------
 async def login_page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
-    if request.get("session") is not None and error is None:
+    if request.get(SESSION) is not None and error is None:
         raise web.HTTPSeeOther("/")
     login_csrf = secrets.token_urlsafe(24)
     response = render(request, "login.html", status=status, login_csrf=login_csrf, error=error)
@@ -173,23 +179,24 @@ async def login(request: web.Request) -> web.StreamResponse:
     # Before a session exists, the login form is protected by a double-submit token.
     cookie, submitted = request.cookies.get(LOGIN_CSRF_COOKIE, ""), form.get("csrf")
     if not cookie or not isinstance(submitted, str) or not secrets.compare_digest(cookie, submitted):
-        return render(request, "error.html", status=403, message=text("forbidden", request["lang"]))
+        return render(request, "error.html", status=403, message=text("forbidden", request[LANG]))
     name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
     try:
         member = console.accounts.authenticate(name, password, remote=request.remote or "?")
     except LoginRefused as refused:
-        return await login_page(request, error=text(f"login_{refused.reason}", request["lang"]), status=401)
+        return await login_page(request, error=text(f"login_{refused.reason}", request[LANG]), status=401)
     token = console.sessions.open(member)
     response = web.HTTPSeeOther("/")
-    _set_cookie(request, response, SESSION_COOKIE, token, max_age=int(console.settings.console_session_minutes * 60))
+    _set_cookie(
+        request, response, SESSION_COOKIE, token, max_age=int(console.settings.console_session_minutes * 60)
+    )
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
     raise response
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    console, session = console_of(request), session_of(request)
-    console.sessions.close(request.cookies.get(SESSION_COOKIE, ""))
-    console.audit(session, "console_logout")
+    console = console_of(request)
+    console.sessions.close(request.cookies.get(SESSION_COOKIE, ""))  # (audited there: staff_logout)
     response = web.HTTPSeeOther("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
@@ -205,9 +212,13 @@ async def switch_language(request: web.Request) -> web.StreamResponse:
     raise response
 
 
-def _set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str, max_age: int) -> None:
+def _set_cookie(
+    request: web.Request, response: web.StreamResponse, name: str, value: str, max_age: int
+) -> None:
     secure = console_of(request).settings.console_secure_cookies
-    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="Strict", secure=secure)
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", httponly=True, samesite="Strict", secure=secure
+    )
 
 
 async def home(request: web.Request) -> web.StreamResponse:
@@ -216,7 +227,7 @@ async def home(request: web.Request) -> web.StreamResponse:
     for permission, target in (("view_dashboard", "/dashboard"), ("view_knowledge", "/knowledge")):
         if allows(role, permission):
             raise web.HTTPSeeOther(target)
-    return render(request, "error.html", status=403, message=text("forbidden", request["lang"]))
+    return render(request, "error.html", status=403, message=text("forbidden", request[LANG]))
 
 
 async def stylesheet(_: web.Request) -> web.Response:
@@ -231,9 +242,9 @@ async def not_found(request: web.Request, handler: Handler) -> web.StreamRespons
     try:
         return await handler(request)
     except web.HTTPNotFound:
-        if "lang" not in request:
-            request["lang"] = "az"
-        return render(request, "error.html", status=404, message=text("not_found", request["lang"]))
+        if LANG not in request:
+            request[LANG] = "az"
+        return render(request, "error.html", status=404, message=text("not_found", request[LANG]))
 
 
 def templates() -> jinja2.Environment:

@@ -82,7 +82,9 @@ def figures(store: Store, start: dt.date, end: dt.date) -> Figures:
         out.thumbs_down_share = sum(not v["helpful"] for v in votes) / len(votes)
     out.open_tickets = len(store.tickets_in(("open",)))
     out.claimed_tickets = len(store.tickets_in(("claimed",)))
-    handled = [t for t in store.tickets_in(("claimed", "closed")) if t.opened_at and since <= t.opened_at < until]
+    handled = [
+        t for t in store.tickets_in(("claimed", "closed")) if t.opened_at and since <= t.opened_at < until
+    ]
     waits = [t.claimed_at - t.opened_at for t in handled if t.claimed_at and t.opened_at]
     if waits:
         out.median_wait = statistics.median(waits)
@@ -114,7 +116,9 @@ def figures_csv(data: Figures) -> str:
         "csat",
     ):
         value = getattr(data, name)
-        writer.writerow([name, "" if value is None else (round(value, 3) if isinstance(value, float) else value)])
+        writer.writerow(
+            [name, "" if value is None else (round(value, 3) if isinstance(value, float) else value)]
+        )
     return buffer.getvalue()
 
 
@@ -128,7 +132,9 @@ class Bar:
     label: str  # what a screen reader and the tooltip say
 
 
-def stacked_day_bars(per_day: dict[str, dict[str, int]], width: int = 640, height: int = 200) -> dict[str, Any]:
+def stacked_day_bars(
+    per_day: dict[str, dict[str, int]], width: int = 640, height: int = 200
+) -> dict[str, Any]:
     """Stacked bars per day (one segment per action), scaled into a ``width`` x ``height`` box."""
     days = list(per_day)
     peak = max((sum(c.values()) for c in per_day.values()), default=0) or 1
@@ -143,7 +149,14 @@ def stacked_day_bars(per_day: dict[str, dict[str, int]], width: int = 640, heigh
             tall = count / peak * height
             top -= tall
             bars.append(
-                Bar(number * slot + slot * 0.15, top, slot * 0.7, tall, ACTION_COLOURS[action], f"{day} {action} {count}")
+                Bar(
+                    number * slot + slot * 0.15,
+                    top,
+                    slot * 0.7,
+                    tall,
+                    ACTION_COLOURS[action],
+                    f"{day} {action} {count}",
+                )
             )
     return {"width": width, "height": height, "bars": bars, "days": days, "slot": slot}
 

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.render import reply_html
 from bot.reports import cluster_questions, gap_questions, referred_services
-from bot.web.app import console_of, needs, render, session_of
+from bot.web.app import LANG, console_of, needs, render, session_of
 from bot.web.i18n import LANGS
 from bot.web.telegram_html import telegram_subset
 from knowledge.check import Finding, check_all
@@ -28,7 +28,10 @@ def _knowledge(request: web.Request) -> tuple[KnowledgeBase | None, list[Finding
     """The knowledge base as the files say now (an editor's save shows at once), and its findings."""
     settings = console_of(request).settings
     return check_all(
-        settings.articles_dir, settings.coverage_file, tuple(settings.official_domains), settings.kb_max_age_days
+        settings.articles_dir,
+        settings.coverage_file,
+        tuple(settings.official_domains),
+        settings.kb_max_age_days,
     )
 
 
@@ -63,13 +66,15 @@ async def article_page(request: web.Request) -> web.Response:
     article = next((a for a in kb.articles if a.id == article_id), None) if kb else None
     if article is None:
         raise web.HTTPNotFound()
-    lang = request.query.get("card", request["lang"])
+    lang = request.query.get("card", request[LANG])
     lang = lang if lang in LANGS else "az"
     # The bot's own path: the served helpdesk's card reply (its draft policy) and the Telegram HTML.
     helpdesk = (await console.helpdesk_ref()).current
     reply = helpdesk.card_reply(article, lang)
     preview = telegram_subset(reply_html(reply))
-    audit = [row for row in console.store.audit_log() if row["action"] == "kb_review" and _about(row, article.id)]
+    audit = [
+        row for row in console.store.audit_log() if row["action"] == "kb_review" and _about(row, article.id)
+    ]
     return render(
         request,
         "article.html",
@@ -158,7 +163,9 @@ async def start_article(request: web.Request) -> web.StreamResponse:
     except ArticleError as exc:
         raise web.HTTPSeeOther("/gaps?message=" + _quote(exc.message)) from None
     console.audit(session, "kb_new", topic=topic)
-    raise web.HTTPSeeOther("/gaps?message=" + _quote(f"wrote {path.name}: fill in the TODOs, then check and build"))
+    raise web.HTTPSeeOther(
+        "/gaps?message=" + _quote(f"wrote {path.name}: fill in the TODOs, then check and build")
+    )
 
 
 def register(router: web.UrlDispatcher) -> None:

@@ -11,8 +11,14 @@ from aiohttp import web
 from bot.cases.hours import WorkingHours
 from bot.cases.model import Ticket
 from bot.web.app import console_of, needs, render, session_of
-from bot.web.dashboard import default_range, figures, figures_csv, ranked_bars, stacked_day_bars
-from bot.web.dashboard import ACTION_COLOURS
+from bot.web.dashboard import (
+    ACTION_COLOURS,
+    default_range,
+    figures,
+    figures_csv,
+    ranked_bars,
+    stacked_day_bars,
+)
 
 TICKET_STATES = ("open", "claimed", "closed")
 
@@ -75,7 +81,9 @@ def waited_for_person(ticket: Ticket, hours: WorkingHours, now: float) -> float 
     return max(0.0, end - clock_from)
 
 
-def ticket_rows(tickets: list[Ticket], hours: WorkingHours, sla_minutes: float, now: float) -> list[TicketRow]:
+def ticket_rows(
+    tickets: list[Ticket], hours: WorkingHours, sla_minutes: float, now: float
+) -> list[TicketRow]:
     rows = []
     for ticket in tickets:
         waited = waited_for_person(ticket, hours, now)
