@@ -8,12 +8,12 @@ import re
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from conftest import TINY_ARTICLES, article_text
+from console_world import ACTIONS, FIN, PAGES, PASSWORDS, make_settings
+from console_world import world as world  # noqa: F401 (the fixture)
 
 from bot.cases.model import Ticket, TicketRequest
 from bot.cases.tickets import Tickets
 from bot.config import Settings
-from bot.dialogue import Helpdesk
 from bot.render import reply_html
 from bot.serving import HelpdeskRef
 from bot.storage.sqlite import SqliteStore
@@ -21,71 +21,8 @@ from bot.transcript import Transcript
 from bot.web.app import console_app
 from bot.web.dashboard import figures, percentile
 from bot.web.i18n import text
-from bot.web.staff import StaffAccounts
 from bot.web.telegram_html import telegram_subset
 from bot.web.views_ops import ticket_rows
-from knowledge.loader import load_knowledge_base
-from retrieval.embedders import HashingEmbedder
-from retrieval.index import build_index, save_index
-
-PASSWORDS = {"ada": "admin-pass-1234", "eli": "editor-pass-1234", "sam": "super-pass-1234"}
-ROLES = {"ada": "admin", "eli": "editor", "sam": "supervisor"}
-FIN, PHONE = "5ZXK4PT", "+994 50 123 45 67"
-PAGES = [
-    "/",
-    "/dashboard",
-    "/dashboard.csv",
-    "/tickets",
-    "/tickets/1",
-    "/gaps",
-    "/knowledge",
-    "/knowledge/passport",
-]
-ACTIONS = ["/logout", "/lang", "/knowledge/reload", "/knowledge/passport/review", "/gaps/start"]
-
-
-def make_settings(tiny_settings: Settings, **overrides) -> Settings:
-    return Settings(_env_file=None, **{**tiny_settings.model_dump(), **overrides})
-
-
-@pytest.fixture
-def world(tiny_settings, tmp_path):
-    """A helpdesk on the tiny KB, a store with three staff members and one case with identifiers."""
-    # The passport article starts as a draft, for "mark reviewed".
-    sector, langs = TINY_ARTICLES["passport"]
-    (tiny_settings.articles_dir / sector / "passport.md").write_text(
-        article_text("passport", sector, langs, review="review: {state: draft}"), encoding="utf-8"
-    )
-    embedder = HashingEmbedder(64)
-    kb = load_knowledge_base(tiny_settings.articles_dir, tiny_settings.coverage_file)
-    save_index(build_index(kb, embedder), tiny_settings.index_dir)
-    helpdesk = Helpdesk.from_settings(tiny_settings, embedder=embedder)
-    store = SqliteStore(tmp_path / "console.sqlite3")
-    accounts = StaffAccounts(store)
-    for name, role in ROLES.items():
-        accounts.add(name, role, PASSWORDS[name])
-    seed_case(store)
-    yield tiny_settings, store, helpdesk, accounts
-    store.close()
-
-
-def seed_case(store) -> int:
-    """A citizen's question with a FIN, a phone and markup, logged the way the bot logs it."""
-    transcript = Transcript(store)
-    text = f"<script>alert(1)</script> my FIN {FIN}, phone {PHONE}"
-    transcript.log(7, 7, "in", text, lang="en", action="handoff", intent="question", topic=None)
-    transcript.log(7, 7, "out", "<b>An operator</b> will answer", lang="en", action="handoff")
-    transcript.log(7, 7, "in", "how to check tax debt", lang="en", action="answer", topic="tax-debt-check")
-    tickets = Tickets(store)
-    candidates = [{"topic": "tax-debt-check", "score": 0.31}, {"topic": "passport", "score": 0.12}]
-    ticket_id = tickets.request(
-        TicketRequest(7, 7, "Aysel", "en", "taxes", "low_confidence", text, candidates, 0.31)
-    )
-    tickets.open(ticket_id, 7)
-    ticket = tickets.get(ticket_id)
-    assert ticket is not None
-    tickets.add_draft(ticket, 99, f"call {PHONE}")
-    return ticket_id
 
 
 @pytest.fixture

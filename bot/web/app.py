@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE = "helpdesk_console"
 LOGIN_CSRF_COOKIE = "helpdesk_console_login"
 LANG_COOKIE = "helpdesk_console_lang"
-PUBLIC_PATHS = ("/login", "/static/console.css")
+PUBLIC_PATHS = ("/login", "/static/console.css", "/favicon.ico")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 HelpdeskSource = HelpdeskRef | Callable[[], HelpdeskRef]
 
@@ -167,7 +167,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 async def login_page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
     if request.get(SESSION) is not None and error is None:
         raise web.HTTPSeeOther("/")
-    login_csrf = secrets.token_urlsafe(24)
+    # One token per browser until it logs in: a second tab (or the favicon's redirect) keeps it.
+    kept = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    login_csrf = kept if 20 <= len(kept) <= 64 and kept.isascii() else secrets.token_urlsafe(24)
     response = render(request, "login.html", status=status, login_csrf=login_csrf, error=error)
     _set_cookie(request, response, LOGIN_CSRF_COOKIE, login_csrf, max_age=3600)
     return response
@@ -237,6 +239,10 @@ async def stylesheet(_: web.Request) -> web.Response:
     return web.Response(text=css, content_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
 
+async def no_icon(_: web.Request) -> web.Response:
+    return web.Response(status=204)
+
+
 @web.middleware
 async def not_found(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -289,6 +295,7 @@ def console_app(
     app.router.add_post("/lang", switch_language)
     app.router.add_get("/", home)
     app.router.add_get("/static/console.css", stylesheet)
+    app.router.add_get("/favicon.ico", no_icon)
     views_ops.register(app.router)
     views_kb.register(app.router)
     return app

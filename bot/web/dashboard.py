@@ -148,11 +148,12 @@ def stacked_day_bars(
                 continue
             tall = count / peak * height
             top -= tall
+            bar_width = min(slot * 0.7, 48.0)  # one day alone is a bar, not a wall
             bars.append(
                 Bar(
-                    number * slot + slot * 0.15,
+                    number * slot + (slot - bar_width) / 2,
                     top,
-                    slot * 0.7,
+                    bar_width,
                     tall,
                     ACTION_COLOURS[action],
                     f"{day} {action} {count}",

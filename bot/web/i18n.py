@@ -46,7 +46,8 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
     "per_day": ("Gün üzrə suallar", "Вопросы по дням", "Questions per day"),
     "answered_share": ("Cavablandı", "С ответом", "Answered"),
     "handed_off_share": ("Əməkdaşa ötürüldü", "Передано оператору", "Handed off"),
-    "thumbs_down_share": ("👎 payı", "Доля 👎", "👎 share"),
+    # (in words: not every staff computer has an emoji font)
+    "thumbs_down_share": ("Bəyənilməyən cavablar", "Ответы с оценкой «нет»", "Thumbs-down share"),
     "open_tickets": ("Növbədə", "В очереди", "Waiting in queue"),
     "claimed_tickets": ("İcrada", "В работе", "Being handled"),
     "median_wait": ("Gözləmə (median)", "Ожидание (медиана)", "Wait (median)"),
