@@ -45,7 +45,8 @@ def seed(store: SqliteStore, topics: list[str], path: Path) -> None:
         user = 1000 + n % 60
         action = rng.choice(ACTIONS)
         topic = rng.choice(topics[:8]) if action in ("answer", "clarify") else None
-        message = transcript.log(user, user, "in", "(demo question)", lang=rng.choice(LANGS), action=action, topic=topic)
+        lang = rng.choice(LANGS)
+        message = transcript.log(user, user, "in", "(demo question)", lang=lang, action=action, topic=topic)
         if action == "answer" and rng.random() < 0.2:
             store.add_feedback(user, message, topic, "az", rng.random() < 0.8)
     for n in range(9):
@@ -109,7 +110,9 @@ async def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        settings = Settings(_env_file=None, data_dir=data, embedder="fake", parse_cache=False, min_answerable=0)
+        settings = Settings(
+            _env_file=None, data_dir=data, embedder="fake", parse_cache=False, min_answerable=0
+        )
         kb = load_knowledge_base(settings.articles_dir, settings.coverage_file)
         embedder = HashingEmbedder(64)
         save_index(build_index(kb, embedder), settings.index_dir)
