@@ -322,3 +322,45 @@ def test_figures_count_waits_and_csat(tmp_path):
     assert data.median_wait is not None and data.median_wait < 5
     assert data.open_tickets == 0 and data.claimed_tickets == 0
     store.close()
+
+
+async def test_serve_runs_the_console_beside_the_bot_when_a_port_is_set(world):
+    import asyncio
+    import socket
+
+    import aiohttp
+
+    from bot.telegram.app import build_dispatcher, make_bot
+    from bot.telegram.fake_server import FakeTelegram
+
+    settings, store, helpdesk, _ = world
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    fake = await FakeTelegram().start()
+    served = make_settings(
+        settings, bot_token=fake.token, telegram_api_url=fake.base_url, console_port=port, kb_watch_seconds=0
+    )
+    bot = make_bot(served)
+    dp = build_dispatcher(helpdesk, store, served, background_every=0.2)
+    task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+    try:
+        for _ in range(100):
+            if fake.calls["getUpdates"]:
+                break
+            await asyncio.sleep(0.05)
+        async with aiohttp.ClientSession() as http:
+            page = await http.get(f"http://127.0.0.1:{port}/dashboard", allow_redirects=False)
+            assert page.status == 303 and page.headers["Location"] == "/login"
+            assert (await http.get(f"http://127.0.0.1:{port}/login")).status == 200
+    finally:
+        await dp.stop_polling()
+        await asyncio.wait_for(task, 10)
+        await fake.stop()
+    async with aiohttp.ClientSession() as http:  # stopped with the bot
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await http.get(f"http://127.0.0.1:{port}/login")
+
+
+def test_the_console_is_off_in_serve_by_default():
+    assert Settings(_env_file=None).console_port is None
