@@ -152,8 +152,9 @@ class StaffAccounts:
         self.lock_seconds = lock_minutes * 60
         self.attempts_per_minute = attempts_per_minute
         self.hasher = hasher or PasswordHasher()
-        # Verified against when the name is unknown, so that answer takes as long as a wrong password.
-        self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+        # Verified against when the name is unknown, so that answer takes as long as a wrong
+        # password; made at the first login of any name (a CLI command needs none).
+        self._dummy_hash: str | None = None
         self._attempts: dict[str, deque[float]] = {}
         self._attempts_lock = threading.Lock()
 
@@ -220,6 +221,8 @@ class StaffAccounts:
         now = self.clock()
         if not self._take_attempt(remote, now):
             raise LoginRefused("rate_limited")
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
         name = name.strip().lower()
         row = self.store.staff(name) if NAME_PATTERN.fullmatch(name) else None
         if row is None:
