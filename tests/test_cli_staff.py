@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from bot.cli import main
 from bot.config import Settings
 from bot.storage.sqlite import SqliteStore
-from bot.wiring import database_path
 from bot.web.staff import StaffAccounts
+from bot.wiring import database_path
 
 PASSWORD = "correct horse battery"
 
@@ -55,13 +55,17 @@ def test_add_prompts_twice_and_the_account_logs_in(settings, store):
 
 def test_add_refuses_mismatched_confirmation(settings, store):
     # click asks again after a mismatch; the second pair matches.
-    result = run("add", "aysel", "--role", "editor", input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n")
+    result = run(
+        "add", "aysel", "--role", "editor", input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n"
+    )
     assert result.exit_code == 0 and "do not match" in result.output.lower()
     assert StaffAccounts(store()).authenticate("aysel", PASSWORD, "127.0.0.1").role == "editor"
 
 
 def test_add_from_stdin_for_scripts(settings, store):
-    result = run("add", "rauf", "--role", "supervisor", "--lang", "en", "--password-stdin", input=PASSWORD + "\n")
+    result = run(
+        "add", "rauf", "--role", "supervisor", "--lang", "en", "--password-stdin", input=PASSWORD + "\n"
+    )
     assert result.exit_code == 0 and "Password" not in result.output
     member = StaffAccounts(store()).authenticate("rauf", PASSWORD, "127.0.0.1")
     assert (member.role, member.lang) == ("supervisor", "en")
