@@ -127,6 +127,8 @@ def test_add_keeps_only_an_argon2_hash_and_audits(accounts, store):
         ("1aysel", "editor", PASSWORD, "az"),
         ("ay sel", "editor", PASSWORD, "az"),
         ("x" * 33, "editor", PASSWORD, "az"),
+        ("x1234567890", "editor", PASSWORD, "az"),  # would read as a VÖEN in the audit
+        ("a050-123-45-67", "editor", PASSWORD, "az"),  # and this as a phone
         ("aysel", "operator", PASSWORD, "az"),
         ("aysel", "editor", "short", "az"),
         ("aysel", "editor", "p" * 257, "az"),
@@ -137,6 +139,16 @@ def test_add_refuses_a_bad_name_role_password_or_language(accounts, store, name,
     with pytest.raises(ValueError):
         accounts.add(name, role, password, lang=lang)
     assert store.staff_list() == [] and store.audit_log() == []
+
+
+def test_names_with_a_few_digits_are_kept_whole_in_the_audit(accounts, store):
+    for name in ("aysel2024", "admin01", "ab12cd3"):
+        accounts.add(name, "editor", PASSWORD)
+    assert [json.loads(row["detail"])["member"] for row in store.audit_log()] == [
+        "aysel2024",
+        "admin01",
+        "ab12cd3",
+    ]
 
 
 def test_a_taken_name_is_refused(accounts):
