@@ -182,7 +182,7 @@ class Store(Protocol):
     def staff_list(self) -> list[dict]:
         """Every account's row, by name."""
 
-    def update_staff(self, name: str, **fields: Any) -> bool:
+    def update_staff(self, name: str, /, **fields: Any) -> bool:
         """Set columns of an account (role, password_hash, disabled, failed_logins, locked_until,
         lang); ValueError for any other; False if there is no such account."""
 

@@ -36,7 +36,7 @@ class SqliteStaffRows:
     def staff_list(self) -> list[dict]:
         return [_staff_row(row) for row in self.db.query("SELECT * FROM staff ORDER BY name")]
 
-    def update_staff(self, name: str, **fields: Any) -> bool:
+    def update_staff(self, name: str, /, **fields: Any) -> bool:
         unknown = set(fields) - set(STAFF_FIELDS)
         if unknown or not fields:
             raise ValueError(f"update_staff sets {', '.join(STAFF_FIELDS)}; got {sorted(unknown or fields)}")
