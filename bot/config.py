@@ -54,7 +54,6 @@ class Settings(BaseSettings):
     console_host: str = "127.0.0.1"
     console_port: int | None = Field(default=None, ge=1, le=65535)
     console_secure_cookies: bool = False  # True behind TLS: the session cookie is sent over HTTPS only
-    console_session_minutes: float = Field(default=480, gt=0)
 
     # Operators (see bot/handoff.py and bot/hours.py).
     work_start: dt.time = dt.time(9, 0)

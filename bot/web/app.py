@@ -26,7 +26,16 @@ from bot.redact import redact
 from bot.serving import HelpdeskRef
 from bot.storage.base import Store
 from bot.web.i18n import LANG_NAMES, LANGS, text
-from bot.web.staff import LoginRefused, Sessions, StaffAccounts, StaffSession, allows, audit_detail, csrf_ok
+from bot.web.staff import (
+    LoginRefused,
+    Sessions,
+    StaffAccounts,
+    StaffSession,
+    allows,
+    audit_detail,
+    csrf_ok,
+    staff_services,
+)
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +199,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     token = console.sessions.open(member)
     response = web.HTTPSeeOther("/")
     _set_cookie(
-        request, response, SESSION_COOKIE, token, max_age=int(console.settings.console_session_minutes * 60)
+        request, response, SESSION_COOKIE, token, max_age=int(console.settings.staff_session_minutes * 60)
     )
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
     raise response
@@ -280,11 +289,12 @@ def console_app(
     from bot.web import views_kb, views_ops
 
     app = web.Application(middlewares=[not_found, guard], client_max_size=256 * 1024)
+    default_accounts, default_sessions = staff_services(store, settings)
     app[CONSOLE] = Console(
         settings=settings,
         store=store,
-        accounts=accounts or StaffAccounts(store),
-        sessions=sessions or Sessions(store, ttl_minutes=settings.console_session_minutes),
+        accounts=accounts or default_accounts,
+        sessions=sessions or default_sessions,
         templates=templates(),
         source=helpdesk,
         reloader=reloader,
