@@ -364,3 +364,31 @@ async def test_serve_runs_the_console_beside_the_bot_when_a_port_is_set(world):
 
 def test_the_console_is_off_in_serve_by_default():
     assert Settings(_env_file=None).console_port is None
+
+
+def contrast(foreground: str, background: str = "#ffffff") -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_colours_have_enough_contrast():
+    from importlib.resources import files
+
+    from bot.web.dashboard import ACTION_COLOURS
+
+    css = files("bot.web").joinpath("templates/console.css").read_text(encoding="utf-8")
+    # Text, links, buttons (white on blue), errors, drafts, meta text: each at least 4.5:1 on its ground.
+    pairs = [("#1a1a1a", "#ffffff"), ("#0b4f9c", "#ffffff"), ("#ffffff", "#0b4f9c"), ("#a31515", "#ffffff")]
+    pairs += [("#8a4b00", "#ffffff"), ("#44505e", "#f1f4f8"), ("#0b4f9c", "#f1f4f8"), ("#1a1a1a", "#eef6ec")]
+    for foreground, background in pairs:
+        assert foreground in css and background in css
+        assert contrast(foreground, background) >= 4.5, (foreground, background)
+    for colour in ACTION_COLOURS.values():
+        assert contrast(colour) >= 4.5, colour
