@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9090, ge=0, le=65535)  # /healthz and /metrics; 0 = off
     log_json: bool = True
+    # The staff console (bot/web): `helpdesk console`, and inside `serve` only when a port is set.
+    console_host: str = "127.0.0.1"
+    console_port: int | None = Field(default=None, ge=1, le=65535)
+    console_secure_cookies: bool = False  # True behind TLS: the session cookie is sent over HTTPS only
 
     # Operators (see bot/handoff.py and bot/hours.py).
     work_start: dt.time = dt.time(9, 0)
@@ -61,6 +65,12 @@ class Settings(BaseSettings):
     handoff_timeout_minutes: float = Field(default=15, gt=0)
     minutes_per_ticket: float = Field(default=5, gt=0)  # wait estimate until there is history
     relay_attempts: int = Field(default=8, ge=1)
+
+    # Staff console logins (see bot/web/staff.py): lock-out, rate limit per address, session length.
+    staff_max_failures: int = Field(default=5, ge=1)
+    staff_lock_minutes: float = Field(default=15, gt=0)
+    staff_logins_per_minute: int = Field(default=10, ge=1)
+    staff_session_minutes: float = Field(default=480, gt=0)
 
     data_dir: Path = Path("data")
     # PostgreSQL for several workers (postgresql://user:password@host:port/db); unset: SQLite in data_dir.

@@ -159,3 +159,31 @@ def m005_chat_context(db: sqlite_utils.Database) -> None:
             context TEXT NOT NULL,           -- JSON: topic, candidates, choices, lang
             updated_at REAL NOT NULL
         )""")
+
+
+@migrations()
+def m006_staff(db: sqlite_utils.Database) -> None:
+    # The console's staff accounts and sessions. Not citizens' data: /forget leaves them. A session
+    # is kept by the sha256 of its cookie token, so reading this table opens no session.
+    db.execute("""
+        CREATE TABLE staff (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL,              -- editor | supervisor | admin
+            password_hash TEXT NOT NULL,     -- argon2id, with its parameters
+            disabled INTEGER NOT NULL DEFAULT 0,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until REAL,
+            lang TEXT NOT NULL,              -- the console's language: az | ru | en
+            created_at REAL NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE staff_sessions (
+            token_hash TEXT PRIMARY KEY,     -- sha256 hex of the cookie's token
+            staff_name TEXT NOT NULL REFERENCES staff(name),
+            csrf_token TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        )""")
+    db.execute("CREATE INDEX staff_sessions_staff ON staff_sessions(staff_name)")
+    db.execute("CREATE INDEX staff_sessions_expiry ON staff_sessions(expires_at)")

@@ -65,11 +65,13 @@ class Runtime:
 
     tasks: dict[str, asyncio.Task] = field(default_factory=dict)
     ops_runner: web.AppRunner | None = None
+    console_runner: web.AppRunner | None = None
 
     async def stop(self) -> None:
-        if self.ops_runner is not None:
-            await self.ops_runner.cleanup()
-            self.ops_runner = None
+        for runner in (self.ops_runner, self.console_runner):
+            if runner is not None:
+                await runner.cleanup()
+        self.ops_runner = self.console_runner = None
         tasks, self.tasks = self.tasks, {}
         for task in tasks.values():
             task.cancel()
@@ -170,7 +172,18 @@ async def _on_startup(
     metrics: Metrics,
     reloader: Reloader,
     runtime: Runtime,
+    helpdesk_ref: HelpdeskRef,
 ) -> None:
+    if settings.console_port:  # the staff console beside the bot, on the helpdesk it serves
+        from bot.web.app import console_app
+
+        console = web.AppRunner(
+            console_app(settings, store, helpdesk_ref, reloader=reloader), access_log=None
+        )
+        await console.setup()
+        await web.TCPSite(console, settings.console_host, settings.console_port).start()
+        runtime.console_runner = console
+        log.info("staff console on %s:%r", settings.console_host, settings.console_port)
     if settings.metrics_port:
         runner = web.AppRunner(ops_app(metrics, store, ready=lambda: True), access_log=None)
         await runner.setup()
