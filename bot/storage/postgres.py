@@ -10,7 +10,8 @@
 * The schema is yoyo migrations (``migrations/*.sql``), applied when the store opens.
 
 Citizens' rows, the chat context and the citizen's rights are here; tickets and relays in
-postgres_tickets.py, the inbox in postgres_inbox.py, every read in postgres_reads.py.
+postgres_tickets.py, the inbox in postgres_inbox.py, staff accounts in postgres_staff.py, every read
+in postgres_reads.py.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ from bot.redact import redact
 from bot.storage import base
 from bot.storage.postgres_admin import VARIABLE, PostgresUnavailable, apply_migrations, describe, dump, where
 from bot.storage.postgres_inbox import PostgresInbox
+from bot.storage.postgres_staff import PostgresStaffRows
 
 log = logging.getLogger(__name__)
 
 
-class PostgresStore(PostgresInbox):
+class PostgresStore(PostgresInbox, PostgresStaffRows):
     """The helpdesk's database on a PostgreSQL server; safe to share between tasks, threads and
     processes (each process has its own pool)."""
 
@@ -200,6 +202,7 @@ class PostgresStore(PostgresInbox):
                 (days * 86400,),
             )
             conn.execute(f"DELETE FROM chat_context WHERE updated_at < {cutoff}", (days * 86400,))
+            conn.execute("DELETE FROM staff_sessions WHERE expires_at < helpdesk_now()")
         return removed
 
     def backup(self, target: Path | str) -> dict:

@@ -24,7 +24,7 @@ from bot.storage import StoreUnavailable
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VARIABLE = "HELPDESK_DATABASE_URL"
 # The tables whose rows a backup counts in its own snapshot (the same as the SQLite backup's).
-COUNTED_TABLES = ("users", "messages", "tickets")
+COUNTED_TABLES = ("users", "messages", "tickets", "staff")
 
 
 class PostgresUnavailable(StoreUnavailable):

@@ -229,5 +229,6 @@ class PostgresReads(PostgresRows):
 
     def feedback_votes(self, since: float) -> list[dict]:
         return self._rows(
-            "SELECT topic, lang, helpful FROM feedback WHERE created_at >= %s ORDER BY id", (since,)
+            "SELECT topic, lang, helpful, created_at FROM feedback WHERE created_at >= %s ORDER BY id",
+            (since,),
         )
