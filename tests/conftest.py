@@ -323,6 +323,19 @@ def world(tmp_path_factory, tiny_intent_model):
     made.close()
 
 
+@pytest.fixture
+def redis_server(tmp_path):
+    """A real redis-server on 127.0.0.1 (tests/redis_server.py): ``.url``; ``.stop()`` and
+    ``.start()`` again on the same port for an outage."""
+    from redis_server import RedisServer
+
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(params=sorted(STORE_BACKENDS))
 def store_backend(request, tmp_path):
     """Each Store backend on a fresh database, for the contract tests (tests/store_backends.py)."""
