@@ -232,7 +232,9 @@ OPERATORS_CHAT = -100500
 
 
 class BotHarness:
-    """The real Dispatcher polling a FakeTelegram server on 127.0.0.1, restartable on one store."""
+    """The real Dispatcher polling a FakeTelegram server on 127.0.0.1, restartable on one store.
+
+    ``overrides`` are Settings fields: ``redis_url=redis_server.url`` runs it on shared state."""
 
     def __init__(self, fake, helpdesk, data_dir, **overrides) -> None:
         import datetime as dt

@@ -185,3 +185,53 @@ async def test_fsm_state_is_shared_and_survives_an_outage_in_process(redis_serve
     finally:
         for client in clients:
             await client.close()
+
+
+async def test_the_polling_bot_answers_and_follows_up_with_redis_on(bot_harness, redis_server):
+    """End to end (bundled articles, e5): the card, then its fee from the context kept in Redis,
+    read by a restarted bot although the context in its own store was deleted meanwhile."""
+    harness = await bot_harness(redis_url=redis_server.url)
+    fake, user = harness.fake, 5391
+    passport = harness.helpdesk.kb.by_topic["passport"]
+    await fake.send_text(user, "How do I get a passport for travel abroad?")
+    [card] = await fake.wait_sent(user)
+    assert passport.title["en"] in card.text
+    assert "helpdesk_redis_up 1" in harness.dp.workflow_data["metrics"].render(0)
+    await harness.stop()
+    restarted = await bot_harness(redis_url=redis_server.url)
+    restarted.store.clear_chat_context(user)  # only Redis remembers the card now
+    await fake.send_text(user, "how much is it?")
+    sent = await fake.wait_sent(user, 2)
+    assert passport.fee["en"][:30] in sent[-1].text
+
+
+async def test_healthz_says_degraded_while_redis_is_down(tmp_path):
+    import aiohttp
+    from aiohttp import web
+
+    from bot.ops.monitoring import Metrics, ops_app
+
+    store = Store(tmp_path / "h.sqlite3")
+    down = {"now": True}
+    app = ops_app(
+        Metrics(redis_up=lambda: 0 if down["now"] else 1),
+        store,
+        ready=lambda: True,
+        degraded=lambda: ["redis"] if down["now"] else [],
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with aiohttp.ClientSession() as http:
+            health = await http.get(f"http://127.0.0.1:{port}/healthz")
+            assert health.status == 200  # still answering citizens
+            assert await health.json() == {"ok": True, "status": "degraded", "degraded": ["redis"]}
+            assert "helpdesk_redis_up 0" in await (await http.get(f"http://127.0.0.1:{port}/metrics")).text()
+            down["now"] = False
+            assert await (await http.get(f"http://127.0.0.1:{port}/healthz")).json() == {"ok": True}
+    finally:
+        await runner.cleanup()
+        store.close()
