@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     # How long a chat remembers the card it is about, for follow-ups ("how much is it?"); 0: never.
     context_minutes: float = Field(default=30, ge=0)
     answer_cache_size: int = Field(default=4096, ge=0)
+    # Shared state for several workers (FSM, per-chat order, rate limit, context, reply cache);
+    # unset: each process keeps its own. redis://[:password@]host[:port][/db], rediss:// or unix://.
+    redis_url: SecretStr | None = None
+    redis_cache_minutes: float = Field(default=60, gt=0)  # how long a shared reply is kept
+    redis_retry_seconds: float = Field(default=2, gt=0)  # after a failure, Redis is tried again then
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9090, ge=0, le=65535)  # /healthz and /metrics; 0 = off
     log_json: bool = True
@@ -143,6 +148,16 @@ class Settings(BaseSettings):
             raise ValueError("use a postgresql:// URL (postgresql://user:password@host:port/database)")
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never repeats the value: it may hold the password.
+        if value is not None:
+            problem = redis_url_problem(value.get_secret_value())
+            if problem:
+                raise ValueError(problem)
+        return value
+
     @field_validator("fusion")
     @classmethod
     def _known_fusion(cls, value: str) -> str:
@@ -178,6 +193,25 @@ class Settings(BaseSettings):
     @property
     def intents_dir(self) -> Path:
         return self.data_dir / "intents"
+
+
+def redis_url_problem(url: str) -> str | None:
+    """What is wrong with a Redis URL, in words that never repeat it; None when it is usable."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port  # raises on a port that is not a number or out of range
+    except ValueError:
+        return "not a URL (a port that is not a number?); use redis://[:password@]host[:port][/db]"
+    if parts.scheme == "unix":
+        return None if parts.path else "unix:// needs the socket's path"
+    if parts.scheme not in ("redis", "rediss"):
+        return "use redis://[:password@]host[:port][/db], rediss://… or unix://…"
+    if not parts.hostname:
+        return "no host; use redis://[:password@]host[:port][/db]"
+    db = parts.path.strip("/")
+    if db and not db.isdigit():
+        return "the database after the host must be a number (redis://host:6379/0)"
+    return None if port is None or port > 0 else "the port must be 1-65535"
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -234,7 +234,9 @@ OPERATORS_CHAT = -100500
 
 
 class BotHarness:
-    """The real Dispatcher polling a FakeTelegram server on 127.0.0.1, restartable on one store."""
+    """The real Dispatcher polling a FakeTelegram server on 127.0.0.1, restartable on one store.
+
+    ``overrides`` are Settings fields: ``redis_url=redis_server.url`` runs it on shared state."""
 
     def __init__(self, fake, helpdesk, data_dir, **overrides) -> None:
         import datetime as dt
@@ -351,6 +353,19 @@ def world(tmp_path_factory, tiny_intent_model):
     made = World(tmp_path_factory.mktemp("telegram-props"), tiny_intent_model)
     yield made
     made.close()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A real redis-server on 127.0.0.1 (tests/redis_server.py): ``.url``; ``.stop()`` and
+    ``.start()`` again on the same port for an outage."""
+    from redis_server import RedisServer
+
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(params=sorted(STORE_BACKENDS))

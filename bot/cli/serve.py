@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -26,6 +27,8 @@ def serve(ctx: click.Context, log_level: str) -> None:
 
     settings = _settings(ctx)
     secrets = [s.get_secret_value() for s in (settings.bot_token, settings.webhook_secret) if s]
+    if settings.redis_url is not None:  # its password, should any message quote the URL
+        secrets.append(urlsplit(settings.redis_url.get_secret_value()).password or "")
     setup_logging(log_level, secrets, settings.log_json)
     run(settings)
 

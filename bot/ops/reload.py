@@ -96,6 +96,8 @@ class Reloader:
             train_classifier(kb).save(settings.intents_dir)
             note.append("intent model retrained")
         helpdesk = Helpdesk.from_settings(settings, embedder=embedder)
+        if self.current.shared is not None:  # the workers' shared reply cache goes on (new keys)
+            helpdesk = helpdesk.sharing(self.current.shared)
         return helpdesk, "; ".join(note) or "nothing changed in the index"
 
     async def reload(self, actor: int | None = None) -> ReloadOutcome:

@@ -14,14 +14,12 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings
-from bot.context import ChatMemory
 from bot.conversation import Conversation
 from bot.dialogue import Helpdesk
 from bot.ops.monitoring import Metrics, ops_app
@@ -33,6 +31,7 @@ from bot.telegram import admin, buttons, citizen, errors, menu, operator
 from bot.telegram.durable import DurableDispatcher, DurableRequestHandler, InboxMiddleware, replay_unfinished
 from bot.telegram.middlewares import RateLimitMiddleware, RetryAfterMiddleware, ServingMiddleware
 from bot.telegram.relay import Handoff
+from bot.telegram.shared_state import SharedState, shared_state
 from bot.wiring import build_helpdesk, open_store
 
 log = logging.getLogger(__name__)
@@ -99,16 +98,21 @@ class Services(TypedDict):
     metrics: Metrics
     reloader: Reloader
     runtime: Runtime
+    shared: SharedState
     background_every: float
 
 
 def build_dispatcher(
     helpdesk: Helpdesk, store: Store, settings: Settings, background_every: float = 5.0
 ) -> DurableDispatcher:
+    shared = shared_state(settings, store)
+    if shared.replies is not None:  # replies other workers made are served here too
+        helpdesk = helpdesk.sharing(shared.replies)
     serving = HelpdeskRef(helpdesk)
     handoff = Handoff(store, settings, serving)
     inbox = Inbox(store)
-    metrics = Metrics()
+    clients = shared.clients
+    metrics = Metrics(redis_up=(lambda: clients.health.gauge) if clients is not None else None)
     services = Services(
         settings=settings,
         store=store,
@@ -121,15 +125,17 @@ def build_dispatcher(
             handoff.tickets,
             settings.official_domains,
             metrics,
-            memory=ChatMemory(store, settings.context_minutes),
+            memory=shared.memory,
         ),
         metrics=metrics,
         reloader=Reloader(settings, serving, store),
         runtime=Runtime(),
+        shared=shared,
         background_every=background_every,
     )
-    # SimpleEventIsolation: one update at a time per chat, so a citizen's replies keep their order.
-    dp = DurableDispatcher(events_isolation=SimpleEventIsolation(), **services)
+    # One update at a time per chat, so a citizen's replies keep their order (across workers
+    # with Redis: bot/telegram/shared_state.py).
+    dp = DurableDispatcher(events_isolation=shared.isolation, storage=shared.storage, **services)
     # Recorded before acknowledged, claimed once, replayed after a crash (bot/telegram/durable.py);
     # each update is answered by the helpdesk served when it arrived, even if a reload follows.
     dp.update.outer_middleware(InboxMiddleware(inbox))
@@ -138,7 +144,7 @@ def build_dispatcher(
     # message once, whichever of them takes it. The catch-alls are in citizen's router: last.
     citizens = Router(name="citizens")
     citizens.message.outer_middleware(
-        RateLimitMiddleware(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        RateLimitMiddleware(settings.rate_limit_per_minute, settings.rate_limit_burst, shared.rate_limit)
     )
     citizens.include_routers(menu.make_router(), buttons.make_router(), citizen.make_router())
     if settings.operators_chat_id is not None:
@@ -154,11 +160,12 @@ def build_dispatcher(
     return dp
 
 
-async def _on_shutdown(dispatcher: DurableDispatcher, runtime: Runtime) -> None:
+async def _on_shutdown(dispatcher: DurableDispatcher, runtime: Runtime, shared: SharedState) -> None:
     # Let handlers in flight finish (SIGTERM is a graceful stop); any still running when the
     # loop ends are handed back to the inbox and replayed at the next start.
     await dispatcher.wait_handled(timeout=10)
     await runtime.stop()
+    await shared.close()
 
 
 async def _on_startup(
@@ -173,7 +180,9 @@ async def _on_startup(
     reloader: Reloader,
     runtime: Runtime,
     helpdesk_ref: HelpdeskRef,
+    shared: SharedState,
 ) -> None:
+    await shared.start()  # Redis pinged once: an outage is logged (once) before the first citizen
     if settings.console_port:  # the staff console beside the bot, on the helpdesk it serves
         from bot.web.app import console_app
 
@@ -185,7 +194,8 @@ async def _on_startup(
         runtime.console_runner = console
         log.info("staff console on %s:%r", settings.console_host, settings.console_port)
     if settings.metrics_port:
-        runner = web.AppRunner(ops_app(metrics, store, ready=lambda: True), access_log=None)
+        app = ops_app(metrics, store, ready=lambda: True, degraded=lambda: shared.degraded)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.metrics_host, settings.metrics_port).start()
         runtime.ops_runner = runner
