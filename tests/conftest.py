@@ -291,15 +291,21 @@ class BotHarness:
         return self.dp.workflow_data["handoff"]
 
 
+def _test_backends() -> tuple[str, bool]:
+    """HELPDESK_TEST_BACKEND: a store backend (``sqlite``, the default, or ``postgres``), and
+    ``+redis`` for shared state in a real Redis (`make test` runs the end-to-end files on
+    ``sqlite`` and again on ``postgres+redis``)."""
+    value = os.environ.get("HELPDESK_TEST_BACKEND", "sqlite")
+    backend, plus, shared = value.partition("+")
+    if backend not in STORE_BACKENDS or (plus and shared != "redis"):
+        choices = sorted(STORE_BACKENDS) + [f"{name}+redis" for name in sorted(STORE_BACKENDS)]
+        raise pytest.UsageError(f"HELPDESK_TEST_BACKEND: use one of {choices}, not {value!r}")
+    return backend, bool(plus)
+
+
 def test_backend() -> str:
-    """The store the end-to-end tests run on: HELPDESK_TEST_BACKEND, ``sqlite`` (default) or ``postgres``
-    (`make test` runs the end-to-end files once on each)."""
-    backend = os.environ.get("HELPDESK_TEST_BACKEND", "sqlite")
-    if backend not in STORE_BACKENDS:
-        raise pytest.UsageError(
-            f"HELPDESK_TEST_BACKEND: use one of {sorted(STORE_BACKENDS)}, not {backend!r}"
-        )
-    return backend
+    """The store the end-to-end tests run on (see _test_backends)."""
+    return _test_backends()[0]
 
 
 test_backend.__test__ = False  # a helper, not a test
@@ -318,17 +324,30 @@ def e2e_database_url(request) -> str | None:
 
 
 @pytest.fixture
-async def bot_harness(tmp_path, bundled_helpdesk, e2e_database_url):
+def e2e_redis_url(request) -> str | None:
+    """None unless HELPDESK_TEST_BACKEND ends in ``+redis``: then the URL of a real redis-server
+    started for the test (tests/redis_server.py)."""
+    if not _test_backends()[1]:
+        return None
+    return str(request.getfixturevalue("redis_server").url)
+
+
+@pytest.fixture
+async def bot_harness(tmp_path, bundled_helpdesk, e2e_database_url, e2e_redis_url):
     """Make (and clean up) harnesses: ``await bot_harness(**settings)``; on the test backend's store
-    (every harness of a test shares one database, so a restart finds what the last one wrote)."""
+    (every harness of a test shares one database, so a restart finds what the last one wrote), with
+    Redis when the backend says so."""
     from bot.telegram.fake_server import FakeTelegram
 
     fake = await FakeTelegram().start()
     made = []
     database = {"database_url": e2e_database_url} if e2e_database_url else {}
+    if e2e_redis_url:
+        database["redis_url"] = e2e_redis_url
 
     async def make(**overrides) -> BotHarness:
-        harness = await BotHarness(fake, bundled_helpdesk, tmp_path / "data", **database, **overrides).start()
+        settings = {**database, **overrides}  # a test's own redis_url or database_url wins
+        harness = await BotHarness(fake, bundled_helpdesk, tmp_path / "data", **settings).start()
         made.append(harness)
         return harness
 

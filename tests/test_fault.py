@@ -129,7 +129,7 @@ def consent_button(fake: FakeTelegram, user: int) -> str | None:
 
 
 async def test_sigkill_mid_burst_loses_nothing_and_handles_each_update_once(
-    tiny_settings, tiny_kb, e2e_database_url
+    tiny_settings, tiny_kb, e2e_database_url, e2e_redis_url
 ):
     save_index(build_index(tiny_kb, HashingEmbedder(256)), tiny_settings.index_dir)
     fake = await FakeTelegram().start()
@@ -144,6 +144,7 @@ async def test_sigkill_mid_burst_loses_nothing_and_handles_each_update_once(
         "HELPDESK_KB_WATCH_SECONDS": "0",
         "HELPDESK_ANSWER_CACHE_SIZE": "0",
         **({"HELPDESK_DATABASE_URL": e2e_database_url} if e2e_database_url else {}),
+        **({"HELPDESK_REDIS_URL": e2e_redis_url} if e2e_redis_url else {}),
     }
     database = ServedDatabase(tiny_settings.data_dir / "helpdesk.sqlite3", e2e_database_url)
     served = Served(env)

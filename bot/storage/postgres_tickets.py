@@ -139,7 +139,7 @@ class PostgresTicketRows(PostgresReads):
         row = self._one(
             "INSERT INTO kb_drafts (ticket_id, operator_id, lang, question, answer, created_at) "
             "VALUES (%s, %s, %s, %s, %s, helpdesk_now()) RETURNING id",
-            (ticket_id, operator_id, lang, question, redact(answer)),
+            (ticket_id, operator_id, lang, redact(question), redact(answer)),
         )
         assert row is not None  # INSERT … RETURNING gives its row
         return int(row["id"])

@@ -151,5 +151,5 @@ class SqliteTicketRows(SqliteReads):
         return self.writer.insert(
             "INSERT INTO kb_drafts (ticket_id, operator_id, lang, question, answer, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (ticket_id, operator_id, lang, question, redact(answer), time.time()),
+            (ticket_id, operator_id, lang, redact(question), redact(answer), time.time()),
         )
