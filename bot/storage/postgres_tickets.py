@@ -62,12 +62,16 @@ class PostgresTicketRows(PostgresReads):
             (thread_id, card_message_id, ticket_id),
         )
 
-    def claim_ticket(self, ticket_id: int, operator_id: int, operator_name: str) -> None:
-        self._execute(
+    def claim_ticket(
+        self, ticket_id: int, operator_id: int, operator_name: str, held_by: int | None = None
+    ) -> bool:
+        touched = self._execute(
             "UPDATE tickets SET state = 'claimed', operator_id = %s, operator_name = %s, "
-            "claimed_at = COALESCE(claimed_at, helpdesk_now()) WHERE id = %s",
-            (operator_id, operator_name[:64], ticket_id),
+            "claimed_at = COALESCE(claimed_at, helpdesk_now()) "
+            "WHERE id = %s AND state IN ('open', 'claimed') AND operator_id IS NOT DISTINCT FROM %s::bigint",
+            (operator_id, operator_name[:64], ticket_id, held_by),
         )
+        return touched == 1
 
     def release_ticket(self, ticket_id: int) -> None:
         self._execute(
