@@ -40,8 +40,12 @@ lint: install-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# The whole suite (the Store contract suites on SQLite and PostgreSQL), then the end-to-end files
+# again with the bot on PostgreSQL and Redis; both servers are started by the tests on loopback.
 test: lint system-deps
 	$(BIN)/python -m pytest -q
+	HELPDESK_TEST_BACKEND=postgres+redis $(BIN)/python -m pytest -q tests/test_citizen.py tests/test_operator*.py \
+		tests/test_durable.py tests/test_fault.py
 
 eval: index
 	$(BIN)/helpdesk eval ../shared/eval/dev.jsonl

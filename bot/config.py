@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,9 +56,18 @@ class Settings(BaseSettings):
     inbox_lease_seconds: float = Field(default=60, gt=0)
     inbox_stale_seconds: float = Field(default=60, gt=0)
     worker_check_seconds: float = Field(default=5, gt=0)
+    # Shared state for several workers (FSM, per-chat order, rate limit, context, reply cache);
+    # unset: each process keeps its own. redis://[:password@]host[:port][/db], rediss:// or unix://.
+    redis_url: SecretStr | None = None
+    redis_cache_minutes: float = Field(default=60, gt=0)  # how long a shared reply is kept
+    redis_retry_seconds: float = Field(default=2, gt=0)  # after a failure, Redis is tried again then
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9090, ge=0, le=65535)  # /healthz and /metrics; 0 = off
     log_json: bool = True
+    # The staff console (bot/web): `helpdesk console`, and inside `serve` only when a port is set.
+    console_host: str = "127.0.0.1"
+    console_port: int | None = Field(default=None, ge=1, le=65535)
+    console_secure_cookies: bool = False  # True behind TLS: the session cookie is sent over HTTPS only
 
     # Operators (see bot/handoff.py and bot/hours.py).
     work_start: dt.time = dt.time(9, 0)
@@ -69,7 +79,16 @@ class Settings(BaseSettings):
     minutes_per_ticket: float = Field(default=5, gt=0)  # wait estimate until there is history
     relay_attempts: int = Field(default=8, ge=1)
 
+    # Staff console logins (see bot/web/staff.py): lock-out, rate limit per address, session length.
+    staff_max_failures: int = Field(default=5, ge=1)
+    staff_lock_minutes: float = Field(default=15, gt=0)
+    staff_logins_per_minute: int = Field(default=10, ge=1)
+    staff_session_minutes: float = Field(default=480, gt=0)
+
     data_dir: Path = Path("data")
+    # PostgreSQL for several workers (postgresql://user:password@host:port/db); unset: SQLite in data_dir.
+    database_url: SecretStr | None = None
+    database_pool_size: int = Field(default=10, ge=1, le=1000)  # connections per process, at most
     parse_cache: bool = True  # False: never write the KB parse cache (a data folder shared read-only)
     articles_dir: Path = DEFAULT_ARTICLES_DIR
     coverage_file: Path = DEFAULT_COVERAGE
@@ -122,6 +141,31 @@ class Settings(BaseSettings):
             raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_url(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never quotes the value: the URL carries the password.
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value.get_secret_value())
+            parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
+        except ValueError:
+            raise ValueError("not a URL (postgresql://user:password@host:port/database)") from None
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise ValueError("use a postgresql:// URL (postgresql://user:password@host:port/database)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never repeats the value: it may hold the password.
+        if value is not None:
+            problem = redis_url_problem(value.get_secret_value())
+            if problem:
+                raise ValueError(problem)
+        return value
+
     @field_validator("fusion")
     @classmethod
     def _known_fusion(cls, value: str) -> str:
@@ -132,6 +176,11 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def passage_cache_dir(self) -> Path:
+        """Passage vectors by text hash, kept between builds (outside the index, which a build swaps)."""
+        return self.data_dir / "passage_cache"
 
     @property
     def parse_cache_file(self) -> Path | None:
@@ -152,6 +201,25 @@ class Settings(BaseSettings):
     @property
     def intents_dir(self) -> Path:
         return self.data_dir / "intents"
+
+
+def redis_url_problem(url: str) -> str | None:
+    """What is wrong with a Redis URL, in words that never repeat it; None when it is usable."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port  # raises on a port that is not a number or out of range
+    except ValueError:
+        return "not a URL (a port that is not a number?); use redis://[:password@]host[:port][/db]"
+    if parts.scheme == "unix":
+        return None if parts.path else "unix:// needs the socket's path"
+    if parts.scheme not in ("redis", "rediss"):
+        return "use redis://[:password@]host[:port][/db], rediss://… or unix://…"
+    if not parts.hostname:
+        return "no host; use redis://[:password@]host[:port][/db]"
+    db = parts.path.strip("/")
+    if db and not db.isdigit():
+        return "the database after the host must be a number (redis://host:6379/0)"
+    return None if port is None or port > 0 else "the port must be 1-65535"
 
 
 def load_settings(**overrides: Any) -> Settings:

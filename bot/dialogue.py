@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
+import json
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal, Protocol, cast
 
 from bot.cards import (
     article_links,
@@ -104,6 +106,13 @@ CacheKey = tuple[str, str | None, Mode, PolicyConfig, str]
 DRAFT_POLICIES = ("notice", "refer", "serve")
 
 
+class ReplyCache(Protocol):
+    """A reply cache shared by workers (Redis): replies as JSON dicts under string keys."""
+
+    def get(self, key: str) -> dict[str, Any] | None: ...
+    def put(self, key: str, reply: dict[str, Any]) -> None: ...
+
+
 class Helpdesk:
     def __init__(
         self,
@@ -131,6 +140,27 @@ class Helpdesk:
         self.cache_size = cache_size
         self._cache: OrderedDict[CacheKey, Reply] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self.shared: ReplyCache | None = None  # behind the LRU: what other workers answered
+        self.shared_hits = 0
+
+    def sharing(self, cache: ReplyCache | None) -> Helpdesk:
+        """This helpdesk (same index, models and knowledge base) with its replies also kept in
+        ``cache``; its own LRU starts empty, so the one it was made from is left as it was."""
+        twin = copy.copy(self)
+        twin._cache, twin._cache_lock = OrderedDict(), threading.Lock()
+        twin.shared, twin.shared_hits = cache, 0
+        return twin
+
+    @property
+    def served_version(self) -> str:
+        """What the replies are made from: the articles' content hash and the embedder. A reload
+        that changes either gets new shared keys, so no worker serves a card from before it."""
+        return f"{self.kb.content_hash}:{self.searcher.embedder.name}"
+
+    def _shared_key(self, key: CacheKey) -> str:
+        query, lang, mode, policy, draft_policy = key
+        what = json.dumps([query, lang, mode, repr(policy), draft_policy], ensure_ascii=False)
+        return hashlib.sha256(f"{self.served_version}\n{what}".encode()).hexdigest()
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Helpdesk:
@@ -287,14 +317,29 @@ class Helpdesk:
             return None
         with self._cache_lock:
             hit = self._cache.get(key)
-            if hit is None:
-                return None
-            self._cache.move_to_end(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+        if hit is None:
+            return self._shared_reply(key)
         return copy.deepcopy(hit)
 
-    def _remember(self, key: CacheKey, reply: Reply) -> None:
+    def _shared_reply(self, key: CacheKey) -> Reply | None:
+        data = self.shared.get(self._shared_key(key)) if self.shared is not None else None
+        if data is None:
+            return None
+        try:
+            reply = Reply(**data)
+        except TypeError:  # written by another version of Reply: computed anew
+            return None
+        self.shared_hits += 1
+        self._remember(key, reply, share=False)
+        return reply
+
+    def _remember(self, key: CacheKey, reply: Reply, share: bool = True) -> None:
         if self.cache_size <= 0:
             return
+        if share and self.shared is not None:
+            self.shared.put(self._shared_key(key), asdict(reply))
         with self._cache_lock:
             self._cache[key] = copy.deepcopy(reply)
             while len(self._cache) > self.cache_size:

@@ -20,7 +20,14 @@ _PHONE = re.compile(
 # Identity card: AZE + 8 digits (new), AA + 7 digits (old); passport: C/P + 8 digits.
 _ID_CARD = re.compile(r"\b(?:AZE\s?\d{8}|AA\s?\d{7})\b", re.IGNORECASE)
 _PASSPORT = re.compile(r"\b[CP]\s?\d{8}\b", re.IGNORECASE)
+# VÖEN (taxpayer number): 10 digits, which alone are as likely a Unix timestamp, an amount or a
+# Telegram id, so only with its name just before it ("VÖEN-im 1234567891", "ИНН: …", "TIN …").
 _VOEN = re.compile(r"(?<!\d)\d{10}(?!\d)")
+_VOEN_CONTEXT = re.compile(
+    r"(?<!\[)(v[öo]en|воен|инн|\btin|taxpayer|vergi ödəyicisi\w*)(?!\])(?:-?\w{0,6})"
+    r"(?:\W+(?:kod\w*|код\w*|code|number|no|id|is|(?:eyniləşdirmə\s+)?nömrə\w*|номер\w*))?\W{0,12}$",
+    re.IGNORECASE,
+)
 # FIN: 7 letters and digits, mixed. Alone it must look like a code (capitals, two digits or more,
 # not a word with a number glued on, like "COVID19"); after a context word ("FİN", "ФИН",
 # "personal code") any mix counts, in either case.
@@ -96,6 +103,13 @@ def _looks_like_fin(code: str, before: str) -> bool:
     return code.isupper() and sum(ch.isdigit() for ch in code) >= 2 and not re.match(r"[A-Z]{4,}", code)
 
 
+def _redact_voen(text: str) -> str:
+    return _VOEN.sub(
+        lambda m: "[VOEN]" if _VOEN_CONTEXT.search(text[max(0, m.start() - 40) : m.start()]) else m.group(0),
+        text,
+    )
+
+
 def _redact_fin(text: str) -> str:
     return _FIN.sub(
         lambda m: (
@@ -112,7 +126,7 @@ _STEPS = (
     _sub(_PHONE, "[PHONE]"),
     _sub(_ID_CARD, "[ID_CARD]"),
     _sub(_PASSPORT, "[PASSPORT]"),
-    _sub(_VOEN, "[VOEN]"),
+    _redact_voen,
     _redact_fin,
 )
 

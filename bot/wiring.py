@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 
 if TYPE_CHECKING:
     from bot.dialogue import Helpdesk
-    from bot.storage.sqlite import SqliteStore
+    from bot.storage.base import Store
     from knowledge.loader import KnowledgeBase
     from retrieval.embedders import Embedder
 
@@ -37,7 +37,17 @@ def database_path(settings: Settings) -> Path:
     return settings.data_dir / DATABASE_FILE
 
 
-def open_store(settings: Settings) -> SqliteStore:
+def open_store(settings: Settings) -> Store:
+    """PostgreSQL when HELPDESK_DATABASE_URL is set (migrated, pooled), else the SQLite file in the
+    data folder. An unusable URL is a ConfigError naming the variable, never showing the password."""
+    if settings.database_url is not None:
+        from bot.storage import StoreUnavailable
+        from bot.storage.postgres import PostgresStore
+
+        try:
+            return PostgresStore(settings.database_url.get_secret_value(), settings.database_pool_size)
+        except StoreUnavailable as exc:  # its message names the variable and shows no password
+            raise ConfigError(str(exc)) from None
     from bot.storage.sqlite import SqliteStore
 
     return SqliteStore(database_path(settings))

@@ -23,6 +23,7 @@ from knowledge.loader import LANGS, Article, KnowledgeBase
 from retrieval.dense import DenseIndex
 from retrieval.embedders import Embedder
 from retrieval.lexical import BM25Index
+from retrieval.passage_cache import PassageCache
 
 INDEX_FORMAT = 3  # 2: directory entries after the articles; 3: BM25 saved with its term counts
 _PARAGRAPH = re.compile(r"\n\s*\n")
@@ -56,7 +57,9 @@ class BuildReport:
     changed: list[str]
     removed: list[str]
     unchanged: int
-    embedded_passages: int
+    embedded_passages: int  # sent to the encoder
+    cached_passages: int = 0  # taken from the passage cache instead
+    repeated_passages: int = 0  # the same text as another passage of this build
 
     def summary(self) -> str:
         parts = [
@@ -66,6 +69,8 @@ class BuildReport:
             f"{self.unchanged} unchanged",
             f"{self.embedded_passages} passages embedded",
         ]
+        if self.cached_passages or self.repeated_passages:
+            parts.append(f"{self.cached_passages} from the cache, {self.repeated_passages} repeated")
         named = [
             f"{kind}: {', '.join(ids)}"
             for kind, ids in (("new", self.new), ("changed", self.changed), ("removed", self.removed))
@@ -185,8 +190,13 @@ def build_index(
     batch_size: int = 32,
     progress: Callable[[int], None] | None = None,
     previous: SearchIndex | None = None,
+    cache: PassageCache | None = None,
 ) -> SearchIndex:
-    """Embed the articles; with ``previous`` (same embedder), only new and changed ones."""
+    """Embed the articles; with ``previous`` (same embedder), only new and changed ones.
+
+    Each distinct passage text goes to the encoder once. With ``cache`` (same embedder), passages
+    it holds are not embedded again, and afterwards it holds exactly this build's passages.
+    """
     started = time.perf_counter()
     old_hashes = previous.meta.article_hashes if previous else {}
     reuse = _reusable(previous, embedder)
@@ -208,14 +218,16 @@ def build_index(
             pieces.append(np.zeros((len(chunks), embedder.dim), dtype=np.float32))
             to_embed.append((number, chunks))
         chunk_doc += [number] * len(chunks)
-    texts = [(number, i, chunk) for number, chunks in to_embed for i, chunk in enumerate(chunks)]
-    for start in range(0, len(texts), batch_size):
-        batch = texts[start : start + batch_size]
-        vectors = embedder.encode_passages([chunk for _, _, chunk in batch])
-        for (number, i, _), vector in zip(batch, vectors):
-            pieces[number][i] = vector
-        if progress:
-            progress(len(batch))
+    if cache is not None and not cache.fits(embedder):
+        cache = None  # another embedder's vectors: never mixed in
+    texts = [chunk for _, chunks in to_embed for chunk in chunks]
+    # Without a cache a throwaway one still sends each distinct text to the encoder once.
+    encoder = cache if cache is not None else PassageCache(embedder.name, embedder.dim)
+    encoded = encoder.encode(texts, embedder, batch_size, progress)
+    row = 0
+    for number, chunks in to_embed:
+        pieces[number][:] = encoded.vectors[row : row + len(chunks)]
+        row += len(chunks)
     dense = _kept_graph(previous, docs, pieces, to_embed) if previous is not None and reuse else None
     if dense is None:
         vectors = np.concatenate(pieces) if pieces else np.zeros((0, embedder.dim), dtype=np.float32)
@@ -228,8 +240,13 @@ def build_index(
         changed=[i for i in embedded_ids if i in old_hashes],
         removed=sorted(set(old_hashes) - ids),
         unchanged=len(docs) - len(to_embed),
-        embedded_passages=len(texts),
+        embedded_passages=encoded.embedded,
+        cached_passages=encoded.cached,
+        repeated_passages=encoded.repeated,
     )
+    if cache is not None:
+        all_vectors = np.concatenate(pieces) if pieces else np.zeros((0, embedder.dim), dtype=np.float32)
+        cache.keep_only([chunk for doc in docs for chunk in doc.chunks], all_vectors)
     meta = IndexMeta(
         embedder=embedder.name,
         dim=embedder.dim,

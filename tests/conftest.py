@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
+from pg_server import pg_server, pg_url  # noqa: F401 (fixtures: a real PostgreSQL server, a fresh database)
 from store_backends import BACKENDS as STORE_BACKENDS
 
 from bot.config import Settings
@@ -232,7 +234,9 @@ OPERATORS_CHAT = -100500
 
 
 class BotHarness:
-    """The real Dispatcher polling a FakeTelegram server on 127.0.0.1, restartable on one store."""
+    """The real Dispatcher polling a FakeTelegram server on 127.0.0.1, restartable on one store.
+
+    ``overrides`` are Settings fields: ``redis_url=redis_server.url`` runs it on shared state."""
 
     def __init__(self, fake, helpdesk, data_dir, **overrides) -> None:
         import datetime as dt
@@ -257,10 +261,10 @@ class BotHarness:
     async def start(self) -> BotHarness:
         import asyncio
 
-        from bot.storage.sqlite import Store
         from bot.telegram.app import build_dispatcher, make_bot
+        from bot.wiring import open_store
 
-        self.store = Store(self.settings.data_dir / "helpdesk.sqlite3")
+        self.store = open_store(self.settings)
         self.bot = make_bot(self.settings)
         self.dp = build_dispatcher(self.helpdesk, self.store, self.settings, background_every=0.2)
         self.task = asyncio.create_task(
@@ -287,16 +291,63 @@ class BotHarness:
         return self.dp.workflow_data["handoff"]
 
 
+def _test_backends() -> tuple[str, bool]:
+    """HELPDESK_TEST_BACKEND: a store backend (``sqlite``, the default, or ``postgres``), and
+    ``+redis`` for shared state in a real Redis (`make test` runs the end-to-end files on
+    ``sqlite`` and again on ``postgres+redis``)."""
+    value = os.environ.get("HELPDESK_TEST_BACKEND", "sqlite")
+    backend, plus, shared = value.partition("+")
+    if backend not in STORE_BACKENDS or (plus and shared != "redis"):
+        choices = sorted(STORE_BACKENDS) + [f"{name}+redis" for name in sorted(STORE_BACKENDS)]
+        raise pytest.UsageError(f"HELPDESK_TEST_BACKEND: use one of {choices}, not {value!r}")
+    return backend, bool(plus)
+
+
+def test_backend() -> str:
+    """The store the end-to-end tests run on (see _test_backends)."""
+    return _test_backends()[0]
+
+
+test_backend.__test__ = False  # a helper, not a test
+
+
 @pytest.fixture
-async def bot_harness(tmp_path, bundled_helpdesk):
-    """Make (and clean up) harnesses: ``await bot_harness(**settings)``."""
+def e2e_database_url(request) -> str | None:
+    """None on SQLite (the data folder's file); with HELPDESK_TEST_BACKEND=postgres the URL of a fresh
+    database on the session's PostgreSQL server, dropped after the test."""
+    if test_backend() == "sqlite":
+        return None
+    server = request.getfixturevalue("pg_server")
+    url = server.new_database()
+    request.addfinalizer(lambda: server.drop(url))
+    return url
+
+
+@pytest.fixture
+def e2e_redis_url(request) -> str | None:
+    """None unless HELPDESK_TEST_BACKEND ends in ``+redis``: then the URL of a real redis-server
+    started for the test (tests/redis_server.py)."""
+    if not _test_backends()[1]:
+        return None
+    return str(request.getfixturevalue("redis_server").url)
+
+
+@pytest.fixture
+async def bot_harness(tmp_path, bundled_helpdesk, e2e_database_url, e2e_redis_url):
+    """Make (and clean up) harnesses: ``await bot_harness(**settings)``; on the test backend's store
+    (every harness of a test shares one database, so a restart finds what the last one wrote), with
+    Redis when the backend says so."""
     from bot.telegram.fake_server import FakeTelegram
 
     fake = await FakeTelegram().start()
     made = []
+    database = {"database_url": e2e_database_url} if e2e_database_url else {}
+    if e2e_redis_url:
+        database["redis_url"] = e2e_redis_url
 
     async def make(**overrides) -> BotHarness:
-        harness = await BotHarness(fake, bundled_helpdesk, tmp_path / "data", **overrides).start()
+        settings = {**database, **overrides}  # a test's own redis_url or database_url wins
+        harness = await BotHarness(fake, bundled_helpdesk, tmp_path / "data", **settings).start()
         made.append(harness)
         return harness
 
@@ -323,9 +374,22 @@ def world(tmp_path_factory, tiny_intent_model):
     made.close()
 
 
+@pytest.fixture
+def redis_server(tmp_path):
+    """A real redis-server on 127.0.0.1 (tests/redis_server.py): ``.url``; ``.stop()`` and
+    ``.start()`` again on the same port for an outage."""
+    from redis_server import RedisServer
+
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(params=sorted(STORE_BACKENDS))
 def store_backend(request, tmp_path):
     """Each Store backend on a fresh database, for the contract tests (tests/store_backends.py)."""
-    store = STORE_BACKENDS[request.param](tmp_path)
+    store = STORE_BACKENDS[request.param](request, tmp_path)
     yield store
     store.close()

@@ -6,17 +6,29 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.cases.tickets import TicketRequest, Tickets
 from bot.storage import base
 
 
-def _sqlite(tmp_path: Path) -> base.Store:
+def _sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> base.Store:
     from bot.storage.sqlite import SqliteStore
 
     return SqliteStore(tmp_path / "contract.sqlite3")
 
 
-BACKENDS = {"sqlite": _sqlite}
+def _postgres(request: pytest.FixtureRequest, tmp_path: Path) -> base.Store:
+    """A fresh database on the session's real PostgreSQL server (tests/pg_server.py), dropped after."""
+    from bot.storage.postgres import PostgresStore
+
+    server = request.getfixturevalue("pg_server")
+    url = server.new_database()
+    request.addfinalizer(lambda: server.drop(url))
+    return PostgresStore(url, pool_size=4)
+
+
+BACKENDS = {"sqlite": _sqlite, "postgres": _postgres}
 
 
 class FakeUpdate:

@@ -11,10 +11,12 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import Message
 from aiohttp.test_utils import TestServer
 
+from bot.config import Settings
+from bot.storage import base
 from bot.storage.inbox import Inbox
-from bot.storage.sqlite import Store
 from bot.telegram.durable import DurableDispatcher, DurableRequestHandler, InboxMiddleware, replay_unfinished
 from bot.telegram.fake_server import FakeTelegram
+from bot.wiring import open_store
 
 
 class Recorder:
@@ -37,7 +39,7 @@ class Recorder:
         await message.answer(f"ok {message.text}")
 
 
-def make_dispatcher(store: Store, recorder: Recorder) -> DurableDispatcher:
+def make_dispatcher(store: base.Store, recorder: Recorder) -> DurableDispatcher:
     inbox = Inbox(store)
     # As in production: one update at a time per chat, so later ones wait unclaimed.
     dp = DurableDispatcher(inbox=inbox, events_isolation=SimpleEventIsolation())
@@ -61,8 +63,9 @@ async def fake():
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "h.sqlite3")
+def store(tmp_path, e2e_database_url):
+    """The test backend's store (HELPDESK_TEST_BACKEND; SQLite unless it says postgres)."""
+    s = open_store(Settings(_env_file=None, data_dir=tmp_path, database_url=e2e_database_url))
     yield s
     s.close()
 

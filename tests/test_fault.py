@@ -2,7 +2,8 @@
 the middle of a burst of handoffs; after each restart every update Telegram was told about is
 handled exactly once, every ticket is whole, and the database passes its integrity check.
 
-The real process, the real SQLite file and the real Dispatcher; Telegram is the loopback server.
+The real process, the real SQLite file (or, with HELPDESK_TEST_BACKEND=postgres, a database on the
+real PostgreSQL server of tests/pg_server.py) and the real Dispatcher; Telegram is the loopback server.
 The tiny knowledge base and the hashing embedder keep start-up to seconds: what is tested here is
 durability, not answer quality.
 """
@@ -14,6 +15,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 from conftest import OPERATORS_CHAT
 
@@ -71,9 +73,41 @@ class Served:
             await self.process.wait()
 
 
-def inbox_states(db_path: Path) -> dict[int, str]:
-    with sqlite3.connect(db_path) as db:
-        return dict(db.execute("SELECT update_id, state FROM inbox"))
+class ServedDatabase:
+    """The served bot's database, read directly beside it: the SQLite file, or PostgreSQL."""
+
+    def __init__(self, path: Path, url: str | None) -> None:
+        self.path, self.url = path, url
+
+    def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        if self.url is None:
+            with sqlite3.connect(self.path) as db:
+                return db.execute(sql, params).fetchall()
+        with psycopg.connect(self.url) as pg:
+            cursor = pg.execute(sql.replace("?", "%s"), params)
+            return cursor.fetchall() if cursor.description else []
+
+    def value(self, sql: str, params: tuple = ()):
+        return self.rows(sql, params)[0][0]
+
+    def integrity(self) -> str:
+        if self.url is None:
+            return self.value("PRAGMA integrity_check")
+        # amcheck (PostgreSQL's contrib): every B-tree index of the helpdesk's tables is consistent.
+        self.rows("CREATE EXTENSION IF NOT EXISTS amcheck")
+        indexes = self.rows(
+            "SELECT c.oid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am a ON a.oid = c.relam "
+            "WHERE n.nspname = 'public' AND a.amname = 'btree'"
+        )
+        assert len(indexes) > 10
+        for (name,) in indexes:
+            self.rows("SELECT bt_index_check(?::regclass, true)", (name,))
+        return "ok"
+
+
+def inbox_states(database: ServedDatabase) -> dict[int, str]:
+    return dict(database.rows("SELECT update_id, state FROM inbox"))
 
 
 def replies(fake: FakeTelegram, user: int) -> list:
@@ -94,7 +128,9 @@ def consent_button(fake: FakeTelegram, user: int) -> str | None:
     return None
 
 
-async def test_sigkill_mid_burst_loses_nothing_and_handles_each_update_once(tiny_settings, tiny_kb):
+async def test_sigkill_mid_burst_loses_nothing_and_handles_each_update_once(
+    tiny_settings, tiny_kb, e2e_database_url, e2e_redis_url
+):
     save_index(build_index(tiny_kb, HashingEmbedder(256)), tiny_settings.index_dir)
     fake = await FakeTelegram().start()
     env = {
@@ -107,8 +143,10 @@ async def test_sigkill_mid_burst_loses_nothing_and_handles_each_update_once(tiny
         "HELPDESK_WORK_END": "23:59:59",
         "HELPDESK_KB_WATCH_SECONDS": "0",
         "HELPDESK_ANSWER_CACHE_SIZE": "0",
+        **({"HELPDESK_DATABASE_URL": e2e_database_url} if e2e_database_url else {}),
+        **({"HELPDESK_REDIS_URL": e2e_redis_url} if e2e_redis_url else {}),
     }
-    db_path = tiny_settings.data_dir / "helpdesk.sqlite3"
+    database = ServedDatabase(tiny_settings.data_dir / "helpdesk.sqlite3", e2e_database_url)
     served = Served(env)
     helpdesk = Helpdesk.from_settings(tiny_settings, embedder=HashingEmbedder(256))
     citizens = list(range(70_001, 70_061))
@@ -129,7 +167,7 @@ async def test_sigkill_mid_burst_loses_nothing_and_handles_each_update_once(tiny
             )
         await until(lambda: sum(len(replies(fake, u)) for u in citizens) >= 15, process=served.process)
         await served.kill()
-        states = inbox_states(db_path)
+        states = inbox_states(database)
         unfinished = {u for u, s in states.items() if s != "done"}
         # The kill fell mid-burst: Telegram had been told about updates the bot had not finished.
         assert unfinished and max(unfinished) <= fake.confirmed
@@ -154,7 +192,7 @@ async def test_sigkill_mid_burst_loses_nothing_and_handles_each_update_once(tiny
             presses[user] = (await fake.press(user, consent_button(fake, user)))["update_id"]
         await until(lambda: len(fake.topics) >= 3, process=served.process)
         await served.kill()
-        states = inbox_states(db_path)
+        states = inbox_states(database)
         assert any(states.get(u) != "done" for u in presses.values())
         partly_done |= {
             u
@@ -166,46 +204,39 @@ async def test_sigkill_mid_burst_loses_nothing_and_handles_each_update_once(tiny
         ticket_of = {u: Consent.unpack(consent_button(fake, u)).ticket for u in handoff_citizens}
 
         def every_card_posted() -> bool:
-            with sqlite3.connect(db_path) as db:
-                return all(
-                    db.execute("SELECT card_message_id FROM tickets WHERE id = ?", [t]).fetchone()[0]
-                    for t in ticket_of.values()
-                )
+            return all(
+                database.value("SELECT card_message_id FROM tickets WHERE id = ?", (t,))
+                for t in ticket_of.values()
+            )
 
         await until(every_card_posted, process=served.process)
         await asyncio.sleep(0.5)  # late duplicates would show up now
         await served.stop()
 
-        with sqlite3.connect(db_path) as db:
-            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            states = dict(db.execute("SELECT update_id, state FROM inbox"))
-            every_update = {u for ids in questions.values() for u in ids} | set(presses.values())
-            assert {states.get(u) for u in every_update} == {"done"}
-            assert db.execute("SELECT COUNT(*) FROM inbox WHERE payload IS NOT NULL").fetchone()[0] == 0
-            # Each question was logged exactly once, however many times its handling began.
-            logged = dict(
-                db.execute(
-                    "SELECT update_id, COUNT(*) FROM messages WHERE direction = 'in' "
-                    "AND update_id IS NOT NULL GROUP BY update_id"
-                )
+        assert database.integrity() == "ok"
+        states = inbox_states(database)
+        every_update = {u for ids in questions.values() for u in ids} | set(presses.values())
+        assert {states.get(u) for u in every_update} == {"done"}
+        assert database.value("SELECT COUNT(*) FROM inbox WHERE payload IS NOT NULL") == 0
+        # Each question was logged exactly once, however many times its handling began.
+        logged = dict(
+            database.rows(
+                "SELECT update_id, COUNT(*) FROM messages WHERE direction = 'in' "
+                "AND update_id IS NOT NULL GROUP BY update_id"
             )
-            assert logged == {u: 1 for ids in questions.values() for u in ids}
-            for user, ticket_id in ticket_of.items():
-                state, thread_id, card = db.execute(
-                    "SELECT state, thread_id, card_message_id FROM tickets WHERE id = ?", [ticket_id]
-                ).fetchone()
-                assert state == "open" and thread_id in fake.topics and card
-                opened = db.execute(
-                    "SELECT COUNT(*) FROM audit WHERE action = 'ticket_opened' AND ticket_id = ?", [ticket_id]
-                ).fetchone()[0]
-                assert opened == 1
-                assert (
-                    db.execute(
-                        "SELECT COUNT(*) FROM tickets WHERE user_id = ? AND state IN ('open', 'claimed')",
-                        [user],
-                    ).fetchone()[0]
-                    == 1
-                )
+        )
+        assert logged == {u: 1 for ids in questions.values() for u in ids}
+        for user, ticket_id in ticket_of.items():
+            ((state, thread_id, card),) = database.rows(
+                "SELECT state, thread_id, card_message_id FROM tickets WHERE id = ?", (ticket_id,)
+            )
+            assert state == "open" and thread_id in fake.topics and card
+            opened = database.value(
+                "SELECT COUNT(*) FROM audit WHERE action = 'ticket_opened' AND ticket_id = ?", (ticket_id,)
+            )
+            assert opened == 1
+            active = "SELECT COUNT(*) FROM tickets WHERE user_id = ? AND state IN ('open', 'claimed')"
+            assert database.value(active, (user,)) == 1
         # A reply can go out twice only for an update that was mid-request when the process died
         # (the Bot API has no idempotency key); everyone else got exactly their messages:
         # an answer; or an answer, the consent question and the "you are in the queue" note.

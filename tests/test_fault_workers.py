@@ -7,9 +7,9 @@ every ticket is whole, no message is relayed twice, each chat's replies keep its
 database passes its integrity check.
 
 Real processes (`helpdesk serve --worker-index I`, SO_REUSEPORT), the real Dispatcher and database;
-the tiny knowledge base and the hashing embedder keep start-up to seconds. The database is SQLite
-unless WORKER_BACKENDS says otherwise: each entry is the environment that points the workers at
-another (HELPDESK_DATABASE_URL, HELPDESK_REDIS_URL); the checks go through the Store protocol.
+the tiny knowledge base and the hashing embedder keep start-up to seconds. The database is SQLite,
+or with HELPDESK_TEST_BACKEND=postgres[+redis] a fresh PostgreSQL database (and a real Redis); the
+checks go through the Store protocol, the SQLite-only ones (owners, integrity) say so.
 """
 
 from __future__ import annotations
@@ -48,8 +48,6 @@ QUESTIONS = [
 HANDOFF = "canlı operatorla danışmaq istəyirəm"
 THANKS = "çox sağ olun"
 LEASE = 6.0  # seconds a dead worker's claims wait for a live one: longer than a live one stalls on the busy database
-# The environment that points the workers at a database (and Redis); SQLite in the data dir: none.
-WORKER_BACKENDS = {"sqlite": lambda tmp_path: {}}
 
 
 def free_port() -> int:
@@ -123,12 +121,17 @@ def held_by(db_path: Path, pid: int) -> set[int]:
     return {u for u, owner in rows if f":{pid}:" in (owner or "")}
 
 
-@pytest.fixture(params=sorted(WORKER_BACKENDS))
-def backend(request, tmp_path, monkeypatch):
-    extra = WORKER_BACKENDS[request.param](tmp_path)
+@pytest.fixture
+def backend(e2e_database_url, e2e_redis_url, monkeypatch):
+    """HELPDESK_TEST_BACKEND (conftest.py): SQLite in the data folder, or a fresh PostgreSQL
+    database, with or without a real Redis; the environment that points the workers at it."""
+    extra = {
+        **({"HELPDESK_DATABASE_URL": e2e_database_url} if e2e_database_url else {}),
+        **({"HELPDESK_REDIS_URL": e2e_redis_url} if e2e_redis_url else {}),
+    }
     for key, value in extra.items():
-        monkeypatch.setenv(key, value)
-    return request.param, extra
+        monkeypatch.setenv(key, value)  # the checks below open the same store
+    return ("postgres" if e2e_database_url else "sqlite"), extra
 
 
 async def test_a_worker_sigkilled_mid_burst_loses_nothing_and_doubles_nothing(

@@ -170,6 +170,35 @@ def test_a_tickets_life(store_backend):
     assert [t.id for t in tickets.all()] == [ticket_id]
 
 
+def test_of_two_claims_read_at_once_only_the_first_write_wins(store_backend):
+    """Two operators on two workers both read the ticket as open, then both press "take"."""
+    tickets = Tickets(store_backend)
+    ticket_id = new_ticket(tickets)
+    tickets.open(ticket_id, 1)
+    assert store_backend.claim_ticket(ticket_id, 77, "Operator A", held_by=None)
+    assert not store_backend.claim_ticket(ticket_id, 78, "Operator B", held_by=None)
+    assert tickets.get(ticket_id).operator_name == "Operator A"
+    # A forced take-over names whom it takes from; a stale one loses to a newer claim.
+    assert store_backend.claim_ticket(ticket_id, 79, "Operator C", held_by=77)
+    assert not store_backend.claim_ticket(ticket_id, 78, "Operator B", held_by=77)
+    assert tickets.get(ticket_id).operator_id == 79
+    tickets.close(ticket_id)
+    assert not store_backend.claim_ticket(ticket_id, 79, "Operator C", held_by=79)  # closed
+
+
+def test_the_loser_of_a_claim_race_is_told_who_won(store_backend, monkeypatch):
+    tickets = Tickets(store_backend)
+    ticket_id = new_ticket(tickets)
+    tickets.open(ticket_id, 1)
+    stale = tickets.get(ticket_id)  # what this worker read: open, nobody's
+    store_backend.claim_ticket(ticket_id, 77, "Operator A")  # another worker, right after our read
+    first_read = iter([stale])  # Tickets.claim's own read sees the stale row, later ones the truth
+    monkeypatch.setattr(tickets, "get", lambda _id: next(first_read, None) or store_backend.ticket(_id))
+    with pytest.raises(TicketError, match="already taken by Operator A"):
+        tickets.claim(ticket_id, 78, "Operator B")
+    assert store_backend.ticket(ticket_id).operator_id == 77
+
+
 def test_declined_and_replaced_requests(store_backend):
     tickets = Tickets(store_backend)
     first = new_ticket(tickets)
@@ -230,6 +259,9 @@ def test_relay_outbox_and_drafts(store_backend):
     draft = tickets.add_draft(tickets.get(ticket_id), 77, reply.text + " FIN 5ZXK4PT")
     (row,) = tickets.drafts()
     assert row.id == draft and row.ticket_id == ticket_id and "5ZXK4PT" not in row.answer
+    # The store redacts the question too, whoever calls it (the console shows drafts).
+    store_backend.add_draft(ticket_id, 77, "az", "FIN 5ZXK4PT, +994 50 123 45 67", "Cavab")
+    assert not any("5ZXK4PT" in d.question or "123 45 67" in d.question for d in tickets.drafts())
 
 
 def test_tickets_relays_and_drafts_come_back_as_typed_values(store_backend):

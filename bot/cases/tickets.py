@@ -69,7 +69,10 @@ class Tickets:
             raise TicketError("the ticket is not open")
         if not ticket.may_claim(operator_id, force):
             raise TicketError(f"already taken by {ticket.operator_name}")
-        self.store.claim_ticket(ticket_id, operator_id, operator_name)
+        if not self.store.claim_ticket(ticket_id, operator_id, operator_name, held_by=ticket.operator_id):
+            # Another operator (on this worker or another) took it between the read and the write.
+            taken = self.get(ticket_id)
+            raise TicketError(f"already taken by {taken.operator_name if taken else 'someone else'}")
         return self._reread(ticket_id)
 
     def release(self, ticket_id: int, operator_id: int) -> None:

@@ -1,15 +1,17 @@
 """The ``helpdesk`` command: chat, ask, kb (check/build/stats), eval, bench.
 
 This module builds the top-level group; the commands live in one module per group: ``chat`` (ask, chat),
-``kb``, ``intents``, ``report``, ``serve`` (serve, doctor, purge, backup) and ``tools`` (eval, bench).
+``kb``, ``intents``, ``report``, ``serve`` (serve, doctor, purge, backup), ``staff`` (the console's
+accounts), ``console`` and ``tools`` (eval, bench).
 """
 
 from __future__ import annotations
 
 import click
 
-from bot.cli import chat, intents, kb, report, serve, tools
+from bot.cli import chat, console, intents, kb, report, serve, staff, tools
 from bot.config import ConfigError
+from bot.storage import StoreUnavailable
 from intents.classifier import IntentModelError
 from knowledge.loader import ArticleError
 from retrieval.embedders import ModelMissingError
@@ -23,6 +25,7 @@ USER_ERRORS = (
     IndexMissingError,
     IndexStaleError,
     IntentModelError,
+    StoreUnavailable,
 )
 
 
@@ -55,8 +58,10 @@ for _command in (
     serve.backup,
     serve.doctor,
     report.report,
+    console.console,
     intents.intents,
     tools.eval_command,
     tools.bench,
+    staff.staff,
 ):
     main.add_command(_command)

@@ -129,17 +129,22 @@ def kb_import(ctx: click.Context, sheet: Path) -> None:
 
 @kb.command("build")
 @click.option("--if-stale", is_flag=True, help="Build only when the index is missing or out of date.")
-@click.option("--full", is_flag=True, help="Re-embed every article, not only new and changed ones.")
+@click.option("--full", is_flag=True, help="Rebuild every article's vectors, not only new and changed ones.")
+@click.option(
+    "--no-cache", is_flag=True, help="Send every passage to the encoder (ignore the passage cache)."
+)
 @click.pass_context
-def kb_build(ctx: click.Context, if_stale: bool, full: bool) -> None:
+def kb_build(ctx: click.Context, if_stale: bool, full: bool, no_cache: bool) -> None:
     """Embed new and changed articles and save the search index (BM25 + faiss).
 
     Unchanged articles keep their vectors from the previous build (same embedder); --full
-    re-embeds everything.
+    rebuilds everything. A passage text already embedded by an earlier build comes from the
+    passage cache (data/passage_cache) unless --no-cache; each distinct text is embedded once.
 
     Example: helpdesk kb build --if-stale
     """
     from retrieval.index import load_previous
+    from retrieval.passage_cache import PassageCache
 
     settings = _settings(ctx)
     knowledge = knowledge_base(settings)
@@ -152,10 +157,13 @@ def kb_build(ctx: click.Context, if_stale: bool, full: bool) -> None:
         except (IndexMissingError, IndexStaleError) as exc:
             click.echo(f"rebuilding: {exc}")
     previous = None if full else load_previous(settings.index_dir, embedder)
+    cache = None if no_cache else PassageCache.load(settings.passage_cache_dir, embedder)
     total = count_chunks(knowledge)
     with click.progressbar(length=total, label=f"indexing {total} passages", file=sys.stderr) as bar:
-        index = build_index(knowledge, embedder, progress=bar.update, previous=previous)
+        index = build_index(knowledge, embedder, progress=bar.update, previous=previous, cache=cache)
     save_index(index, settings.index_dir)
+    if cache is not None:
+        cache.save(settings.passage_cache_dir)
     report = cast(BuildReport, index.report)  # build_index always reports
     _audit(ctx, "kb_build", report.summary().splitlines()[0])
     click.echo(

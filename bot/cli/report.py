@@ -72,7 +72,7 @@ def report_gaps(ctx: click.Context, since, fmt: str, distance: float) -> None:
     Example: helpdesk report gaps --since 2026-11-01 --format csv
     """
     from bot.cases.tickets import Tickets
-    from bot.tools.reports import cluster_questions, gap_questions, gaps_csv, gaps_markdown, referred_services
+    from bot.reports import cluster_questions, gap_questions, gaps_csv, gaps_markdown, referred_services
 
     settings = _settings(ctx)
     store = _store(ctx)
@@ -97,7 +97,7 @@ def report_usage(ctx: click.Context, since, png: Path | None) -> None:
 
     Example: helpdesk report usage --since 2026-11-01 --png usage.png
     """
-    from bot.tools.reports import usage, usage_png, usage_text
+    from bot.reports import usage, usage_png, usage_text
 
     store = _store(ctx)
     data = usage(store, since.date() if since else None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -40,6 +41,8 @@ def serve(ctx: click.Context, log_level: str, workers: int | None, worker_index:
     if workers is not None:
         settings = settings.model_copy(update={"workers": workers})
     secrets = [s.get_secret_value() for s in (settings.bot_token, settings.webhook_secret) if s]
+    if settings.redis_url is not None:  # its password, should any message quote the URL
+        secrets.append(urlsplit(settings.redis_url.get_secret_value()).password or "")
     setup_logging(log_level, secrets, settings.log_json)
     check_workers(settings)
     if settings.workers == 1 or worker_index is not None:
@@ -90,14 +93,17 @@ def purge(ctx: click.Context, days: int | None) -> None:
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def backup(ctx: click.Context, target: Path) -> None:
-    """Copy the database while the bot runs (SQLite online backup), then check the copy.
+    """Copy the database while the bot runs, then check the copy: SQLite's online backup, or with
+    HELPDESK_DATABASE_URL a pg_dump in its custom format (restore with pg_restore).
 
     Example: helpdesk backup /var/backups/helpdesk-2026-11-25.sqlite3
     """
     store = _store(ctx)
-    result = store.backup(target)
-    store.audit(None, "backup", None, str(target))
-    store.close()
+    try:
+        result = store.backup(target)
+        store.audit(None, "backup", None, str(target))
+    finally:
+        store.close()
     click.echo(
         f"backup {target}: integrity {result['integrity']}; users {result['users']}, "
         f"messages {result['messages']}, tickets {result['tickets']}"

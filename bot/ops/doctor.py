@@ -53,7 +53,10 @@ def run_checks(settings: Settings) -> Iterator[tuple[bool, str, str]]:
         yield True, "intent model", model.name
     except IntentModelError as exc:
         yield False, "intent model", str(exc)
-    yield from _check_database(database_path(settings))
+    if settings.database_url is not None:
+        yield from _check_postgres(settings.database_url.get_secret_value())
+    else:
+        yield from _check_database(database_path(settings))
     if settings.webhook_url and not settings.webhook_secret:
         yield False, "webhook", "HELPDESK_WEBHOOK_URL is set without HELPDESK_WEBHOOK_SECRET"
     if settings.operators_chat_id is None:
@@ -77,9 +80,31 @@ def _check_database(path) -> Iterator[tuple[bool, str, str]]:
     if check != "ok":
         yield False, "database", f"{path}: integrity check says {check!r}: restore from `helpdesk backup`"
         return
+    yield True, "database", f"{path} ok; {_inbox_detail(waiting)}"
+
+
+def _inbox_detail(waiting: dict[str, int]) -> str:
     failed = waiting.pop("failed", 0)
-    pending = sum(waiting.values())
-    detail = f"{path} ok; {pending} updates waiting to be handled"
+    detail = f"{sum(waiting.values())} updates waiting to be handled"
     if failed:
         detail += f"; {failed} set aside after failing 3 times (see the error log)"
-    yield True, "database", detail
+    return detail
+
+
+def _check_postgres(url: str) -> Iterator[tuple[bool, str, str]]:
+    """The server answers, its schema is current (the bot migrates at start) and what the inbox holds;
+    read-only. Named by host, port and database: the URL's password is never shown."""
+    from bot.storage import StoreUnavailable
+    from bot.storage.postgres_admin import probe, where
+
+    try:
+        health = probe(url)
+    except StoreUnavailable as exc:
+        yield False, "database", f"PostgreSQL {exc}: check HELPDESK_DATABASE_URL and the server"
+        return
+    name = f"PostgreSQL {where(url)}"
+    if health.pending_migrations:
+        missing = ", ".join(health.pending_migrations)
+        yield True, "database", f"{name} answers; migrations {missing} are applied at the next start"
+        return
+    yield True, "database", f"{name} ok; {_inbox_detail(dict(health.waiting))}"

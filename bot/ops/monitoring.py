@@ -73,8 +73,9 @@ def setup_logging(level: str, secrets: list[str], json_lines: bool = True) -> No
 class Metrics:
     """Counters and a latency histogram, safe across threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, redis_up: Callable[[], int] | None = None) -> None:
         self._lock = threading.Lock()
+        self.redis_up = redis_up  # with HELPDESK_REDIS_URL: 1 while Redis answers, 0 in an outage
         self.messages: Counter[str] = Counter()  # by direction
         self.actions: Counter[str] = Counter()  # by action
         self.errors = 0
@@ -134,11 +135,22 @@ class Metrics:
                 "# TYPE helpdesk_uptime_seconds gauge",
                 f"helpdesk_uptime_seconds {time.time() - self.started:.0f}",
             ]
+            if self.redis_up is not None:
+                lines += ["# TYPE helpdesk_redis_up gauge", f"helpdesk_redis_up {self.redis_up()}"]
         return "\n".join(lines) + "\n"
 
 
-def ops_app(metrics: Metrics, store: Store, ready: Callable[[], object]) -> web.Application:
-    """``/healthz`` (200 when the store answers and the helpdesk is loaded) and ``/metrics``."""
+def ops_app(
+    metrics: Metrics,
+    store: Store,
+    ready: Callable[[], object],
+    degraded: Callable[[], list[str]] = list,
+) -> web.Application:
+    """``/healthz`` (200 when the store answers and the helpdesk is loaded) and ``/metrics``.
+
+    ``degraded`` names what runs on per-process state for now (Redis down): still 200, since the
+    bot answers, with ``"status": "degraded"`` for whoever watches.
+    """
 
     async def healthz(_: web.Request) -> web.Response:
         try:
@@ -146,7 +158,10 @@ def ops_app(metrics: Metrics, store: Store, ready: Callable[[], object]) -> web.
             ok = bool(ready())
         except Exception:  # any failure is "not healthy", said plainly
             ok = False
-        return web.json_response({"ok": ok}, status=200 if ok else 503)
+        body: dict[str, object] = {"ok": ok}
+        if ok and (falling_back := degraded()):
+            body.update(status="degraded", degraded=falling_back)
+        return web.json_response(body, status=200 if ok else 503)
 
     async def metrics_page(_: web.Request) -> web.Response:
         open_tickets = store.active_ticket_count()

@@ -27,6 +27,7 @@ from bot.wiring import knowledge_base
 from intents.classifier import IntentClassifier, IntentModelError, train_classifier, training_digest
 from knowledge.loader import ArticleError
 from retrieval.index import INDEX_FORMAT, BuildReport, build_index, load_previous, read_meta, save_index
+from retrieval.passage_cache import PassageCache
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +91,12 @@ class Reloader:
             or meta.kb_hash != kb.content_hash
             or meta.embedder != embedder.name
         ):
-            index = build_index(kb, embedder, previous=load_previous(settings.index_dir, embedder))
+            cache = PassageCache.load(settings.passage_cache_dir, embedder)
+            index = build_index(
+                kb, embedder, previous=load_previous(settings.index_dir, embedder), cache=cache
+            )
             save_index(index, settings.index_dir)
+            cache.save(settings.passage_cache_dir)
             note.append(cast(BuildReport, index.report).summary().splitlines()[0])  # build_index reports
         wanted = training_digest(kb)
         try:
@@ -102,6 +107,8 @@ class Reloader:
             train_classifier(kb).save(settings.intents_dir)
             note.append("intent model retrained")
         helpdesk = Helpdesk.from_settings(settings, embedder=embedder)
+        if self.current.shared is not None:  # the workers' shared reply cache goes on (new keys)
+            helpdesk = helpdesk.sharing(self.current.shared)
         return helpdesk, "; ".join(note) or "nothing changed in the index"
 
     async def reload(self, actor: int | None = None) -> ReloadOutcome:

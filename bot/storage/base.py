@@ -105,7 +105,14 @@ class Store(Protocol):
     def set_ticket_topic(
         self, ticket_id: int, thread_id: int | None, card_message_id: int | None
     ) -> None: ...
-    def claim_ticket(self, ticket_id: int, operator_id: int, operator_name: str) -> None: ...
+    def claim_ticket(
+        self, ticket_id: int, operator_id: int, operator_name: str, held_by: int | None = None
+    ) -> bool:
+        """Give an active ticket to the operator if it is still held by ``held_by`` (None: nobody);
+        False when another claim came first. One conditional write, so of two operators pressing
+        "take" at once on two workers exactly one wins."""
+        ...
+
     def release_ticket(self, ticket_id: int) -> None: ...
     def close_ticket(self, ticket_id: int) -> None: ...
     def reopen_ticket(self, ticket_id: int) -> None: ...
@@ -190,4 +197,36 @@ class Store(Protocol):
         """Citizens' questions since the timestamp (created_at, action, topic, lang)."""
 
     def feedback_votes(self, since: float) -> list[dict]:
-        """👍/👎 since the timestamp (topic, lang, helpful)."""
+        """👍/👎 since the timestamp (topic, lang, helpful, created_at)."""
+
+    # staff accounts and console sessions (bot.web.staff decides; these only keep rows) ----------
+    # Staff rows are not citizens' data: forget_user leaves them, backups keep them, and
+    # purge_older_than deletes only sessions already expired.
+    def add_staff(self, name: str, role: str, password_hash: str, lang: str, created_at: float) -> bool:
+        """A new staff account; False (and nothing written) if the name is taken."""
+
+    def staff(self, name: str) -> dict | None:
+        """The account's row: id, name, role, password_hash, disabled, failed_logins,
+        locked_until, lang, created_at."""
+
+    def staff_list(self) -> list[dict]:
+        """Every account's row, by name."""
+
+    def update_staff(self, name: str, /, **fields: Any) -> bool:
+        """Set columns of an account (role, password_hash, disabled, failed_logins, locked_until,
+        lang); ValueError for any other; False if there is no such account."""
+
+    def add_staff_session(
+        self, token_hash: str, staff_name: str, csrf_token: str, created_at: float, expires_at: float
+    ) -> None: ...
+    def staff_session(self, token_hash: str) -> dict | None:
+        """The session's row (token_hash, staff_name, csrf_token, created_at, expires_at) or None."""
+
+    def delete_staff_sessions(
+        self,
+        *,
+        token_hash: str | None = None,
+        staff_name: str | None = None,
+        expired_before: float | None = None,
+    ) -> int:
+        """Delete the sessions matching every given criterion (at least one); how many went."""

@@ -261,7 +261,9 @@ class SqliteReads:
         )
 
     def feedback_votes(self, since: float) -> list[dict]:
-        return _rows(self.db, "SELECT topic, lang, helpful FROM feedback WHERE created_at >= ?", [since])
+        return _rows(
+            self.db, "SELECT topic, lang, helpful, created_at FROM feedback WHERE created_at >= ?", [since]
+        )
 
 
 class DatabaseHealth(NamedTuple):

@@ -162,7 +162,35 @@ def m005_chat_context(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m006_inbox_lease(db: sqlite_utils.Database) -> None:
+def m006_staff(db: sqlite_utils.Database) -> None:
+    # The console's staff accounts and sessions. Not citizens' data: /forget leaves them. A session
+    # is kept by the sha256 of its cookie token, so reading this table opens no session.
+    db.execute("""
+        CREATE TABLE staff (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL,              -- editor | supervisor | admin
+            password_hash TEXT NOT NULL,     -- argon2id, with its parameters
+            disabled INTEGER NOT NULL DEFAULT 0,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until REAL,
+            lang TEXT NOT NULL,              -- the console's language: az | ru | en
+            created_at REAL NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE staff_sessions (
+            token_hash TEXT PRIMARY KEY,     -- sha256 hex of the cookie's token
+            staff_name TEXT NOT NULL REFERENCES staff(name),
+            csrf_token TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        )""")
+    db.execute("CREATE INDEX staff_sessions_staff ON staff_sessions(staff_name)")
+    db.execute("CREATE INDEX staff_sessions_expiry ON staff_sessions(expires_at)")
+
+
+@migrations()
+def m007_inbox_lease(db: sqlite_utils.Database) -> None:
     # Many workers share the inbox: a claim is leased by its worker (hostname:pid:random) and
     # renewed while it runs, so a killed worker's updates are taken over once the lease runs out.
     db.execute("ALTER TABLE inbox ADD COLUMN owner TEXT")
@@ -170,7 +198,7 @@ def m006_inbox_lease(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m007_published(db: sqlite_utils.Database) -> None:
+def m008_published(db: sqlite_utils.Database) -> None:
     # Small values every worker follows: today the index version served after a reload.
     db.execute("""
         CREATE TABLE published (

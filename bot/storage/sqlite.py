@@ -28,6 +28,7 @@ import sqlite_utils
 from bot.redact import redact
 from bot.storage import base
 from bot.storage.schema import migrations
+from bot.storage.sqlite_staff import SqliteStaffRows
 from bot.storage.sqlite_tickets import SqliteTicketRows
 from bot.storage.writer import Writer
 
@@ -48,11 +49,12 @@ def _setting_up(path: str) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-class SqliteStore(SqliteTicketRows):
+class SqliteStore(SqliteStaffRows, SqliteTicketRows):
     """The helpdesk's database in one SQLite file; safe to share between asyncio tasks and threads.
 
     Citizens' rows and the inbox are written here, tickets and relays in
-    :class:`~bot.storage.sqlite_tickets.SqliteTicketRows`, every read is in
+    :class:`~bot.storage.sqlite_tickets.SqliteTicketRows`, staff accounts and console sessions in
+    :class:`~bot.storage.sqlite_staff.SqliteStaffRows`, every other read is in
     :class:`~bot.storage.queries.SqliteReads`; all writes go through one :class:`Writer`.
     """
 
@@ -172,7 +174,7 @@ class SqliteStore(SqliteTicketRows):
                 check = destination.execute("PRAGMA integrity_check").fetchone()[0]
                 counts = {
                     t: destination.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                    for t in ("users", "messages", "tickets")
+                    for t in ("users", "messages", "tickets", "staff")
                 }
             finally:
                 destination.close()
@@ -187,6 +189,8 @@ class SqliteStore(SqliteTicketRows):
             # Handled updates' ids are only needed to spot a redelivery, which comes within hours.
             db.execute("DELETE FROM inbox WHERE state IN ('done', 'failed') AND received_at < ?", [cutoff])
             db.execute("DELETE FROM chat_context WHERE updated_at < ?", [cutoff])
+            # A console session is worth nothing once expired, whatever the retention period.
+            db.execute("DELETE FROM staff_sessions WHERE expires_at < ?", [time.time()])
             return cursor.rowcount
 
     # chat context ----------------------------------------------------------------------------

@@ -62,12 +62,17 @@ class SqliteTicketRows(SqliteReads):
             (thread_id, card_message_id, ticket_id),
         )
 
-    def claim_ticket(self, ticket_id: int, operator_id: int, operator_name: str) -> None:
-        self.writer.execute(
-            "UPDATE tickets SET state = 'claimed', operator_id = ?, operator_name = ?, "
-            "claimed_at = COALESCE(claimed_at, ?) WHERE id = ?",
-            (operator_id, operator_name[:64], time.time(), ticket_id),
-        )
+    def claim_ticket(
+        self, ticket_id: int, operator_id: int, operator_name: str, held_by: int | None = None
+    ) -> bool:
+        with self.writer.transaction() as db:
+            cursor = db.execute(
+                "UPDATE tickets SET state = 'claimed', operator_id = ?, operator_name = ?, "
+                "claimed_at = COALESCE(claimed_at, ?) "
+                "WHERE id = ? AND state IN ('open', 'claimed') AND operator_id IS ?",
+                (operator_id, operator_name[:64], time.time(), ticket_id, held_by),
+            )
+            return cursor.rowcount == 1
 
     def release_ticket(self, ticket_id: int) -> None:
         self.writer.execute(
@@ -151,5 +156,5 @@ class SqliteTicketRows(SqliteReads):
         return self.writer.insert(
             "INSERT INTO kb_drafts (ticket_id, operator_id, lang, question, answer, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (ticket_id, operator_id, lang, question, redact(answer), time.time()),
+            (ticket_id, operator_id, lang, redact(question), redact(answer), time.time()),
         )

@@ -14,14 +14,12 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings
-from bot.context import ChatMemory
 from bot.conversation import Conversation
 from bot.dialogue import Helpdesk
 from bot.ops.monitoring import Metrics, ops_app
@@ -40,6 +38,7 @@ from bot.telegram.durable import (
 )
 from bot.telegram.middlewares import RateLimitMiddleware, RetryAfterMiddleware, ServingMiddleware
 from bot.telegram.relay import Handoff
+from bot.telegram.shared_state import SharedState, shared_state
 from bot.wiring import build_helpdesk, open_store
 
 log = logging.getLogger(__name__)
@@ -72,11 +71,13 @@ class Runtime:
 
     tasks: dict[str, asyncio.Task] = field(default_factory=dict)
     ops_runner: web.AppRunner | None = None
+    console_runner: web.AppRunner | None = None
 
     async def stop(self) -> None:
-        if self.ops_runner is not None:
-            await self.ops_runner.cleanup()
-            self.ops_runner = None
+        for runner in (self.ops_runner, self.console_runner):
+            if runner is not None:
+                await runner.cleanup()
+        self.ops_runner = self.console_runner = None
         tasks, self.tasks = self.tasks, {}
         for task in tasks.values():
             task.cancel()
@@ -104,12 +105,16 @@ class Services(TypedDict):
     metrics: Metrics
     reloader: Reloader
     runtime: Runtime
+    shared: SharedState
     background_every: float
 
 
 def build_dispatcher(
     helpdesk: Helpdesk, store: Store, settings: Settings, background_every: float = 5.0
 ) -> DurableDispatcher:
+    shared = shared_state(settings, store)
+    if shared.replies is not None:  # replies other workers made are served here too
+        helpdesk = helpdesk.sharing(shared.replies)
     serving = HelpdeskRef(helpdesk)
     handoff = Handoff(store, settings, serving)
     many = settings.workers > 1  # one of many workers on this database: recover only the dead's
@@ -118,7 +123,8 @@ def build_dispatcher(
         lease_seconds=settings.inbox_lease_seconds,
         stale_after=settings.inbox_stale_seconds if many else None,
     )
-    metrics = Metrics()
+    clients = shared.clients
+    metrics = Metrics(redis_up=(lambda: clients.health.gauge) if clients is not None else None)
     services = Services(
         settings=settings,
         store=store,
@@ -131,15 +137,17 @@ def build_dispatcher(
             handoff.tickets,
             settings.official_domains,
             metrics,
-            memory=ChatMemory(store, settings.context_minutes),
+            memory=shared.memory,
         ),
         metrics=metrics,
         reloader=Reloader(settings, serving, store),
         runtime=Runtime(),
+        shared=shared,
         background_every=background_every,
     )
-    # SimpleEventIsolation: one update at a time per chat, so a citizen's replies keep their order.
-    dp = DurableDispatcher(events_isolation=SimpleEventIsolation(), **services)
+    # One update at a time per chat, so a citizen's replies keep their order (across workers
+    # with Redis: bot/telegram/shared_state.py).
+    dp = DurableDispatcher(events_isolation=shared.isolation, storage=shared.storage, **services)
     # Recorded before acknowledged, claimed once, replayed after a crash (bot/telegram/durable.py);
     # each update is answered by the helpdesk served when it arrived, even if a reload follows.
     dp.update.outer_middleware(InboxMiddleware(inbox))
@@ -148,7 +156,7 @@ def build_dispatcher(
     # message once, whichever of them takes it. The catch-alls are in citizen's router: last.
     citizens = Router(name="citizens")
     citizens.message.outer_middleware(
-        RateLimitMiddleware(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        RateLimitMiddleware(settings.rate_limit_per_minute, settings.rate_limit_burst, shared.rate_limit)
     )
     citizens.include_routers(menu.make_router(), buttons.make_router(), citizen.make_router())
     if settings.operators_chat_id is not None:
@@ -182,11 +190,12 @@ async def _start_worker_tasks(
     log.info("worker %s: leases of %rs, checks every %rs", inbox.owner, inbox.lease_seconds, every)
 
 
-async def _on_shutdown(dispatcher: DurableDispatcher, runtime: Runtime) -> None:
+async def _on_shutdown(dispatcher: DurableDispatcher, runtime: Runtime, shared: SharedState) -> None:
     # Let handlers in flight finish (SIGTERM is a graceful stop); any still running when the
     # loop ends are handed back to the inbox and replayed at the next start.
     await dispatcher.wait_handled(timeout=10)
     await runtime.stop()
+    await shared.close()
 
 
 async def _on_startup(
@@ -200,9 +209,23 @@ async def _on_startup(
     metrics: Metrics,
     reloader: Reloader,
     runtime: Runtime,
+    helpdesk_ref: HelpdeskRef,
+    shared: SharedState,
 ) -> None:
+    await shared.start()  # Redis pinged once: an outage is logged (once) before the first citizen
+    if settings.console_port:  # the staff console beside the bot, on the helpdesk it serves
+        from bot.web.app import console_app
+
+        console = web.AppRunner(
+            console_app(settings, store, helpdesk_ref, reloader=reloader), access_log=None
+        )
+        await console.setup()
+        await web.TCPSite(console, settings.console_host, settings.console_port).start()
+        runtime.console_runner = console
+        log.info("staff console on %s:%r", settings.console_host, settings.console_port)
     if settings.metrics_port:
-        runner = web.AppRunner(ops_app(metrics, store, ready=lambda: True), access_log=None)
+        app = ops_app(metrics, store, ready=lambda: True, degraded=lambda: shared.degraded)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.metrics_host, settings.metrics_port).start()
         runtime.ops_runner = runner

@@ -58,6 +58,7 @@ class FakeTelegram:
         self.calls: defaultdict[str, int] = defaultdict(int)
         self.fail: dict[str, list[int]] = defaultdict(list)  # method -> retry_after values (429)
         self.broken: dict[str, list[int]] = defaultdict(list)  # method -> HTTP statuses (5xx)
+        self.garbage: dict[str, list[str]] = defaultdict(list)  # method -> raw bodies sent with 200
         # (a run on a database kept from an earlier one starts past that one's ids)
         self._update_ids = itertools.count(first_update_id)
         self._message_ids = itertools.count(1000)
@@ -108,6 +109,8 @@ class FakeTelegram:
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls[method] += 1
+        if self.garbage[method]:
+            return web.Response(text=self.garbage[method].pop(0), content_type="application/json")
         if self.broken[method]:
             status = self.broken[method].pop(0)
             return web.json_response(

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import BaseMiddleware
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -41,12 +41,22 @@ class TokenBucket:
         return True
 
 
+class SharedLimit(Protocol):
+    async def take(self, key: int) -> bool | None:
+        """True to let a message in, False to drop it, None when the shared counter is unavailable."""
+
+
 class RateLimitMiddleware(BaseMiddleware):
     """Drops a citizen's messages past the limit, with one friendly warning per burst."""
 
-    def __init__(self, per_minute: float, burst: int) -> None:
+    def __init__(self, per_minute: float, burst: int, shared: SharedLimit | None = None) -> None:
         self.bucket = TokenBucket(per_minute, burst)
+        self.shared = shared  # counted across workers (Redis); this process's bucket when it fails
         self.warned: set[int] = set()
+
+    async def take(self, user_id: int) -> bool:
+        allowed = await self.shared.take(user_id) if self.shared is not None else None
+        return self.bucket.take(user_id) if allowed is None else allowed
 
     async def __call__(
         self,
@@ -57,7 +67,7 @@ class RateLimitMiddleware(BaseMiddleware):
         user = getattr(event, "from_user", None)
         if not isinstance(event, Message) or user is None:
             return await handler(event, data)
-        if self.bucket.take(user.id):
+        if await self.take(user.id):
             self.warned.discard(user.id)
             return await handler(event, data)
         if user.id not in self.warned:

@@ -62,6 +62,9 @@ class Handoff:
         except TelegramAPIError as exc:
             log.error("cannot read the operators' chat %r: %r", chat_id, exc)
             return
+        except Exception as exc:  # an answer that does not parse: the citizens are served all the same
+            log.error("unexpected answer reading the operators' chat %r: %r", chat_id, exc)
+            return
         if not self.forum:
             log.warning("the operators' chat has no forum topics: using reply-based relay")
             await self._safe_send(bot, chat_id, t("ops_no_forum", "az"))
