@@ -226,3 +226,16 @@ async def test_a_failing_set_webhook_does_not_stop_the_bot(tiny_settings, tiny_k
             served.kill()
             await served.wait()
         await fake.stop()
+
+
+def test_each_worker_gets_its_own_ports_and_only_the_first_watches_and_serves_the_console(tiny_settings):
+    from bot.telegram.app import worker_settings
+
+    settings = tiny_settings.model_copy(
+        update={"workers": 3, "metrics_port": 9090, "console_port": 8081, "kb_watch_seconds": 30}
+    )
+    first, third = worker_settings(settings, 0), worker_settings(settings, 2)
+    assert (first.metrics_port, first.console_port, first.kb_watch_seconds) == (9090, 8081, 30)
+    assert (third.metrics_port, third.console_port, third.kb_watch_seconds) == (9092, None, 0)
+    alone = tiny_settings.model_copy(update={"metrics_port": 9090})
+    assert worker_settings(alone, 0) is alone

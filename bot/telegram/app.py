@@ -319,14 +319,17 @@ def run_webhook(bot: Bot, dp: DurableDispatcher, settings: Settings, worker_inde
 
 
 def worker_settings(settings: Settings, worker_index: int) -> Settings:
-    """What one of many workers runs with: its own metrics port (the first one's + its index), and
-    the file watch only in worker 0 (the others follow its reloads through the store)."""
+    """What one of many workers runs with: its own metrics port (the first one's + its index); the
+    file watch (the others follow its reloads through the store) and the staff console only in
+    worker 0."""
     if settings.workers == 1:
         return settings
+    first = worker_index == 0
     return settings.model_copy(
         update={
             "metrics_port": settings.metrics_port + worker_index if settings.metrics_port else 0,
-            "kb_watch_seconds": settings.kb_watch_seconds if worker_index == 0 else 0,
+            "kb_watch_seconds": settings.kb_watch_seconds if first else 0,
+            "console_port": settings.console_port if first else None,
         }
     )
 
