@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     # How long a chat remembers the card it is about, for follow-ups ("how much is it?"); 0: never.
     context_minutes: float = Field(default=30, ge=0)
     answer_cache_size: int = Field(default=4096, ge=0)
+    # Webhook worker processes sharing the port (`helpdesk serve --workers N`); polling takes one.
+    workers: int = Field(default=1, ge=1, le=64)
+    # Among many workers: a claimed update is a dead worker's once its lease runs out unrenewed; an
+    # update recorded but unclaimed for inbox_stale_seconds is replayed by another worker; each
+    # worker renews, recovers and checks the published index version every worker_check_seconds.
+    inbox_lease_seconds: float = Field(default=60, gt=0)
+    inbox_stale_seconds: float = Field(default=60, gt=0)
+    worker_check_seconds: float = Field(default=5, gt=0)
     # Shared state for several workers (FSM, per-chat order, rate limit, context, reply cache);
     # unset: each process keeps its own. redis://[:password@]host[:port][/db], rediss:// or unix://.
     redis_url: SecretStr | None = None

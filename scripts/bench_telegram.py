@@ -19,8 +19,13 @@ flooder: messages sent, replies got, of which answers and rate-limit warnings (o
 runs into), and the most answers its token bucket could have allowed (burst + refills over the
 flood). One untimed question warms each fresh bot up first.
 
+With --workers 1,2 the cold and warm passes run in webhook mode, for each number of workers side
+by side (scripts/bench_workers.py says how).
+
 Usage:  python scripts/bench_telegram.py ../shared/eval/dev.jsonl [--citizens 50] [--messages 10]
                                          [--flood 300]
+        python scripts/bench_telegram.py ../shared/eval/dev.jsonl --workers 1,2
+                                         [--backend postgres --database-url postgresql://…]
 (needs a built index and intent model: `make index`).
 """
 
@@ -360,16 +365,37 @@ def main() -> None:
         metavar="M",
         help="also the flood passes: one more citizen sends M messages at once (0 = skip)",
     )
+    parser.add_argument(
+        "--workers",
+        type=lambda text: [int(n) for n in text.split(",")],
+        metavar="N[,N...]",
+        help="webhook mode with this many worker processes, each count in turn (e.g. 1,2)",
+    )
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--database-url", help="with --backend postgres: the database to run on")
     args = parser.parse_args()
+    if args.backend == "postgres" and not (args.database_url and args.workers):
+        parser.error("--backend postgres needs --workers and --database-url")
+    if args.workers and args.flood:
+        parser.error("--flood runs in polling mode; leave out --workers")
     questions = [
         json.loads(line)["text"]
         for line in args.file.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
     settings = load_settings()
-    report = asyncio.run(
-        benchmark_served(settings, questions, args.citizens, args.messages, flood=args.flood)
-    )
+    if args.workers:
+        from bench_workers import benchmark_workers
+
+        backend_env = {"HELPDESK_DATABASE_URL": args.database_url} if args.backend == "postgres" else {}
+        report = asyncio.run(
+            benchmark_workers(settings, questions, args.citizens, args.messages, args.workers, backend_env)
+        )
+        report["backend"] = args.backend
+    else:
+        report = asyncio.run(
+            benchmark_served(settings, questions, args.citizens, args.messages, flood=args.flood)
+        )
     print(json.dumps(report, indent=1))
 
 

@@ -4,6 +4,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 import bench_telegram  # noqa: E402
+import bench_workers  # noqa: E402
+import pytest  # noqa: E402
 
 from bot.dialogue import Helpdesk  # noqa: E402
 from retrieval.embedders import HashingEmbedder  # noqa: E402
@@ -49,3 +51,21 @@ async def test_flood_is_rate_limited_and_loses_nothing_for_the_others(tiny_setti
     assert flooder["rate_limit_warnings"] >= 1
     assert 4 <= flooder["answers"] <= flooder["answers_allowed_at_most"]
     assert "flooder" not in report["without_flooder"]
+
+
+@pytest.mark.slow
+async def test_webhook_workers_bench_side_by_side_loses_nothing(tiny_settings, tiny_kb):
+    save_index(build_index(tiny_kb, HashingEmbedder(256)), tiny_settings.index_dir)
+    report = await bench_workers.benchmark_workers(
+        tiny_settings, ["vergi borcu", "Salam", "passport"], citizens=3, per_citizen=2, worker_counts=[1, 2]
+    )
+    print(report)  # a smoke run's figures (tiny knowledge base, hashing embedder)
+    assert report["mode"] == "webhook" and set(report["workers"]) == {"1", "2"}
+    for workers, runs in report["workers"].items():
+        for run in ("cold", "warm"):
+            assert runs[run]["messages"] == 6
+            assert runs[run]["lost"] == 0 and runs[run]["duplicated"] == 0
+            assert runs[run]["p95_ms"] >= runs[run]["p50_ms"] > 0
+            memory = runs[run]["worker_peak_memory_mb"]
+            assert len(memory) == int(workers) and all(m and m > 0 for m in memory)
+    assert report["speedup_cold"]["2"] > 0

@@ -184,3 +184,41 @@ async def test_webhook_records_the_update_before_answering_200(fake, store):
     finally:
         await server.close()
         await bot.session.close()
+
+
+async def test_among_workers_the_200_means_handled_and_a_redelivery_waits(fake, store):
+    """handle_in_background=False (many workers): Telegram's 200 comes once the update is handled,
+    and the same update sent again while it is held gets a 503, so Telegram keeps the chat's next
+    updates back and asks again later."""
+    from aiohttp import web
+
+    held = Recorder(hold=True)
+    dp = make_dispatcher(store, held)
+    bot = loopback_bot(fake)
+    app = web.Application()
+    handler = DurableRequestHandler(dp, bot, dp.inbox, secret_token="s3cret", handle_in_background=False)
+    handler.register(app, path="/hook")
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def deliver() -> int:
+                async with http.post(
+                    server.make_url("/hook"),
+                    headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"},
+                    json={"update_id": 80, **fake.message_update(11, "salam")},
+                ) as answer:
+                    return answer.status
+
+            first = asyncio.create_task(deliver())
+            await wait_until(lambda: held.started == [80])
+            assert not first.done()  # no answer while its handler runs
+            assert await deliver() == 503  # sent again meanwhile: not yet
+            held.gate.set()
+            assert await first == 200 and Inbox(store).state(80) == "done"
+            assert await deliver() == 200  # sent again after: acknowledged, not handled again
+        assert held.handled == [80]
+    finally:
+        await server.close()
+        await bot.session.close()

@@ -1,4 +1,5 @@
 import json
+import time
 
 import pytest
 from aiogram.types import Update
@@ -164,3 +165,82 @@ def test_migration_keeps_the_ids_of_updates_handled_before_the_inbox(tmp_path):
 def test_max_attempts_is_checked():
     with pytest.raises(ValueError):
         Inbox(None, max_attempts=0)
+
+
+def _claim_all(path: str, owner: str, ids: list[int], go, out) -> None:
+    """In a child process: its own connection to the file, racing the others for every update."""
+    own = Store(path)
+    go.wait()
+    won = []
+    for update_id in ids:
+        if own.claim_update(update_id, owner, 60):
+            won.append(update_id)
+        time.sleep(0.001)  # as a worker does between updates: the others get their turn
+    out.put(won)
+    own.close()
+
+
+def test_worker_processes_on_one_file_claim_each_update_exactly_once(store):
+    import multiprocessing
+
+    ids = list(range(1, 201))
+    for update_id in ids:
+        store.record_update(update_id, {"update_id": update_id})
+    context = multiprocessing.get_context("fork")
+    results, go = context.Queue(), context.Event()
+    workers = [
+        context.Process(target=_claim_all, args=(store.path, f"w{n}", ids, go, results)) for n in range(3)
+    ]
+    for worker in workers:
+        worker.start()
+    time.sleep(0.5)  # each has opened the file
+    go.set()
+    won = [results.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+        assert worker.exitcode == 0
+    assert sorted(u for claimed in won for u in claimed) == ids  # none twice, none missed
+    assert sum(bool(claimed) for claimed in won) >= 2  # the race was real
+
+
+def test_a_worker_inbox_recovers_only_dead_claims(store):
+    live = Inbox(store, owner="live", lease_seconds=60, stale_after=3600)
+    dead = Inbox(store, owner="dead", lease_seconds=0.01, stale_after=3600)
+    assert live.claim(update(1)) and dead.claim(update(2))
+    time.sleep(0.02)
+    assert live.renew() == 1 and dead.renew() == 1  # (a dead worker renews nothing: shown by 0.01 s)
+    time.sleep(0.02)
+    assert [p["update_id"] for p in live.recover().replay] == [2]
+    assert live.claim(update(2)) is not None and inbox_owner(store, 2) == "live"
+
+
+def inbox_owner(store: Store, update_id: int) -> str:
+    return stored(store, update_id)["owner"]
+
+
+def _open_when_told(path: str, go, out) -> None:
+    go.wait()
+    try:
+        Store(path).close()
+        out.put("ok")
+    except Exception as exc:  # what a worker starting beside the others must never meet
+        out.put(repr(exc))
+
+
+def test_workers_starting_together_on_a_new_file_all_open_it(tmp_path):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    results, go = context.Queue(), context.Event()
+    path = str(tmp_path / "fresh.sqlite3")
+    starting = [context.Process(target=_open_when_told, args=(path, go, results)) for _ in range(4)]
+    for process in starting:
+        process.start()
+    go.set()
+    outcomes = [results.get(timeout=60) for _ in starting]
+    for process in starting:
+        process.join(timeout=30)
+    assert outcomes == ["ok"] * 4
+    store = Store(path)
+    assert store.inbox_counts() == {} and store.published_version() is None  # migrated once, whole
+    store.close()

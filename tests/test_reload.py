@@ -150,3 +150,21 @@ async def test_file_watch_reloads_on_save(tiny_bot):
         assert reloader.signature == articles_signature(settings.articles_dir)
     finally:
         watch.cancel()
+
+
+async def test_another_worker_follows_the_published_version(tiny_bot):
+    """Two workers on one database: one reloads and publishes; the other loads what it saved."""
+    from bot.ops.reload import Reloader
+    from bot.serving import HelpdeskRef
+
+    fake, bot, dp, settings = tiny_bot
+    store, reloader = dp.workflow_data["store"], dp.workflow_data["reloader"]
+    other = Reloader(settings, HelpdeskRef(dp.workflow_data["helpdesk_ref"].current), store)
+    assert not await other.follow_once()  # nothing published yet
+    edit_passport(settings, "Followed title?")
+    assert (await reloader.reload(actor=ADMIN)).ok
+    assert store.published_version() == reloader.version != other.version
+    assert await other.follow_once()
+    assert other.version == reloader.version
+    assert other.current.kb.by_topic["passport"].title["en"] == "Followed title?"
+    assert not await other.follow_once()  # already serving it

@@ -308,3 +308,106 @@ def test_tickets_relays_and_drafts_come_back_as_typed_values(store_backend):
     ]
     with pytest.raises(dataclasses.FrozenInstanceError):
         claimed.state = "closed"  # type: ignore[misc]
+
+
+# The inbox among many workers: claims leased to an owner -----------------------------------------------
+def _payload(update_id: int) -> dict:
+    return {"update_id": update_id, "message": {"message_id": update_id, "text": "vergi borcu"}}
+
+
+def test_of_many_concurrent_claims_exactly_one_wins(store_backend):
+    from concurrent.futures import ThreadPoolExecutor
+
+    store_backend.record_update(1, _payload(1))
+    with ThreadPoolExecutor(8) as pool:
+        won = list(pool.map(lambda n: store_backend.claim_update(1, f"worker-{n}", 60), range(32)))
+    assert won.count(True) == 1
+    assert store_backend.update_state(1) == "handling"
+
+
+def test_a_live_lease_is_kept_and_an_expired_one_is_taken_over(store_backend):
+    store = store_backend
+    for update_id in (1, 2):
+        store.record_update(update_id, _payload(update_id))
+    assert store.claim_update(1, "a", 60)
+    assert not store.claim_update(1, "b", 60)  # a's lease runs for a minute
+    assert store.claim_update(2, "a", -1)  # a lease already over: a died holding it
+    assert store.claim_update(2, "b", 60)
+    assert not store.claim_update(2, "c", 60)  # b holds it now
+    store.finish_update(2)
+    assert store.update_state(2) == "done" and not store.claim_update(2, "c", -1)
+
+
+def test_a_takeover_counts_the_attempt_and_drops_the_dead_run_transcript(store_backend):
+    store = store_backend
+    store.record_update(3, _payload(3))
+    assert store.claim_update(3, "a", -1)
+    store.log_message(7, 7, "in", "vergi borcu", update_id=3)  # a logged it, then died
+    assert store.claim_update(3, "b", 60)
+    assert store.messages(7) == []  # b starts clean
+    store.log_message(7, 7, "in", "vergi borcu", update_id=3)
+    assert [m["update_id"] for m in store.messages(7)] == [3]
+
+
+def test_renewing_extends_only_the_owner_claims(store_backend):
+    store = store_backend
+    for update_id in (1, 2, 3):
+        store.record_update(update_id, _payload(update_id))
+    assert store.claim_update(1, "a", -1) and store.claim_update(2, "a", -1)
+    assert store.claim_update(3, "b", -1)
+    store.finish_update(2)
+    assert store.renew_claims("a", 60) == 1  # 2 is done: only 1 is still a's
+    assert store.renew_claims("nobody", 60) == 0
+    assert not store.claim_update(1, "c", 60)  # renewed: a is alive
+    assert store.claim_update(3, "c", 60)  # b never renewed
+
+
+def test_stale_recovery_takes_only_what_dead_workers_left(store_backend):
+    store = store_backend
+    for update_id in range(1, 6):
+        store.record_update(update_id, _payload(update_id))
+    assert store.claim_update(1, "live", 60)
+    assert store.claim_update(2, "dead", -1)
+    assert store.claim_update(5, "done", 60)
+    store.finish_update(5)
+    # 3 and 4 were recorded just now: a live worker may be about to claim them.
+    replay, given_up = store.recover_updates(3, stale_after=3600)
+    assert [p["update_id"] for p in replay] == [2] and given_up == []
+    assert store.update_state(1) == "handling" and store.update_state(2) == "received"
+    # Recorded longer ago than stale_after (0 s here): nobody claimed them, so they are replayed.
+    replay, _ = store.recover_updates(3, stale_after=0)
+    assert [p["update_id"] for p in replay] == [2, 3, 4]
+    assert store.update_state(1) == "handling"  # the live claim is never touched
+    assert not store.claim_update(1, "thief", 60)
+    assert store.claim_update(2, "other", 60)  # a replayed update is claimed as usual
+
+
+def test_stale_recovery_sets_aside_an_update_that_killed_its_workers(store_backend):
+    store = store_backend
+    store.record_update(9, _payload(9))
+    for owner in ("a", "b"):  # two workers each died handling it
+        assert store.claim_update(9, owner, -1)
+    replay, given_up = store.recover_updates(2, stale_after=3600)
+    assert given_up == [9] and replay == []
+    assert store.update_state(9) == "failed" and not store.claim_update(9, "c", 60)
+
+
+def test_start_up_recovery_of_a_lone_process_takes_every_claim(store_backend):
+    store = store_backend
+    for update_id in (1, 2, 3):
+        store.record_update(update_id, _payload(update_id))
+    assert store.claim_update(1, "previous-run", 600)  # its lease had not run out
+    assert store.claim_update(2, "previous-run", 600)
+    store.release_update(2)  # handed back at shutdown
+    replay, given_up = store.recover_updates(3)
+    assert [p["update_id"] for p in replay] == [1, 2, 3] and given_up == []
+    assert {store.update_state(u) for u in (1, 2, 3)} == {"received"}
+    assert store.claim_update(1, "this-run", 60)
+
+
+def test_a_published_version_is_read_back_and_replaced(store_backend):
+    assert store_backend.published_version() is None
+    store_backend.publish_version("kb-1")
+    assert store_backend.published_version() == "kb-1"
+    store_backend.publish_version("kb-2")
+    assert store_backend.published_version() == "kb-2"

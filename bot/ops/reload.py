@@ -4,6 +4,11 @@ The new Helpdesk is built completely — articles loaded, index built incrementa
 (atomically), intent model retrained if its data changed — while the old one keeps answering.
 Only then is it swapped in, in one assignment. A broken article or a failed build leaves the old
 one serving, and says why.
+
+Many workers (``helpdesk serve --workers N``) follow one another through the store: a worker
+that reloads publishes the version it now serves (the knowledge base's content hash), and every
+worker compares it with its own on a timer (:meth:`Reloader.follow`) and, when they differ, loads
+the index and model that worker saved to the shared data folder — loaded, never built again.
 """
 
 from __future__ import annotations
@@ -58,6 +63,12 @@ class Reloader:
         self.settings, self.helpdesk, self.store = settings, helpdesk, store
         self._lock = asyncio.Lock()
         self.signature = articles_signature(settings.articles_dir)
+        self._unloadable: str | None = None  # a published version that failed to load here
+
+    @property
+    def version(self) -> str:
+        """What this process serves: the knowledge base's content hash."""
+        return self.current.kb.content_hash
 
     @property
     def current(self) -> Helpdesk:
@@ -114,6 +125,8 @@ class Reloader:
                 self.helpdesk.swap(helpdesk)  # the atomic swap: the next update reads the new one
                 outcome = ReloadOutcome(True, f"reloaded: {len(helpdesk.kb.articles)} articles ({note})")
         if self.store is not None:
+            if outcome.ok:  # the other workers follow (see follow)
+                self.store.publish_version(self.version)
             self.store.audit(actor, "reload", None, outcome.message)
         log.info("%s", outcome.message)
         return outcome
@@ -130,3 +143,38 @@ class Reloader:
                     await bot.send_message(self.settings.operators_chat_id, f"📚 {outcome.message}")
                 except Exception as exc:  # the reload happened; the notice is secondary
                     log.warning("could not post the reload outcome: %r", exc)
+
+    def _load_saved(self) -> Helpdesk:
+        """The helpdesk from the data folder as another worker saved it (in a worker thread)."""
+        return Helpdesk.from_settings(self.settings, embedder=self.current.searcher.embedder)
+
+    async def follow_once(self) -> bool:
+        """Move to the published version if it is not the one served; True if this process moved."""
+        if self.store is None:
+            return False
+        published = self.store.published_version()
+        if published is None or published == self.version:
+            return False
+        async with self._lock:
+            try:
+                helpdesk = await asyncio.to_thread(self._load_saved)
+            except Exception as exc:  # keep serving; tried again next time, said once per version
+                if published != self._unloadable:
+                    log.error("could not load published index version %r: %r", published, exc)
+                self._unloadable = published
+                return False
+            self.helpdesk.swap(helpdesk)
+            self.signature = articles_signature(self.settings.articles_dir)
+        if self.version != published:  # the folder moved on again meanwhile: the next check follows
+            log.warning("published version %r, loaded %r", published, self.version)
+        log.info("following version %r: %r articles", self.version, len(helpdesk.kb.articles))
+        return True
+
+    async def follow(self, every: float) -> None:
+        """Among many workers: on a timer, serve what the last reload published."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.follow_once()
+            except Exception as exc:  # the store is away for a moment
+                log.error("could not check the published index version: %r", exc)

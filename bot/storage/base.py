@@ -146,19 +146,42 @@ class Store(Protocol):
     def record_update(self, update_id: int, payload: dict[str, Any]) -> bool:
         """Keep a (redacted) update as ``received``; False if its id is already known."""
 
-    def claim_update(self, update_id: int) -> bool:
-        """``received`` → ``handling``; a replay's earlier transcript rows go. False if not received."""
+    def claim_update(self, update_id: int, owner: str = "", lease_seconds: float = 300.0) -> bool:
+        """Take a ``received`` update, or a ``handling`` one whose lease has expired (its worker
+        died), for handling by ``owner`` until now + ``lease_seconds``; attempts += 1, and a
+        replay's earlier transcript rows go. Atomic: of any number of concurrent callers, in
+        any number of processes, exactly one gets True."""
 
-    def finish_update(self, update_id: int, failed: bool = False) -> None: ...
+    def renew_claims(self, owner: str, lease_seconds: float) -> int:
+        """Heartbeat: the leases of ``owner``'s ``handling`` updates run until now +
+        ``lease_seconds``; how many there were."""
+
+    def finish_update(self, update_id: int, failed: bool = False) -> None:
+        """``done`` (or ``failed``); its payload, owner and lease go."""
+
     def release_update(self, update_id: int) -> None:
-        """``handling`` → ``received``, to be replayed by the next start."""
+        """``handling`` → ``received`` without an owner, to be replayed."""
 
-    def recover_updates(self, max_attempts: int) -> tuple[list[dict[str, Any]], list[int]]:
-        """Updates left ``handling`` go back to ``received`` (or ``failed`` after ``max_attempts``):
-        the payloads to replay, oldest first, and the ids set aside."""
+    def recover_updates(
+        self, max_attempts: int, stale_after: float | None = None
+    ) -> tuple[list[dict[str, Any]], list[int]]:
+        """What to replay, oldest first, and the ids set aside (``failed``: a ``handling`` update
+        that already had ``max_attempts`` attempts).
+
+        ``stale_after`` None, at a single process's start-up: everything unfinished (every
+        ``handling`` update goes back to ``received``). A number, among many workers: only what
+        a dead worker left — ``handling`` updates whose lease has expired, and ``received`` ones
+        recorded more than ``stale_after`` seconds ago; a live worker's claims are left alone."""
 
     def inbox_counts(self) -> dict[str, int]: ...
     def update_state(self, update_id: int) -> str | None: ...
+
+    # versions every worker follows (the knowledge base served, after a reload) ------------------
+    def published_version(self) -> str | None:
+        """The index version published last, or None before any."""
+
+    def publish_version(self, version: str) -> None:
+        """Every worker moves to ``version`` (see bot/ops/reload.py)."""
 
     # editors' reports ----------------------------------------------------------------------------
     def gap_messages(self, since: float) -> list[dict]:

@@ -9,6 +9,11 @@ At start-up, whatever a dead process left unfinished is replayed; an update that
 ``max_attempts`` times is set aside (``failed``) so one poisonous message cannot crash-loop
 the bot.
 
+Among many workers on one database each claim is leased to its worker (``owner``: host, pid and
+a random part) and the lease is renewed while the worker lives; a worker's recovery then takes
+only what a dead one left — claims whose lease ran out, and updates recorded but never claimed
+for ``stale_after`` seconds — never a live worker's (see bot/telegram/durable.py).
+
 The stored copy is redacted (texts, captions, names, phone numbers) and dropped once handled:
 a replayed question is answered from its redacted text, and operators still receive the
 original through ``copyMessage``, which needs only the message's id.
@@ -17,6 +22,9 @@ original through ``copyMessage``, which needs only the message's id.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 from typing import Any, NamedTuple, Protocol
 
 from bot.redact import redact
@@ -69,11 +77,31 @@ class TelegramUpdate(Protocol):
     def model_dump(self, *, mode: str, by_alias: bool, exclude_none: bool) -> dict[str, Any]: ...
 
 
+def new_owner() -> str:
+    """This worker's name in the inbox: unique across machines, restarts and reused pids."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
 class Inbox:
-    def __init__(self, store: Store, max_attempts: int = 3) -> None:
+    """``stale_after`` None: one process owns the database and replays all that is unfinished at
+    its start. A number: one of many workers, which replays only what a dead worker left."""
+
+    def __init__(
+        self,
+        store: Store,
+        max_attempts: int = 3,
+        *,
+        owner: str | None = None,
+        lease_seconds: float = 60.0,
+        stale_after: float | None = None,
+    ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if lease_seconds <= 0:
+            raise ValueError("lease_seconds must be positive")
         self.store, self.max_attempts = store, max_attempts
+        self.owner = owner or new_owner()
+        self.lease_seconds, self.stale_after = lease_seconds, stale_after
 
     def record(self, update: TelegramUpdate | dict[str, Any]) -> bool:
         """Write an update down (before it is acknowledged); False if it was already known."""
@@ -97,7 +125,7 @@ class Inbox:
         """
         if self.state(update.update_id) is None:
             self.record(update)
-        if not self.store.claim_update(update.update_id):
+        if not self.store.claim_update(update.update_id, self.owner, self.lease_seconds):
             return None
         return Transcript(self.store, update.update_id)
 
@@ -105,12 +133,17 @@ class Inbox:
         self.store.finish_update(update_id, failed)
 
     def release(self, update_id: int) -> None:
-        """Hand an interrupted update back (shutdown cancelled its handler): the next start replays it."""
+        """Hand an interrupted update back (shutdown cancelled its handler): it is replayed."""
         self.store.release_update(update_id)
 
+    def renew(self) -> int:
+        """Keep this worker's claims its own for another lease; how many it holds."""
+        return self.store.renew_claims(self.owner, self.lease_seconds)
+
     def recover(self) -> Recovery:
-        """At start-up, before any handler runs: what the previous process left unfinished."""
-        replay, given_up = self.store.recover_updates(self.max_attempts)
+        """What is left unfinished: at a lone process's start-up (before any handler runs) all of
+        it; among many workers, at any time, only what dead workers left."""
+        replay, given_up = self.store.recover_updates(self.max_attempts, self.stale_after)
         for update_id in given_up:
             log.error("update %r failed %r times: set aside", update_id, self.max_attempts)
         return Recovery(replay, given_up)

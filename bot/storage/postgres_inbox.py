@@ -102,3 +102,15 @@ class PostgresInbox(PostgresTicketRows):
             )
         set_aside = set(given_up)
         return [r["payload"] for r in rows if r["update_id"] not in set_aside], given_up
+
+    # published versions (bot/ops/reload.py: every worker follows the last reload) ------------------
+    def published_version(self) -> str | None:
+        row = self._one("SELECT value FROM published WHERE name = 'index'", ())
+        return None if row is None else str(row["value"])
+
+    def publish_version(self, version: str) -> None:
+        self._execute(
+            "INSERT INTO published (name, value, updated_at) VALUES ('index', %s, helpdesk_now()) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            (version,),
+        )

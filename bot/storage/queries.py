@@ -217,6 +217,10 @@ class SqliteReads:
         row = _one(self.db, "SELECT state FROM inbox WHERE update_id = ?", [update_id])
         return row["state"] if row else None
 
+    def published_version(self) -> str | None:
+        row = _one(self.db, "SELECT value FROM published WHERE name = 'index'", [])
+        return row["value"] if row else None
+
     # editors' reports ----------------------------------------------------------------------------
     def gap_messages(self, since: float) -> list[dict]:
         return _rows(

@@ -187,3 +187,22 @@ def m006_staff(db: sqlite_utils.Database) -> None:
         )""")
     db.execute("CREATE INDEX staff_sessions_staff ON staff_sessions(staff_name)")
     db.execute("CREATE INDEX staff_sessions_expiry ON staff_sessions(expires_at)")
+
+
+@migrations()
+def m007_inbox_lease(db: sqlite_utils.Database) -> None:
+    # Many workers share the inbox: a claim is leased by its worker (hostname:pid:random) and
+    # renewed while it runs, so a killed worker's updates are taken over once the lease runs out.
+    db.execute("ALTER TABLE inbox ADD COLUMN owner TEXT")
+    db.execute("ALTER TABLE inbox ADD COLUMN lease_until REAL")
+
+
+@migrations()
+def m008_published(db: sqlite_utils.Database) -> None:
+    # Small values every worker follows: today the index version served after a reload.
+    db.execute("""
+        CREATE TABLE published (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at REAL NOT NULL
+        )""")

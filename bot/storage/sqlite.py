@@ -13,10 +13,13 @@ Text is redacted before it is written: nothing here ever holds a raw identifier.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +35,20 @@ from bot.storage.writer import Writer
 __all__ = ["SqliteStore", "Store", "migrations"]
 
 
+@contextmanager
+def _setting_up(path: str) -> Iterator[None]:
+    """An exclusive lock on ``<file>.lock`` across processes (none for an in-memory database)."""
+    if path == ":memory:":
+        yield
+        return
+    with open(f"{path}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 class SqliteStore(SqliteStaffRows, SqliteTicketRows):
     """The helpdesk's database in one SQLite file; safe to share between asyncio tasks and threads.
 
@@ -45,18 +62,21 @@ class SqliteStore(SqliteStaffRows, SqliteTicketRows):
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # One connection shared under a lock; the event loop and worker threads may both use it.
-        self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
-        self.db.execute("PRAGMA busy_timeout = 5000")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        self.db.execute("PRAGMA foreign_keys = ON")
-        # Deleted rows (a handled update's payload, a forgotten citizen) are overwritten, not
-        # left readable in free pages.
-        self.db.execute("PRAGMA secure_delete = ON")
-        self.writer = Writer(self.db)
-        with self.writer.lock:
-            migrations.apply(self.db)
+        # Workers starting together on one file take turns to set it up: sqlite-utils' migrations
+        # read, then write, and two at once fail with "database is locked" instead of waiting.
+        with _setting_up(self.path):
+            # One connection shared under a lock; the event loop and worker threads may both use it.
+            self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
+            self.db.execute("PRAGMA busy_timeout = 5000")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows (a handled update's payload, a forgotten citizen) are overwritten, not
+            # left readable in free pages.
+            self.db.execute("PRAGMA secure_delete = ON")
+            self.writer = Writer(self.db)
+            with self.writer.lock:
+                migrations.apply(self.db)
         if self.path != ":memory:":
             os.chmod(self.path, 0o600)
 
@@ -208,52 +228,90 @@ class SqliteStore(SqliteStaffRows, SqliteTicketRows):
             )
             return cursor.rowcount == 1
 
-    def claim_update(self, update_id: int) -> bool:
+    def claim_update(self, update_id: int, owner: str = "", lease_seconds: float = 300.0) -> bool:
+        now = time.time()
         with self.writer.transaction() as db:
+            # One UPDATE decides: the write lock is taken before anything is read, so two
+            # processes can never both see the update free.
             row = db.execute(
-                "SELECT attempts FROM inbox WHERE update_id = ? AND state = 'received'", [update_id]
+                "UPDATE inbox SET state = 'handling', attempts = attempts + 1, owner = ?, lease_until = ? "
+                "WHERE update_id = ? AND (state = 'received' "
+                "OR (state = 'handling' AND COALESCE(lease_until, 0) < ?)) "
+                "RETURNING attempts",
+                [owner, now + lease_seconds, update_id, now],
             ).fetchone()
             if row is None:
                 return False
-            db.execute(
-                "UPDATE inbox SET state = 'handling', attempts = attempts + 1 WHERE update_id = ?",
-                [update_id],
-            )
-            if row[0]:
+            if row[0] > 1:
                 db.execute("DELETE FROM messages WHERE update_id = ?", [update_id])
             return True
 
+    def renew_claims(self, owner: str, lease_seconds: float) -> int:
+        with self.writer.transaction() as db:
+            return db.execute(
+                "UPDATE inbox SET lease_until = ? WHERE owner = ? AND state = 'handling'",
+                [time.time() + lease_seconds, owner],
+            ).rowcount
+
     def finish_update(self, update_id: int, failed: bool = False) -> None:
         self.writer.execute(
-            "UPDATE inbox SET state = ?, payload = NULL, done_at = ? WHERE update_id = ?",
+            "UPDATE inbox SET state = ?, payload = NULL, done_at = ?, owner = NULL, lease_until = NULL "
+            "WHERE update_id = ?",
             ("failed" if failed else "done", time.time(), update_id),
         )
 
     def release_update(self, update_id: int) -> None:
         self.writer.execute(
-            "UPDATE inbox SET state = 'received' WHERE update_id = ? AND state = 'handling'", (update_id,)
+            "UPDATE inbox SET state = 'received', owner = NULL, lease_until = NULL "
+            "WHERE update_id = ? AND state = 'handling'",
+            (update_id,),
         )
 
-    def recover_updates(self, max_attempts: int) -> tuple[list[dict[str, Any]], list[int]]:
+    def recover_updates(
+        self, max_attempts: int, stale_after: float | None = None
+    ) -> tuple[list[dict[str, Any]], list[int]]:
+        now = time.time()
+        # What counts as left behind: every claim at a lone process's start, else expired leases.
+        abandoned = "state = 'handling'" + (
+            "" if stale_after is None else " AND COALESCE(lease_until, 0) < :now"
+        )
+        received_before = now if stale_after is None else now - stale_after
         with self.writer.transaction() as db:
-            given_up = [
+            given_up = sorted(
                 r[0]
                 for r in db.execute(
-                    "SELECT update_id FROM inbox WHERE state = 'handling' AND attempts >= ?",
-                    [max_attempts],
-                )
-            ]
-            db.execute(
-                "UPDATE inbox SET state = 'failed', payload = NULL, done_at = ? "
-                "WHERE state = 'handling' AND attempts >= ?",
-                [time.time(), max_attempts],
+                    f"UPDATE inbox SET state = 'failed', payload = NULL, done_at = :now, owner = NULL, "
+                    f"lease_until = NULL WHERE {abandoned} AND attempts >= :max RETURNING update_id",
+                    {"now": now, "max": max_attempts},
+                ).fetchall()
             )
-            db.execute("UPDATE inbox SET state = 'received' WHERE state = 'handling'")
+            taken_back = [
+                r[0]
+                for r in db.execute(
+                    f"UPDATE inbox SET state = 'received', owner = NULL, lease_until = NULL "
+                    f"WHERE {abandoned} RETURNING update_id",
+                    {"now": now},
+                ).fetchall()
+            ]
+            marks = ",".join("?" * len(taken_back))
             replay = [
                 json.loads(r[0])
-                for r in db.execute("SELECT payload FROM inbox WHERE state = 'received' ORDER BY update_id")
+                for r in db.execute(
+                    "SELECT payload FROM inbox WHERE state = 'received' AND (received_at <= ?"
+                    + (f" OR update_id IN ({marks})" if taken_back else "")
+                    + ") ORDER BY update_id",
+                    [received_before, *taken_back],
+                )
             ]
         return replay, given_up
+
+    # published versions ----------------------------------------------------------------------
+    def publish_version(self, version: str) -> None:
+        self.writer.execute(
+            """INSERT INTO published (name, value, updated_at) VALUES ('index', ?, ?)
+               ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at""",
+            (version, time.time()),
+        )
 
 
 # Existing code and tests say `Store` for the SQLite store; new code types against bot.storage.base.Store.

@@ -20,11 +20,24 @@ class Writer:
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """Several statements under the lock, committed together or not at all.
 
-        An explicit BEGIN (sqlite-utils' ``atomic``): sqlite-utils 4 commits a write that runs
-        outside an open transaction at once, so the connection's own context manager alone left
-        each statement committed by itself and a later failure could not undo the earlier ones."""
-        with self.lock, self.db.atomic():
-            yield self.db
+        ``BEGIN IMMEDIATE``: the file's write lock is taken first, so a transaction that reads
+        and then writes never finds, half-way, that another process (a second worker, a CLI
+        command) wrote in between — it waits its turn (busy_timeout) instead of failing.
+        sqlite-utils 4 commits a write made outside an open transaction at once, so every
+        multi-statement write comes through here. Inside a transaction the connection already has
+        open, it is a savepoint."""
+        with self.lock:
+            if self.db.conn.in_transaction:
+                with self.db.atomic():
+                    yield self.db
+                return
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.conn.rollback()
+                raise
+            self.db.conn.commit()
 
     def execute(self, sql: str, params: tuple | dict = ()) -> int | None:
         """One statement in its own transaction; the cursor's ``lastrowid``."""

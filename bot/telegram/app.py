@@ -28,7 +28,14 @@ from bot.serving import HelpdeskRef
 from bot.storage.base import Store
 from bot.storage.inbox import Inbox
 from bot.telegram import admin, buttons, citizen, errors, menu, operator
-from bot.telegram.durable import DurableDispatcher, DurableRequestHandler, InboxMiddleware, replay_unfinished
+from bot.telegram.durable import (
+    DurableDispatcher,
+    DurableRequestHandler,
+    InboxMiddleware,
+    keep_leases,
+    replay_abandoned,
+    replay_unfinished,
+)
 from bot.telegram.middlewares import RateLimitMiddleware, RetryAfterMiddleware, ServingMiddleware
 from bot.telegram.relay import Handoff
 from bot.telegram.shared_state import SharedState, shared_state
@@ -110,7 +117,12 @@ def build_dispatcher(
         helpdesk = helpdesk.sharing(shared.replies)
     serving = HelpdeskRef(helpdesk)
     handoff = Handoff(store, settings, serving)
-    inbox = Inbox(store)
+    many = settings.workers > 1  # one of many workers on this database: recover only the dead's
+    inbox = Inbox(
+        store,
+        lease_seconds=settings.inbox_lease_seconds,
+        stale_after=settings.inbox_stale_seconds if many else None,
+    )
     clients = shared.clients
     metrics = Metrics(redis_up=(lambda: clients.health.gauge) if clients is not None else None)
     services = Services(
@@ -156,8 +168,26 @@ def build_dispatcher(
     # the general one (log, apologise to a citizen) last.
     dp.include_router(errors.make_router())
     dp.startup.register(_on_startup)
+    if many:
+        dp.startup.register(_start_worker_tasks)
     dp.shutdown.register(_on_shutdown)
     return dp
+
+
+async def _start_worker_tasks(
+    bot: Bot,
+    dispatcher: DurableDispatcher,
+    inbox: Inbox,
+    reloader: Reloader,
+    runtime: Runtime,
+    settings: Settings,
+) -> None:
+    """One of many workers: keep its claims, take over a dead worker's, follow the others' reloads."""
+    every = settings.worker_check_seconds
+    runtime.tasks["leases"] = asyncio.create_task(keep_leases(inbox, min(every, inbox.lease_seconds / 3)))
+    runtime.tasks["abandoned"] = asyncio.create_task(replay_abandoned(dispatcher, bot, inbox, every))
+    runtime.tasks["follow"] = asyncio.create_task(reloader.follow(every))
+    log.info("worker %s: leases of %rs, checks every %rs", inbox.owner, inbox.lease_seconds, every)
 
 
 async def _on_shutdown(dispatcher: DurableDispatcher, runtime: Runtime, shared: SharedState) -> None:
@@ -235,7 +265,12 @@ def build_webhook_app(dp: DurableDispatcher, bot: Bot, settings: Settings) -> we
         raise ConfigError("HELPDESK_WEBHOOK_SECRET: required with HELPDESK_WEBHOOK_URL")
     app = web.Application()
     DurableRequestHandler(
-        dp, bot, dp.inbox, secret_token=settings.webhook_secret.get_secret_value()
+        dp,
+        bot,
+        dp.inbox,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        # Among many workers an update is answered when handled: a chat's next one waits for it.
+        handle_in_background=settings.workers == 1,
     ).register(app, path=urlparse(settings.webhook_url or "").path or "/")
     setup_application(app, dp, bot=bot)
     return app
@@ -246,32 +281,78 @@ async def run_polling(bot: Bot, dp: Dispatcher) -> None:
     await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
 
 
-def run_webhook(bot: Bot, dp: DurableDispatcher, settings: Settings) -> None:
+def check_workers(settings: Settings) -> None:
+    """Many workers need webhook mode: Telegram hands long-polling updates to one consumer."""
+    if settings.workers > 1 and not settings.webhook_url:
+        raise ConfigError(
+            f"HELPDESK_WORKERS: {settings.workers} workers need webhook mode (set HELPDESK_WEBHOOK_URL); "
+            "long polling takes one"
+        )
+
+
+def run_webhook(bot: Bot, dp: DurableDispatcher, settings: Settings, worker_index: int = 0) -> None:
+    """Listen for Telegram's POSTs; worker 0 registers the webhook, every worker shares the port."""
     app = build_webhook_app(dp, bot, settings)  # (refuses a missing secret)
     # serve() comes here only when the webhook URL is set.
     url, secret = cast(str, settings.webhook_url), cast(SecretStr, settings.webhook_secret)
 
     async def register(_: web.Application) -> None:
-        await bot.set_webhook(
-            url,
-            secret_token=secret.get_secret_value(),
-            drop_pending_updates=False,
-        )
+        try:
+            await bot.set_webhook(
+                url,
+                secret_token=secret.get_secret_value(),
+                drop_pending_updates=False,
+            )
+        except Exception as exc:  # a webhook set before still delivers: serve on, and say so
+            log.error("setWebhook failed, serving on with the webhook Telegram has: %r", exc)
 
-    app.on_startup.append(register)
-    web.run_app(app, host=settings.webhook_host, port=settings.webhook_port, print=None)
+    if worker_index == 0:
+        app.on_startup.append(register)
+    web.run_app(
+        app,
+        host=settings.webhook_host,
+        port=settings.webhook_port,
+        print=None,
+        reuse_port=settings.workers > 1,  # SO_REUSEPORT: the kernel spreads connections over workers
+        handle_signals=True,
+    )
 
 
-def serve(settings: Settings) -> None:
-    """``helpdesk serve``: load everything, then poll or listen until stopped (Ctrl-C, SIGTERM)."""
+def worker_settings(settings: Settings, worker_index: int) -> Settings:
+    """What one of many workers runs with: its own metrics port (the first one's + its index); the
+    file watch (the others follow its reloads through the store) and the staff console only in
+    worker 0."""
+    if settings.workers == 1:
+        return settings
+    first = worker_index == 0
+    return settings.model_copy(
+        update={
+            "metrics_port": settings.metrics_port + worker_index if settings.metrics_port else 0,
+            "kb_watch_seconds": settings.kb_watch_seconds if first else 0,
+            "console_port": settings.console_port if first else None,
+        }
+    )
+
+
+def serve(settings: Settings, worker_index: int = 0) -> None:
+    """``helpdesk serve``: load everything, then poll or listen until stopped (Ctrl-C, SIGTERM).
+
+    With several workers this is one of them (``helpdesk serve --workers N`` starts them all)."""
+    check_workers(settings)
+    settings = worker_settings(settings, worker_index)
     bot = make_bot(settings)  # first, so a bad token fails before minutes of loading
     helpdesk = build_helpdesk(settings)
     store = open_store(settings)
     dp = build_dispatcher(helpdesk, store, settings)
     try:
         if settings.webhook_url:
-            log.info("webhook mode on %s:%r", settings.webhook_host, settings.webhook_port)
-            run_webhook(bot, dp, settings)
+            log.info(
+                "webhook mode on %s:%r (worker %r)",
+                settings.webhook_host,
+                settings.webhook_port,
+                worker_index,
+            )
+            run_webhook(bot, dp, settings, worker_index)
         else:
             log.info("long polling %s", settings.telegram_api_url)
             asyncio.run(run_polling(bot, dp))

@@ -8,6 +8,10 @@
   transcript (``data["transcript"]``), marks it done afterwards, and hands it back if shutdown
   cancels the handler.
 * ``replay_unfinished`` runs at start-up and handles again what a killed process left behind.
+* Among many workers (``helpdesk serve --workers N``) ``keep_leases`` renews this worker's claims
+  on a timer and ``replay_abandoned`` runs the recovery again and again, so what a SIGKILLed worker
+  held is handled by a live one once its lease runs out — exactly once: a replay is claimed like
+  any update, and of several workers replaying it one wins the claim.
 
 A reply whose request reached Telegram just before a crash may be sent again by the replay:
 the Bot API has no idempotency key. Everything the bot stores is written once.
@@ -101,15 +105,29 @@ class DurableRequestHandler(SimpleRequestHandler):
         self.inbox = inbox
 
     async def handle(self, request: web.Request) -> web.Response:
+        """Recorded, then handled: in the background behind an immediate 200 (one process), or —
+        ``handle_in_background=False``, among many workers — before the answer, which is a 200
+        only once the update is finished, so Telegram keeps a chat's next updates back until then."""
         bot = await self.resolve_bot(request)
         # Only a request with the right secret is recorded; the rest get the 401 from aiogram.
-        if self.verify_secret(request.headers.get(SECRET_HEADER, ""), bot):
-            try:
-                self.inbox.record(await request.json(loads=bot.session.json_loads))
-            except ValueError as exc:  # not an update: Telegram never sends this, so say so plainly
-                log.warning("webhook body is not an update: %r", exc)
-                return web.json_response({"ok": False, "description": "not an update"}, status=400)
-        return await super().handle(request)  # aiohttp keeps the body: it is read again there
+        if not self.verify_secret(request.headers.get(SECRET_HEADER, ""), bot):
+            return await super().handle(request)
+        try:
+            update = await request.json(loads=bot.session.json_loads)
+            self.inbox.record(update)
+            update_id = update["update_id"]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:  # Telegram never sends this
+            log.warning("webhook body is not an update: %r", exc)
+            return web.json_response({"ok": False, "description": "not an update"}, status=400)
+        if self.handle_in_background:
+            return await super().handle(request)  # aiohttp keeps the body: it is read again there
+        if self.inbox.state(update_id) != "handling":
+            response = await super().handle(request)
+            if self.inbox.state(update_id) not in ("received", "handling"):
+                return response
+        # Another handler has it — in this worker or another, maybe a dead one whose lease will
+        # run out — or it outlasted aiogram's wait. Telegram asks again later.
+        return web.json_response({"ok": False, "description": "being handled"}, status=503)
 
     __call__ = handle
 
@@ -150,5 +168,25 @@ async def replay_unfinished(dispatcher: Dispatcher, bot: Bot, inbox: Inbox) -> i
             log.error("replaying update %r failed: %r", payload.get("update_id"), exc)
             inbox.finish(cast(int, payload.get("update_id")), failed=True)  # record() wants an int id
     if recovery.replay:
-        log.warning("replayed %r updates left unfinished by the previous run", len(recovery.replay))
+        log.warning("replayed %r updates a stopped process left unfinished", len(recovery.replay))
     return len(recovery.replay)
+
+
+async def keep_leases(inbox: Inbox, every: float) -> None:
+    """This worker's heartbeat in the inbox: its claims stay its own while it lives."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            inbox.renew()
+        except Exception as exc:  # the database is away for a moment: try again next beat
+            log.error("could not renew the inbox leases: %r", exc)
+
+
+async def replay_abandoned(dispatcher: Dispatcher, bot: Bot, inbox: Inbox, every: float) -> None:
+    """Now and then, what dead workers left (expired leases, updates nobody claimed) is handled here."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await replay_unfinished(dispatcher, bot, inbox)
+        except Exception as exc:
+            log.error("could not replay abandoned updates: %r", exc)

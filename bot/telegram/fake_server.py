@@ -50,7 +50,7 @@ class Sent:
 
 
 class FakeTelegram:
-    def __init__(self, token: str = "123456:" + "A" * 35) -> None:
+    def __init__(self, token: str = "123456:" + "A" * 35, first_update_id: int = 1) -> None:
         self.token = token
         self.updates: list[dict] = []
         self.confirmed = 0  # the highest update_id the bot has acknowledged
@@ -59,7 +59,8 @@ class FakeTelegram:
         self.fail: dict[str, list[int]] = defaultdict(list)  # method -> retry_after values (429)
         self.broken: dict[str, list[int]] = defaultdict(list)  # method -> HTTP statuses (5xx)
         self.garbage: dict[str, list[str]] = defaultdict(list)  # method -> raw bodies sent with 200
-        self._update_ids = itertools.count(1)
+        # (a run on a database kept from an earlier one starts past that one's ids)
+        self._update_ids = itertools.count(first_update_id)
         self._message_ids = itertools.count(1000)
         self._new_update = asyncio.Condition()
         self._new_sent = asyncio.Condition()
@@ -68,6 +69,7 @@ class FakeTelegram:
         self.forum = True  # does the operators' supergroup have topics?
         self.topics: dict[int, str] = {}
         self._thread_ids = itertools.count(500)
+        self.webhook: dict = {}  # the last setWebhook's parameters
 
     # server --------------------------------------------------------------------------------
     async def start(self) -> FakeTelegram:
@@ -186,7 +188,8 @@ class FakeTelegram:
         return message
 
     async def _m_copyMessage(self, params: dict) -> dict:
-        sent = await self._record("copyMessage", params)
+        # _record gives the copy its own message_id: the original's is kept as source_message_id
+        sent = await self._record("copyMessage", {**params, "source_message_id": params.get("message_id")})
         return {"message_id": sent["message_id"]}
 
     async def _m_createForumTopic(self, params: dict) -> dict:
@@ -239,7 +242,12 @@ class FakeTelegram:
         return True
 
     async def _m_getWebhookInfo(self, params: dict) -> dict:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        url = self.webhook.get("url", "")
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": 0}
+
+    async def _m_setWebhook(self, params: dict) -> bool:
+        self.webhook = dict(params)  # deliver with bot.telegram.fake_webhook.WebhookPusher
+        return True
 
     # test helpers ----------------------------------------------------------------------------
     async def push(self, update: dict) -> dict:
