@@ -26,6 +26,7 @@ Usage:  python scripts/bench_telegram.py ../shared/eval/dev.jsonl [--citizens 50
                                          [--flood 300]
         python scripts/bench_telegram.py ../shared/eval/dev.jsonl --workers 1,2
                                          [--backend postgres --database-url postgresql://…]
+                                         [--redis-url redis://…]
 (needs a built index and intent model: `make index`).
 """
 
@@ -45,6 +46,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import Settings, load_settings  # noqa: E402
+from bot.context import ContextualReplies  # noqa: E402
 from bot.conversation import LINK_ONLY_WORDS  # noqa: E402
 from bot.dialogue import Helpdesk  # noqa: E402
 from bot.links import find_domains  # noqa: E402
@@ -61,10 +63,11 @@ QUIET_SECONDS = 3.0  # the flooder's dropped messages leave no trace: "done" is 
 from bench_bots import BotUnderTest, in_process_bot, own_peak_memory_mb, served_bot  # noqa: E402  (scripts/ is on the path)
 
 
-def expected_replies(text: str, action: str = "answer") -> int:
-    """How many messages the bot sends for one text: a link verdict, the answer, and for a
-    handoff the consent question."""
-    answered = 1 + (action == "handoff")
+def expected_replies(text: str, *actions: str) -> int:
+    """How many messages the bot sends for one text: a link verdict, then for each reply (one, or
+    one per question when a message asks several) the answer, and for a handoff the consent
+    question."""
+    answered = sum(1 + (action == "handoff") for action in actions or ("answer",))
     domains = find_domains(text)
     if not domains:
         return answered
@@ -75,8 +78,13 @@ def expected_replies(text: str, action: str = "answer") -> int:
 
 
 def expectations(helpdesk: Helpdesk, questions: list[str]) -> dict[str, int]:
-    """Messages expected per distinct question, from the same helpdesk's decisions."""
-    return {q: expected_replies(q, helpdesk.reply(q).action) for q in set(questions)}
+    """Messages expected per distinct question, from the decisions the bot makes on a fresh chat
+    (bot.context: a message asking two questions gets two answers)."""
+    contextual = ContextualReplies(helpdesk)
+    return {
+        q: expected_replies(q, *(reply.action for reply in contextual.reply(q, None).replies))
+        for q in set(questions)
+    }
 
 
 async def run_pass(
@@ -373,6 +381,7 @@ def main() -> None:
     )
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--database-url", help="with --backend postgres: the database to run on")
+    parser.add_argument("--redis-url", help="with --workers: the workers share state in this Redis")
     args = parser.parse_args()
     if args.backend == "postgres" and not (args.database_url and args.workers):
         parser.error("--backend postgres needs --workers and --database-url")
@@ -388,10 +397,12 @@ def main() -> None:
         from bench_workers import benchmark_workers
 
         backend_env = {"HELPDESK_DATABASE_URL": args.database_url} if args.backend == "postgres" else {}
+        if args.redis_url:
+            backend_env["HELPDESK_REDIS_URL"] = args.redis_url
         report = asyncio.run(
             benchmark_workers(settings, questions, args.citizens, args.messages, args.workers, backend_env)
         )
-        report["backend"] = args.backend
+        report["backend"] = args.backend + ("+redis" if args.redis_url else "")
     else:
         report = asyncio.run(
             benchmark_served(settings, questions, args.citizens, args.messages, flood=args.flood)

@@ -17,6 +17,7 @@ def test_expected_replies_counts_link_verdicts():
     assert bench_telegram.expected_replies("https://e-gov.az") == 1
     assert bench_telegram.expected_replies("e-taxes.gov.az saytında vergi borcu necə yoxlanır") == 2
     assert bench_telegram.expected_replies("operator", "handoff") == 2  # answer + consent question
+    assert bench_telegram.expected_replies("two questions", "answer", "answer") == 2  # one per question
 
 
 async def test_benchmark_runs_end_to_end_and_loses_nothing(tiny_settings, tiny_kb):
