@@ -9,7 +9,9 @@ database passes its integrity check.
 Real processes (`helpdesk serve --worker-index I`, SO_REUSEPORT), the real Dispatcher and database;
 the tiny knowledge base and the hashing embedder keep start-up to seconds. The database is SQLite,
 or with HELPDESK_TEST_BACKEND=postgres[+redis] a fresh PostgreSQL database (and a real Redis); the
-checks go through the Store protocol, the SQLite-only ones (owners, integrity) say so.
+checks go through the Store protocol, the SQLite-only ones (owners, integrity) say so. On
+postgres+redis the servers fail as well: Redis is stopped during the consents and started again,
+and PostgreSQL is restarted before the messages to operators; the same checks hold.
 """
 
 from __future__ import annotations
@@ -135,9 +137,13 @@ def backend(e2e_database_url, e2e_redis_url, monkeypatch):
 
 
 async def test_a_worker_sigkilled_mid_burst_loses_nothing_and_doubles_nothing(
-    tiny_settings, tiny_kb, backend
+    tiny_settings, tiny_kb, backend, request
 ):
     backend_name, backend_env = backend
+    # On postgres+redis the servers fail too: Redis goes away during burst 2 and comes back, and
+    # PostgreSQL restarts (every connection cut) before burst 3.
+    redis = request.getfixturevalue("redis_server") if "HELPDESK_REDIS_URL" in backend_env else None
+    postgres = request.getfixturevalue("pg_server") if backend_name == "postgres" else None
     save_index(build_index(tiny_kb, HashingEmbedder(256)), tiny_settings.index_dir)
     fake = await FakeTelegram().start()
     port = free_port()
@@ -208,8 +214,17 @@ async def test_a_worker_sigkilled_mid_burst_loses_nothing_and_doubles_nothing(
         # A supervisor starts the dead worker again (helpdesk serve --workers does: test_workers.py).
         await victim.start(fake)
         # Burst 2: every handoff citizen agrees at once; a topic and a card each.
-        presses = {u: (await fake.press(u, consent_button(fake, u)))["update_id"] for u in handoff_citizens}
+        presses = {}
+        for n, user in enumerate(handoff_citizens):
+            if redis is not None and n == len(handoff_citizens) // 3:
+                redis.stop()  # mid-burst: the workers go on with per-process state
+            presses[user] = (await fake.press(user, consent_button(fake, user)))["update_id"]
         ticket_of = {u: Consent.unpack(consent_button(fake, u)).ticket for u in handoff_citizens}
+        if redis is not None:
+            await until(
+                lambda: sum(store.update_state(u) == "done" for u in presses.values()) >= 10, 60, workers
+            )
+            redis.start()  # back on the same port: the workers use it again
 
         def carded() -> bool:
             return all(store.update_state(u) == "done" for u in presses.values()) and all(
@@ -217,6 +232,8 @@ async def test_a_worker_sigkilled_mid_burst_loses_nothing_and_doubles_nothing(
             )
 
         await until(carded, 60, workers)
+        if postgres is not None:
+            postgres.restart()  # the workers' pooled connections are cut; burst 3 needs new ones
         # Burst 3: each of them writes to their operator at once; the other worker is killed mid-way.
         sent_notes = {u: await fake.send_text(u, f"mənim işim {u}") for u in handoff_citizens}
         notes = {u: update["update_id"] for u, update in sent_notes.items()}
