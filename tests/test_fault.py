@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import OPERATORS_CHAT
+from fault_helpers import consent_button, replies, seen
 
 from bot.dialogue import Helpdesk
 from bot.telegram.fake_server import FakeTelegram
@@ -108,24 +109,6 @@ class ServedDatabase:
 
 def inbox_states(database: ServedDatabase) -> dict[int, str]:
     return dict(database.rows("SELECT update_id, state FROM inbox"))
-
-
-def replies(fake: FakeTelegram, user: int) -> list:
-    return fake.sent_to(user, ("sendMessage",))
-
-
-def seen(fake: FakeTelegram, user: int) -> list[str]:
-    """What a citizen saw, for a failure message."""
-    return [sent.text[:70] for sent in replies(fake, user)]
-
-
-def consent_button(fake: FakeTelegram, user: int) -> str | None:
-    for sent in reversed(replies(fake, user)):
-        for button in sent.buttons():
-            data = button.get("callback_data", "")
-            if data.startswith("h:") and data.endswith(":1"):
-                return data
-    return None
 
 
 async def test_sigkill_mid_burst_loses_nothing_and_handles_each_update_once(

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from conftest import OPERATORS_CHAT
+from fault_helpers import consent_button, replies, seen
 
 from bot.config import Settings
 from bot.dialogue import Helpdesk
@@ -97,23 +98,6 @@ class Worker:
         if self.process and self.process.returncode is None:
             self.process.terminate()
             assert await self.process.wait() == 0
-
-
-def replies(fake: FakeTelegram, user: int) -> list:
-    return fake.sent_to(user, ("sendMessage",))
-
-
-def seen(fake: FakeTelegram, user: int) -> list[str]:
-    return [sent.text[:70] for sent in replies(fake, user)]
-
-
-def consent_button(fake: FakeTelegram, user: int) -> str | None:
-    for sent in reversed(replies(fake, user)):
-        for button in sent.buttons():
-            data = button.get("callback_data", "")
-            if data.startswith("h:") and data.endswith(":1"):
-                return data
-    return None
 
 
 def held_by(db_path: Path, pid: int) -> set[int]:

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 
 from bot.storage.postgres_reads import PostgresRows
-from bot.storage.sqlite_staff import STAFF_FIELDS
+from bot.storage.staff_rows import checked_staff_fields, session_filter
 
 
 class PostgresStaffRows(PostgresRows):
@@ -30,12 +30,10 @@ class PostgresStaffRows(PostgresRows):
         return self._rows("SELECT * FROM staff ORDER BY name")
 
     def update_staff(self, name: str, /, **fields: Any) -> bool:
-        unknown = set(fields) - set(STAFF_FIELDS)
-        if unknown or not fields:
-            raise ValueError(f"update_staff sets {', '.join(STAFF_FIELDS)}; got {sorted(unknown or fields)}")
+        fields = checked_staff_fields(fields)
         if "disabled" in fields:
             fields["disabled"] = bool(fields["disabled"])
-        # Column names come from STAFF_FIELDS only (checked above); values are parameters.
+        # Column names come from STAFF_FIELDS only (checked); values are parameters.
         columns = ", ".join(f"{column} = %s" for column in fields)
         return self._execute(f"UPDATE staff SET {columns} WHERE name = %s", [*fields.values(), name]) == 1
 
@@ -58,15 +56,5 @@ class PostgresStaffRows(PostgresRows):
         staff_name: str | None = None,
         expired_before: float | None = None,
     ) -> int:
-        where, params = [], []
-        for condition, value in (
-            ("token_hash = %s", token_hash),
-            ("staff_name = %s", staff_name),
-            ("expires_at < %s", expired_before),
-        ):
-            if value is not None:
-                where.append(condition)
-                params.append(value)
-        if not where:
-            raise ValueError("delete_staff_sessions needs token_hash, staff_name or expired_before")
-        return self._execute(f"DELETE FROM staff_sessions WHERE {' AND '.join(where)}", params)
+        where, params = session_filter("%s", token_hash, staff_name, expired_before)
+        return self._execute(f"DELETE FROM staff_sessions WHERE {where}", params)

@@ -7,10 +7,8 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.storage.staff_rows import checked_staff_fields, session_filter
 from bot.storage.writer import Writer
-
-# The columns update_staff may set; a name from here is the only text put into its SQL.
-STAFF_FIELDS = ("role", "password_hash", "disabled", "failed_logins", "locked_until", "lang")
 
 
 class SqliteStaffRows:
@@ -37,9 +35,7 @@ class SqliteStaffRows:
         return [_staff_row(row) for row in self.db.query("SELECT * FROM staff ORDER BY name")]
 
     def update_staff(self, name: str, /, **fields: Any) -> bool:
-        unknown = set(fields) - set(STAFF_FIELDS)
-        if unknown or not fields:
-            raise ValueError(f"update_staff sets {', '.join(STAFF_FIELDS)}; got {sorted(unknown or fields)}")
+        fields = checked_staff_fields(fields)
         if "disabled" in fields:
             fields["disabled"] = int(bool(fields["disabled"]))
         columns = ", ".join(f"{column} = ?" for column in fields)
@@ -67,19 +63,9 @@ class SqliteStaffRows:
         staff_name: str | None = None,
         expired_before: float | None = None,
     ) -> int:
-        where, params = [], []
-        for condition, value in (
-            ("token_hash = ?", token_hash),
-            ("staff_name = ?", staff_name),
-            ("expires_at < ?", expired_before),
-        ):
-            if value is not None:
-                where.append(condition)
-                params.append(value)
-        if not where:
-            raise ValueError("delete_staff_sessions needs token_hash, staff_name or expired_before")
+        where, params = session_filter("?", token_hash, staff_name, expired_before)
         with self.writer.transaction() as db:
-            return db.execute(f"DELETE FROM staff_sessions WHERE {' AND '.join(where)}", params).rowcount
+            return db.execute(f"DELETE FROM staff_sessions WHERE {where}", params).rowcount
 
 
 def _staff_row(row: dict) -> dict:
