@@ -45,7 +45,7 @@ lint: install-test
 test: lint system-deps
 	$(BIN)/python -m pytest -q
 	HELPDESK_TEST_BACKEND=postgres+redis $(BIN)/python -m pytest -q tests/test_citizen.py tests/test_operator*.py \
-		tests/test_durable.py tests/test_fault.py
+		tests/test_durable.py tests/test_fault.py tests/test_fault_workers.py
 
 eval: index
 	$(BIN)/helpdesk eval ../shared/eval/dev.jsonl
