@@ -3,7 +3,27 @@ loopback Bot API server."""
 
 from __future__ import annotations
 
+import os
+
 from bot.telegram.fake_server import FakeTelegram
+
+
+def served_env(fake: FakeTelegram, operators_chat: int, **settings: str) -> dict[str, str]:
+    """The environment of a `helpdesk serve` process under a fault test: the loopback Bot API
+    server, operators on duty at any hour, no file watch, no reply cache (every update does its
+    work), plus ``settings`` (HELPDESK_… names) for the backend and the mode."""
+    return {
+        **os.environ,
+        "HELPDESK_BOT_TOKEN": fake.token,
+        "HELPDESK_TELEGRAM_API_URL": fake.base_url,
+        "HELPDESK_OPERATORS_CHAT_ID": str(operators_chat),
+        "HELPDESK_WORK_WEEKDAYS": "0-6",
+        "HELPDESK_WORK_START": "00:00",
+        "HELPDESK_WORK_END": "23:59:59",
+        "HELPDESK_KB_WATCH_SECONDS": "0",
+        "HELPDESK_ANSWER_CACHE_SIZE": "0",
+        **settings,
+    }
 
 
 def replies(fake: FakeTelegram, user: int) -> list:

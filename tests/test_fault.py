@@ -9,7 +9,6 @@ durability, not answer quality.
 """
 
 import asyncio
-import os
 import signal
 import sqlite3
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import OPERATORS_CHAT
-from fault_helpers import consent_button, replies, seen
+from fault_helpers import consent_button, replies, seen, served_env
 
 from bot.dialogue import Helpdesk
 from bot.telegram.fake_server import FakeTelegram
@@ -116,19 +115,12 @@ async def test_sigkill_mid_burst_loses_nothing_and_handles_each_update_once(
 ):
     save_index(build_index(tiny_kb, HashingEmbedder(256)), tiny_settings.index_dir)
     fake = await FakeTelegram().start()
-    env = {
-        **os.environ,
-        "HELPDESK_BOT_TOKEN": fake.token,
-        "HELPDESK_TELEGRAM_API_URL": fake.base_url,
-        "HELPDESK_OPERATORS_CHAT_ID": str(OPERATORS_CHAT),
-        "HELPDESK_WORK_WEEKDAYS": "0-6",
-        "HELPDESK_WORK_START": "00:00",
-        "HELPDESK_WORK_END": "23:59:59",
-        "HELPDESK_KB_WATCH_SECONDS": "0",
-        "HELPDESK_ANSWER_CACHE_SIZE": "0",
+    env = served_env(
+        fake,
+        OPERATORS_CHAT,
         **({"HELPDESK_DATABASE_URL": e2e_database_url} if e2e_database_url else {}),
         **({"HELPDESK_REDIS_URL": e2e_redis_url} if e2e_redis_url else {}),
-    }
+    )
     database = ServedDatabase(tiny_settings.data_dir / "helpdesk.sqlite3", e2e_database_url)
     served = Served(env)
     helpdesk = Helpdesk.from_settings(tiny_settings, embedder=HashingEmbedder(256))

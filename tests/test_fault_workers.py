@@ -17,7 +17,6 @@ and PostgreSQL is restarted before the messages to operators; the same checks ho
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
 import sqlite3
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from conftest import OPERATORS_CHAT
-from fault_helpers import consent_button, replies, seen
+from fault_helpers import consent_button, replies, seen, served_env
 
 from bot.config import Settings
 from bot.dialogue import Helpdesk
@@ -132,26 +131,19 @@ async def test_a_worker_sigkilled_mid_burst_loses_nothing_and_doubles_nothing(
     fake = await FakeTelegram().start()
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram"
-    env = {
-        **os.environ,
+    env = served_env(
+        fake,
+        OPERATORS_CHAT,
         **backend_env,
-        "HELPDESK_BOT_TOKEN": fake.token,
-        "HELPDESK_TELEGRAM_API_URL": fake.base_url,
-        "HELPDESK_OPERATORS_CHAT_ID": str(OPERATORS_CHAT),
-        "HELPDESK_WORK_WEEKDAYS": "0-6",
-        "HELPDESK_WORK_START": "00:00",
-        "HELPDESK_WORK_END": "23:59:59",
-        "HELPDESK_KB_WATCH_SECONDS": "0",
-        "HELPDESK_ANSWER_CACHE_SIZE": "0",
-        "HELPDESK_WEBHOOK_URL": url,
-        "HELPDESK_WEBHOOK_SECRET": SECRET,
-        "HELPDESK_WEBHOOK_HOST": "127.0.0.1",
-        "HELPDESK_WEBHOOK_PORT": str(port),
-        "HELPDESK_WORKERS": "2",
-        "HELPDESK_INBOX_LEASE_SECONDS": str(LEASE),
-        "HELPDESK_INBOX_STALE_SECONDS": "10",
-        "HELPDESK_WORKER_CHECK_SECONDS": "0.3",
-    }
+        HELPDESK_WEBHOOK_URL=url,
+        HELPDESK_WEBHOOK_SECRET=SECRET,
+        HELPDESK_WEBHOOK_HOST="127.0.0.1",
+        HELPDESK_WEBHOOK_PORT=str(port),
+        HELPDESK_WORKERS="2",
+        HELPDESK_INBOX_LEASE_SECONDS=str(LEASE),
+        HELPDESK_INBOX_STALE_SECONDS="10",
+        HELPDESK_WORKER_CHECK_SECONDS="0.3",
+    )
     db_path = database_path(tiny_settings)
     helpdesk = Helpdesk.from_settings(tiny_settings, embedder=HashingEmbedder(256))
     workers = [Worker(0, env), Worker(1, env)]
