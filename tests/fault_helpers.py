@@ -7,6 +7,19 @@ import os
 
 from bot.telegram.fake_server import FakeTelegram
 
+# What the citizens of the fault tests write: questions of the tiny knowledge base in three
+# languages, a request for a person, and thanks.
+QUESTIONS = [
+    "vergi borcumu necə yoxlayım?",
+    "как оплатить налог онлайн?",
+    "my ID card expired",
+    "pasport almaq üçün nə lazımdır",
+    "şəxsiyyət vəsiqəsi itib",
+    "how do I pay tax online",
+]
+HANDOFF = "canlı operatorla danışmaq istəyirəm"
+THANKS = "çox sağ olun"
+
 
 def served_env(fake: FakeTelegram, operators_chat: int, **settings: str) -> dict[str, str]:
     """The environment of a `helpdesk serve` process under a fault test: the loopback Bot API

@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import OPERATORS_CHAT
-from fault_helpers import consent_button, replies, seen, served_env
+from fault_helpers import HANDOFF, QUESTIONS, THANKS, consent_button, replies, seen, served_env
 
 from bot.dialogue import Helpdesk
 from bot.telegram.fake_server import FakeTelegram
@@ -27,16 +27,6 @@ from retrieval.index import build_index, save_index
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = [
-    "vergi borcumu necə yoxlayım?",
-    "как оплатить налог онлайн?",
-    "my ID card expired",
-    "pasport almaq üçün nə lazımdır",
-    "şəxsiyyət vəsiqəsi itib",
-    "how do I pay tax online",
-]
-HANDOFF = "canlı operatorla danışmaq istəyirəm"
-THANKS = "çox sağ olun"
 
 
 async def until(condition, timeout: float = 60.0, process=None) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from conftest import OPERATORS_CHAT
-from fault_helpers import consent_button, replies, seen, served_env
+from fault_helpers import HANDOFF, QUESTIONS, THANKS, consent_button, replies, seen, served_env
 
 from bot.config import Settings
 from bot.dialogue import Helpdesk
@@ -39,16 +39,6 @@ from retrieval.index import build_index, save_index
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "fault-test-secret"
-QUESTIONS = [
-    "vergi borcumu necə yoxlayım?",
-    "как оплатить налог онлайн?",
-    "my ID card expired",
-    "pasport almaq üçün nə lazımdır",
-    "şəxsiyyət vəsiqəsi itib",
-    "how do I pay tax online",
-]
-HANDOFF = "canlı operatorla danışmaq istəyirəm"
-THANKS = "çox sağ olun"
 LEASE = 6.0  # seconds a dead worker's claims wait for a live one: longer than a live one stalls on the busy database
 
 
