@@ -25,7 +25,9 @@ from retrieval.embedders import Embedder
 from retrieval.lexical import BM25Index
 from retrieval.passage_cache import PassageCache
 
-INDEX_FORMAT = 3  # 2: directory entries after the articles; 3: BM25 saved with its term counts
+# 2: directory entries after the articles; 3: BM25 saved with its term counts; 4: each line of a
+# document folded on its own (BM25 terms of Russian lines beside Azerbaijani Cyrillic ones changed).
+INDEX_FORMAT = 4
 _PARAGRAPH = re.compile(r"\n\s*\n")
 
 

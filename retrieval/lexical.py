@@ -29,7 +29,7 @@ from scipy import sparse
 
 from retrieval.normalize import tokens
 
-BM25_FORMAT = 3  # 3: term frequencies and lengths saved beside the weights (2 had the weights only)
+BM25_FORMAT = 4  # 4: each line folded on its own; 3: term frequencies and lengths saved beside the weights
 
 
 def expand_terms(text: str, prefix_len: int) -> list[str]:

@@ -253,5 +253,9 @@ def fold(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Folded word tokens (letters and digits) for BM25 and the intent features."""
-    return _TOKEN.findall(fold(text))
+    """Folded word tokens (letters and digits) for BM25 and the intent features.
+
+    Each line is folded on its own: an article's text holds its az, ru and en sections one
+    after another, and one line of Azerbaijani in Cyrillic letters (an example question) must
+    not transliterate the Russian lines too — that left Russian questions nothing to match."""
+    return [tok for line in text.splitlines() for tok in _TOKEN.findall(fold(line))]

@@ -18,3 +18,12 @@ def test_coverage_is_the_share_of_content_words_the_article_has(tiny_kb):
     assert coverage.coverage("vergi borcu", "passport") == 0.0
     assert coverage.coverage("vergi borcu apostil", "tax-debt-check") == 2 / 3  # apostil: not there
     assert coverage.coverage("necə?", "passport") == 1.0  # no content words at all
+
+
+def test_a_russian_question_is_covered_beside_an_azerbaijani_cyrillic_line(tiny_kb):
+    article = tiny_kb.by_topic["tax-debt-check"]
+    article.questions["az"] = [*article.questions.get("az", []), "Верҝи борҹуму нечә јохлајым"]
+    coverage = TermCoverage(tiny_kb)
+    assert coverage.coverage("Верҝи борҹуму", "tax-debt-check") == 1.0
+    russian = [w for w in tokens(article.search_text("ru")) if len(w) >= 5 and not w.isascii()][:2]
+    assert russian and coverage.coverage(" ".join(russian), "tax-debt-check") == 1.0

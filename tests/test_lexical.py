@@ -139,3 +139,10 @@ def test_an_older_saved_format_is_refused_not_misread(tmp_path):
     (tmp_path / "bm25.json").write_text(json.dumps(old), encoding="utf-8")  # format 2 had no "format"
     with pytest.raises(ValueError, match="format 2"):
         BM25Index.load(tmp_path)
+
+
+def test_russian_question_finds_a_document_with_an_azerbaijani_cyrillic_line():
+    document = "Vergi borcu\nВерҝи борҹуму нечә јохлајым\nПроверить налоговый долг в личном кабинете"
+    index = BM25Index().fit([document, "Şəxsiyyət vəsiqəsi ASAN Xidmətdə verilir"])
+    hits = index.search("налоговый долг")
+    assert hits and hits[0].doc == 0 and hits[0].score > 0

@@ -75,3 +75,12 @@ def test_a_full_character_table_still_answers_without_remembering():
     table = CharTable(lambda ch: ch.upper(), limit=2)
     assert "abcdef".translate(table) == "ABCDEF"
     assert len(table) == 2
+
+
+def test_each_line_is_folded_on_its_own():
+    # An article's text holds its az, ru and en sections; one example question in Azerbaijani
+    # Cyrillic must not turn the Russian lines into Latin letters.
+    text = "Верҝи борҹуму нечә јохлајым\nПроверить налоговый долг"
+    assert tokens(text) == ["vergi", "borcumu", "nece", "yoxlayim", "проверить", "налоговый", "долг"]
+    assert tokens(text) == [t for line in text.splitlines() for t in tokens(line)]
+    assert fold("Верҝи борҹуму\nналоговый") == "vergi borcumu naloqoviy"  # fold alone reads one text
