@@ -13,8 +13,11 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol, cast
+
+import numpy as np
 
 from bot.cards import (
     article_links,
@@ -41,6 +44,22 @@ from retrieval.search import FusionConfig, HybridSearcher, Mode, SearchResult, i
 
 # Retrieval reads this much of a message; a 10,000-character paste is still answered, from its start.
 MAX_QUERY_CHARS = 1000
+
+# The query is encoded on one of these threads while the asking thread runs the intent models:
+# the encoder's C engine releases the GIL, so the two overlap. One small pool for the process
+# (every Helpdesk, reloads included), started on first use.
+ENCODE_THREADS = 2
+_encode_pool: ThreadPoolExecutor | None = None
+_encode_pool_lock = threading.Lock()
+
+
+def encode_pool() -> ThreadPoolExecutor:
+    """The process's persistent pool that encodes queries ahead of the intent models."""
+    global _encode_pool
+    with _encode_pool_lock:
+        if _encode_pool is None:
+            _encode_pool = ThreadPoolExecutor(ENCODE_THREADS, thread_name_prefix="helpdesk-encode")
+        return _encode_pool
 
 
 @dataclass(frozen=True)
@@ -142,6 +161,8 @@ class Helpdesk:
         self._cache_lock = threading.Lock()
         self.shared: ReplyCache | None = None  # behind the LRU: what other workers answered
         self.shared_hits = 0
+        # Encode the query on the pool while the intent models read it (same replies either way).
+        self.encode_ahead = True
 
     def sharing(self, cache: ReplyCache | None) -> Helpdesk:
         """This helpdesk (same index, models and knowledge base) with its replies also kept in
@@ -251,9 +272,18 @@ class Helpdesk:
     ) -> Observation:
         if not tokens(query):
             return Observation(text, query, lang, query_lang, mode, IntentPrediction("empty", 0.0), {}, None)
+        ahead: Future[np.ndarray] | None = None
+        if self.encode_ahead and mode != "bm25":
+            # Started before the intent models so the two overlap; a sure smalltalk intent then
+            # leaves the vector unused (the search is skipped, as before).
+            ahead = encode_pool().submit(self.searcher.encode, query, query_lang)
         intent, sectors, topics = self.intents.read(query)
         skip = intent.intent in SMALLTALK and intent.confidence >= self.policy.intent_threshold
-        scores = None if skip and not always_search else self.searcher.raw_scores(query, mode, query_lang)
+        if skip and not always_search:
+            scores = None
+        else:
+            vector = ahead.result() if ahead is not None else None
+            scores = self.searcher.raw_scores(query, mode, query_lang, query_vector=vector)
         return Observation(text, query, lang, query_lang, mode, intent, sectors, scores, fallback, topics)
 
     def assess(
