@@ -6,7 +6,6 @@ evaluation and the benchmarks.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import hashlib
 import json
@@ -192,8 +191,15 @@ class Helpdesk:
             tuple(settings.official_domains),
             cache_file=settings.parse_cache_file,
         )
-        embedder = embedder or make_embedder(settings.embedder)
+        if embedder is None:
+            embedder = make_embedder(settings.embedder)
+            warm_up = getattr(embedder, "warm_up", None)
+            if warm_up is not None:  # the model's first call, on the pool while the rest loads
+                encode_pool().submit(warm_up)
         index = load_index(settings.index_dir, kb, embedder)
+        # The restorer's vocabulary is kept beside the parse cache (and, like it, can be off).
+        parse_cache = settings.parse_cache_file
+        restorer_cache = parse_cache.with_name("restorer_cache.pickle") if parse_cache else None
         fusion = FusionConfig(
             fusion=cast(Literal["score", "rrf"], settings.fusion),  # Settings' validator allows only these
             dense_weight=settings.dense_weight,
@@ -220,7 +226,7 @@ class Helpdesk:
         classifier = IntentClassifier.load(settings.intents_dir)
         return cls(
             kb,
-            HybridSearcher(kb, index, embedder, fusion),
+            HybridSearcher(kb, index, embedder, fusion, restorer_cache=restorer_cache),
             policy,
             IntentReader(classifier),
             cache_size=settings.answer_cache_size,
@@ -377,6 +383,8 @@ class Helpdesk:
 
     async def areply(self, text: str, lang_hint: str | None = None) -> Reply:
         """The same, off the event loop: encoding is CPU-bound."""
+        import asyncio  # here, so a one-shot `helpdesk ask` does not import it
+
         return await asyncio.to_thread(self.reply, text, lang_hint)
 
     def _render(self, decision: Decision, result: SearchResult, base: dict[str, Any]) -> Reply:

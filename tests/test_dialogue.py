@@ -390,3 +390,25 @@ def test_the_query_is_encoded_while_the_intent_models_run(tiny_helpdesk):
 def test_a_sure_smalltalk_intent_still_skips_the_search(tiny_helpdesk):
     obs = tiny_helpdesk.observe("Salam")
     assert obs.intent.intent == "greeting" and obs.scores is None
+
+
+def test_a_model_made_from_the_settings_is_warmed_up_on_the_pool(tiny_settings, tiny_kb, monkeypatch):
+    import bot.dialogue
+
+    class Warming(HashingEmbedder):
+        def __init__(self) -> None:
+            super().__init__(256)
+            self.warmed = threading.Event()
+            self.warmed_on = ""
+
+        def warm_up(self) -> None:
+            self.warmed_on = threading.current_thread().name
+            self.warmed.set()
+
+    embedder = Warming()
+    save_index(build_index(tiny_kb, embedder), tiny_settings.index_dir)
+    monkeypatch.setattr(bot.dialogue, "make_embedder", lambda spec: embedder)
+    helpdesk = Helpdesk.from_settings(tiny_settings)
+    assert embedder.warmed.wait(10) and embedder.warmed_on.startswith("helpdesk-encode")
+    assert helpdesk.reply("vergi borcu").topic == "tax-debt-check"
+    assert (tiny_settings.data_dir / "restorer_cache.pickle").is_file()
