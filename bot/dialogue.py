@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -59,6 +60,15 @@ def encode_pool() -> ThreadPoolExecutor:
         if _encode_pool is None:
             _encode_pool = ThreadPoolExecutor(ENCODE_THREADS, thread_name_prefix="helpdesk-encode")
         return _encode_pool
+
+
+def _forget_pool_in_child() -> None:
+    # A forked child has none of the parent's threads: it starts its own pool on first use.
+    global _encode_pool, _encode_pool_lock
+    _encode_pool, _encode_pool_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
 @dataclass(frozen=True)

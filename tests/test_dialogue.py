@@ -412,3 +412,27 @@ def test_a_model_made_from_the_settings_is_warmed_up_on_the_pool(tiny_settings, 
     assert embedder.warmed.wait(10) and embedder.warmed_on.startswith("helpdesk-encode")
     assert helpdesk.reply("vergi borcu").topic == "tax-debt-check"
     assert (tiny_settings.data_dir / "restorer_cache.pickle").is_file()
+
+
+def test_a_forked_child_starts_its_own_encoding_pool(tiny_helpdesk):
+    import os
+
+    import bot.dialogue
+
+    tiny_helpdesk.reply("vergi borcu")  # the parent's pool is running
+    parent_pool = bot.dialogue.encode_pool()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answering must not wait on the parent's threads
+        try:
+            tiny_helpdesk.cache_size = 0
+            ok = tiny_helpdesk.reply("vergi borcu").topic == "tax-debt-check"
+            os.write(write, b"1" if ok and bot.dialogue.encode_pool() is not parent_pool else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    import select
+
+    ready, _, _ = select.select([read], [], [], 60)  # a child stuck on the parent's pool fails here
+    assert ready and os.read(read, 1) == b"1"
+    os.waitpid(pid, 0)
