@@ -6,15 +6,18 @@ evaluation and the benchmarks.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import hashlib
 import json
+import os
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol, cast
+
+import numpy as np
 
 from bot.cards import (
     article_links,
@@ -41,6 +44,31 @@ from retrieval.search import FusionConfig, HybridSearcher, Mode, SearchResult, i
 
 # Retrieval reads this much of a message; a 10,000-character paste is still answered, from its start.
 MAX_QUERY_CHARS = 1000
+
+# The query is encoded on one of these threads while the asking thread runs the intent models:
+# the encoder's C engine releases the GIL, so the two overlap. One small pool for the process
+# (every Helpdesk, reloads included), started on first use.
+ENCODE_THREADS = 2
+_encode_pool: ThreadPoolExecutor | None = None
+_encode_pool_lock = threading.Lock()
+
+
+def encode_pool() -> ThreadPoolExecutor:
+    """The process's persistent pool that encodes queries ahead of the intent models."""
+    global _encode_pool
+    with _encode_pool_lock:
+        if _encode_pool is None:
+            _encode_pool = ThreadPoolExecutor(ENCODE_THREADS, thread_name_prefix="helpdesk-encode")
+        return _encode_pool
+
+
+def _forget_pool_in_child() -> None:
+    # A forked child has none of the parent's threads: it starts its own pool on first use.
+    global _encode_pool, _encode_pool_lock
+    _encode_pool, _encode_pool_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
 @dataclass(frozen=True)
@@ -142,6 +170,8 @@ class Helpdesk:
         self._cache_lock = threading.Lock()
         self.shared: ReplyCache | None = None  # behind the LRU: what other workers answered
         self.shared_hits = 0
+        # Encode the query on the pool while the intent models read it (same replies either way).
+        self.encode_ahead = True
 
     def sharing(self, cache: ReplyCache | None) -> Helpdesk:
         """This helpdesk (same index, models and knowledge base) with its replies also kept in
@@ -171,8 +201,15 @@ class Helpdesk:
             tuple(settings.official_domains),
             cache_file=settings.parse_cache_file,
         )
-        embedder = embedder or make_embedder(settings.embedder)
+        if embedder is None:
+            embedder = make_embedder(settings.embedder)
+            warm_up = getattr(embedder, "warm_up", None)
+            if warm_up is not None:  # the model's first call, on the pool while the rest loads
+                encode_pool().submit(warm_up)
         index = load_index(settings.index_dir, kb, embedder)
+        # The restorer's vocabulary is kept beside the parse cache (and, like it, can be off).
+        parse_cache = settings.parse_cache_file
+        restorer_cache = parse_cache.with_name("restorer_cache.pickle") if parse_cache else None
         fusion = FusionConfig(
             fusion=cast(Literal["score", "rrf"], settings.fusion),  # Settings' validator allows only these
             dense_weight=settings.dense_weight,
@@ -199,7 +236,7 @@ class Helpdesk:
         classifier = IntentClassifier.load(settings.intents_dir)
         return cls(
             kb,
-            HybridSearcher(kb, index, embedder, fusion),
+            HybridSearcher(kb, index, embedder, fusion, restorer_cache=restorer_cache),
             policy,
             IntentReader(classifier),
             cache_size=settings.answer_cache_size,
@@ -251,9 +288,18 @@ class Helpdesk:
     ) -> Observation:
         if not tokens(query):
             return Observation(text, query, lang, query_lang, mode, IntentPrediction("empty", 0.0), {}, None)
+        ahead: Future[np.ndarray] | None = None
+        if self.encode_ahead and mode != "bm25":
+            # Started before the intent models so the two overlap; a sure smalltalk intent then
+            # leaves the vector unused (the search is skipped, as before).
+            ahead = encode_pool().submit(self.searcher.encode, query, query_lang)
         intent, sectors, topics = self.intents.read(query)
         skip = intent.intent in SMALLTALK and intent.confidence >= self.policy.intent_threshold
-        scores = None if skip and not always_search else self.searcher.raw_scores(query, mode, query_lang)
+        if skip and not always_search:
+            scores = None
+        else:
+            vector = ahead.result() if ahead is not None else None
+            scores = self.searcher.raw_scores(query, mode, query_lang, query_vector=vector)
         return Observation(text, query, lang, query_lang, mode, intent, sectors, scores, fallback, topics)
 
     def assess(
@@ -347,6 +393,8 @@ class Helpdesk:
 
     async def areply(self, text: str, lang_hint: str | None = None) -> Reply:
         """The same, off the event loop: encoding is CPU-bound."""
+        import asyncio  # here, so a one-shot `helpdesk ask` does not import it
+
         return await asyncio.to_thread(self.reply, text, lang_hint)
 
     def _render(self, decision: Decision, result: SearchResult, base: dict[str, Any]) -> Reply:

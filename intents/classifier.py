@@ -7,27 +7,37 @@ example questions of the knowledge base and the directory's service names), the 
 article topic (trained on the articles' titles, example questions and keywords), both priors for
 retrieval. The text is vectorized once per message for all three. Saved with a format version; a
 model saved by another version is refused with the command that retrains it.
+
+Answering never imports scikit-learn: the fitted union's vocabularies and idf are read by
+:class:`Vectorizer`, which transforms one message as scikit-learn does, to the bit, without its
+input checks; the serving file (``intents.serve.pickle``) holds it and the heads, and the joblib
+with scikit-learn's own objects is read only when that file is missing or belongs to another save.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+import os
+import pickle
+import re
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
 import numpy as np
-import sklearn
 import yaml
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
+
+if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted or its saved union is read
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion, Pipeline
 
 from intents.rules import INTENTS, IntentPrediction
 from knowledge.alphabet import AZ_FOLD
@@ -36,6 +46,9 @@ from retrieval.normalize import az_lower, clean, fold
 from retrieval.search import SERVICE_TOPIC
 
 CLASSIFIER_VERSION = 3  # 3: one shared vectorization, three heads (intent, sector, topic)
+# What serving reads: the vectorizer's vocabularies and idf and the heads, with no scikit-learn
+# object inside, so answering never imports scikit-learn (about a second of a cold start).
+SERVING_FILE = "intents.serve.pickle"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _STRIP_AZ = str.maketrans("".join(AZ_FOLD), "".join(AZ_FOLD.values()))
 
@@ -104,6 +117,9 @@ def written_form(text: str) -> str:
 
 
 def _features() -> FeatureUnion:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     # Words on the folded form (spelling-proof); characters on the written form, so a message
     # with real Azerbaijani letters still carries that signal. Folded copies in the training
     # data teach the character half the letterless spellings too.
@@ -134,6 +150,9 @@ def _features() -> FeatureUnion:
 
 
 def make_pipeline(c: float = 8.0) -> Pipeline:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
     if c <= 0:
         raise ValueError(f"C must be positive, got {c!r}")
     return Pipeline(
@@ -159,6 +178,8 @@ class Head:
 
     @classmethod
     def fit(cls, x: sparse.csr_matrix, labels: list[str], c: float) -> Head:
+        from sklearn.linear_model import LogisticRegression
+
         model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, labels)
         weights = np.where(np.abs(model.coef_) >= PRUNE_BELOW, model.coef_, 0.0).astype(np.float32)
         return cls(
@@ -187,6 +208,130 @@ def _probabilities(head: Head | None, x: sparse.csr_matrix) -> dict[str, float]:
     return head.probabilities(x) if head is not None else {}
 
 
+_WHITE_SPACES = re.compile(r"\s\s+")  # scikit-learn's, for the character n-grams
+
+
+@dataclass(frozen=True)
+class TfidfPart:
+    """One fitted ``TfidfVectorizer`` of the union (word or ``char_wb`` n-grams, sublinear tf,
+    idf, l2 norm), transforming one text the way scikit-learn does, to the last bit, without it:
+    the same n-grams in the same order, counts in first-seen order sorted by column, ``log`` + 1,
+    idf, and the row's squared sum added up in column order as in scikit-learn's normalizer."""
+
+    analyzer: str  # "word" or "char_wb"
+    preprocessor: Callable[[str], str]
+    ngram_range: tuple[int, int]
+    token_pattern: str
+    sublinear_tf: bool
+    vocabulary: dict[str, int]
+    idf: np.ndarray  # float64, one per column
+
+    @classmethod
+    def from_sklearn(cls, vectorizer: TfidfVectorizer) -> TfidfPart:
+        supported = (
+            vectorizer.analyzer in ("word", "char_wb")
+            and callable(vectorizer.preprocessor)
+            and vectorizer.tokenizer is None
+            and vectorizer.stop_words is None
+            and vectorizer.norm == "l2"
+            and vectorizer.use_idf
+            and not vectorizer.binary
+            and vectorizer.input == "content"
+            and vectorizer.dtype in (np.float64, "float64")
+        )
+        if not supported:
+            raise ValueError(f"no fast transform for this vectorizer: {vectorizer!r}")
+        return cls(
+            analyzer=vectorizer.analyzer,
+            preprocessor=vectorizer.preprocessor,
+            ngram_range=tuple(vectorizer.ngram_range),
+            token_pattern=vectorizer.token_pattern,
+            sublinear_tf=bool(vectorizer.sublinear_tf),
+            vocabulary=dict(vectorizer.vocabulary_),
+            idf=np.asarray(vectorizer.idf_, dtype=np.float64),
+        )
+
+    @property
+    def width(self) -> int:
+        return len(self.idf)
+
+    @cached_property
+    def _tokenize(self) -> Callable[[str], list[str]]:
+        return re.compile(self.token_pattern).findall
+
+    def ngrams(self, text: str) -> list[str]:
+        doc = self.preprocessor(text)
+        min_n, max_n = self.ngram_range
+        grams: list[str] = []
+        if self.analyzer == "word":
+            words = self._tokenize(doc)
+            if min_n == 1:
+                grams, min_n = list(words), 2
+            for n in range(min_n, min(max_n + 1, len(words) + 1)):
+                grams.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+            return grams
+        for word in _WHITE_SPACES.sub(" ", doc).split():
+            word = f" {word} "
+            for n in range(min_n, max_n + 1):
+                offset = 0
+                grams.append(word[offset : offset + n])
+                while offset + n < len(word):
+                    offset += 1
+                    grams.append(word[offset : offset + n])
+                if offset == 0:  # a word shorter than n is counted once
+                    break
+        return grams
+
+    def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The text's columns (ascending) and tf-idf values (l2-normalized)."""
+        counts: dict[int, int] = {}
+        vocabulary = self.vocabulary
+        for gram in self.ngrams(text):
+            column = vocabulary.get(gram)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        columns = np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
+        values = np.fromiter((counts[c] for c in columns.tolist()), dtype=np.float64, count=len(counts))
+        if self.sublinear_tf:
+            np.log(values, values)
+            values += 1.0
+        values *= self.idf[columns]
+        if len(values):
+            squares = values * values
+            total = float(np.cumsum(squares)[-1])  # added up in order, as scikit-learn does
+            if total != 0.0:
+                values /= math.sqrt(total)
+        return columns, values
+
+
+@dataclass(frozen=True)
+class Vectorizer:
+    """The union of :class:`TfidfPart` s side by side: one text in, one 1 × width CSR row out."""
+
+    parts: tuple[TfidfPart, ...]
+
+    @classmethod
+    def from_union(cls, union: FeatureUnion) -> Vectorizer:
+        if union.transformer_weights:
+            raise ValueError("no fast transform for a weighted union")
+        return cls(tuple(TfidfPart.from_sklearn(v) for _, v in union.transformer_list))
+
+    @property
+    def width(self) -> int:
+        return sum(part.width for part in self.parts)
+
+    def transform_one(self, text: str) -> sparse.csr_matrix:
+        columns, values, offset = [], [], 0
+        for part in self.parts:
+            cols, vals = part.row(text)
+            columns.append(cols + offset if offset else cols)
+            values.append(vals)
+            offset += part.width
+        data, indices = np.concatenate(values), np.concatenate(columns).astype(np.int32, copy=False)
+        indptr = np.array([0, len(data)], dtype=np.int32)
+        return sparse.csr_matrix((data, indices, indptr), shape=(1, offset))
+
+
 class IntentClassifier:
     """Intent, sector and topic prediction; ``analyze`` never raises on any text."""
 
@@ -194,7 +339,8 @@ class IntentClassifier:
         if c <= 0:
             raise ValueError(f"C must be positive, got {c!r}")
         self.c = c
-        self.features = _features()
+        self.features: FeatureUnion | None = None  # scikit-learn's union, while fitting
+        self.vectorizer: Vectorizer | None = None  # what serving transforms with
         self.intent_head: Head | None = None
         self.sector_head: Head | None = None
         self.topic_head: Head | None = None
@@ -213,13 +359,17 @@ class IntentClassifier:
             raise ValueError("the intent classifier needs examples of at least two intents")
         sector_texts, sector_labels = sector_texts or [], sector_labels or []
         topic_texts, topic_labels = topic_texts or [], topic_labels or []
+        import sklearn
+
         # One vocabulary over everything the heads read, so one transform serves all three.
-        self.features.fit(data.texts + sector_texts + topic_texts)
-        self.intent_head = Head.fit(self.features.transform(data.texts), data.labels, self.c)
+        features = self.features = _features()
+        features.fit(data.texts + sector_texts + topic_texts)
+        self.vectorizer = Vectorizer.from_union(features)
+        self.intent_head = Head.fit(features.transform(data.texts), data.labels, self.c)
         if len(set(sector_labels)) >= 2:
-            self.sector_head = Head.fit(self.features.transform(sector_texts), sector_labels, self.c)
+            self.sector_head = Head.fit(features.transform(sector_texts), sector_labels, self.c)
         if len(set(topic_labels)) >= 2:
-            self.topic_head = Head.fit(self.features.transform(topic_texts), topic_labels, self.c)
+            self.topic_head = Head.fit(features.transform(topic_texts), topic_labels, self.c)
         self.meta = {
             "version": CLASSIFIER_VERSION,
             "sklearn": sklearn.__version__,
@@ -236,7 +386,7 @@ class IntentClassifier:
         text = clean(text if isinstance(text, str) else "")
         if not fold(text).strip(" .,!?"):
             return IntentPrediction("out_of_scope", 0.0), {}, {}
-        x = self.features.transform([text])
+        x = self._vectorize(text)
         intents = _probabilities(self.intent_head, x)
         best = max(intents, key=intents.__getitem__)
         sectors = _probabilities(self.sector_head, x)
@@ -252,12 +402,20 @@ class IntentClassifier:
         return self.analyze(text)[0]
 
     def probabilities(self, text: str) -> dict[str, float]:
-        return _probabilities(self.intent_head, self.features.transform([clean(text)]))
+        return _probabilities(self.intent_head, self._vectorize(clean(text)))
+
+    def _vectorize(self, text: str) -> sparse.csr_matrix:
+        """The text's features: scikit-learn's transform, without scikit-learn or its checks."""
+        if self.vectorizer is None:
+            raise IntentModelError("the intent model is not fitted: run `helpdesk intents train`")
+        return self.vectorizer.transform_one(text)
 
     def sector_probabilities(self, text: str) -> dict[str, float]:
         return self.analyze(text)[1]
 
     def save(self, directory: Path) -> None:
+        import joblib
+
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         joblib.dump(
@@ -270,9 +428,33 @@ class IntentClassifier:
             directory / "intents.joblib",
         )
         (directory / "intents.json").write_text(json.dumps(self.meta, indent=1), encoding="utf-8")
+        self._save_serving(directory)
+
+    def _save_serving(self, directory: Path) -> None:
+        """The serving file: vocabularies, idf and heads (their transposes made), and the meta it
+        belongs to; written aside and renamed, so a reader never sees half of one."""
+        state = {
+            "meta": json.loads(json.dumps(self.meta)),  # as intents.json reads back
+            "vectorizer": self.vectorizer,
+            **{name: _head_state(head) for name, head in self._heads()},
+        }
+        tmp = directory / f".{SERVING_FILE}.{os.getpid()}.{threading.get_ident()}.tmp"
+        try:
+            with tmp.open("wb") as out:
+                pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, directory / SERVING_FILE)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def _heads(self) -> list[tuple[str, Head | None]]:
+        return [("intent", self.intent_head), ("sector", self.sector_head), ("topic", self.topic_head)]
 
     @classmethod
     def load(cls, directory: Path) -> IntentClassifier:
+        """The saved model, from its serving file when that belongs to the saved meta (no
+        scikit-learn is imported); otherwise from the joblib, writing the serving file for the
+        next start where the folder is writable."""
         directory = Path(directory)
         meta_path = directory / "intents.json"
         if not meta_path.is_file():
@@ -283,7 +465,25 @@ class IntentClassifier:
             raise IntentModelError(
                 f"the intent model in {directory} is damaged: run `helpdesk intents train`"
             ) from exc
-        if meta.get("version") != CLASSIFIER_VERSION or meta.get("sklearn") != sklearn.__version__:
+        version = meta.get("version") if isinstance(meta, dict) else None
+        if version != CLASSIFIER_VERSION:
+            raise IntentModelError(
+                f"the intent model was saved by version {version}; this is version "
+                f"{CLASSIFIER_VERSION}: run `helpdesk intents train`"
+            )
+        classifier = cls(c=meta.get("c", 8.0))
+        classifier.meta = meta
+        serving = _read_serving(directory / SERVING_FILE, meta)
+        if serving is not None:
+            classifier.vectorizer = serving["vectorizer"]
+            classifier.intent_head, classifier.sector_head, classifier.topic_head = (
+                _head_from_state(serving[name]) for name in ("intent", "sector", "topic")
+            )
+            return classifier
+        import joblib
+        import sklearn
+
+        if meta.get("sklearn") != sklearn.__version__:
             raise IntentModelError(
                 f"the intent model was saved by version {meta.get('version')} (scikit-learn "
                 f"{meta.get('sklearn')}); this is version {CLASSIFIER_VERSION} (scikit-learn "
@@ -291,15 +491,49 @@ class IntentClassifier:
             )
         try:
             models = joblib.load(directory / "intents.joblib")
-            classifier = cls(c=meta.get("c", 8.0))
             classifier.features, classifier.intent_head = models["features"], models["intent"]
             classifier.sector_head, classifier.topic_head = models["sector"], models["topic"]
+            classifier.vectorizer = Vectorizer.from_union(models["features"])
         except Exception as exc:  # joblib raises many kinds on a damaged pickle
             raise IntentModelError(
                 f"the intent model in {directory} is damaged ({exc}): run `helpdesk intents train`"
             ) from exc
-        classifier.meta = meta
+        try:
+            classifier._save_serving(directory)
+        except OSError:  # a read-only folder: served from the joblib, a little slower to start
+            pass
         return classifier
+
+
+def _head_state(head: Head | None) -> dict[str, Any] | None:
+    """A head as the serving file keeps it: only the features × classes weights that answering
+    reads (the classes × features copy would double the file)."""
+    if head is None:
+        return None
+    return {"classes": head.classes, "by_feature": head.by_feature, "intercept": head.intercept}
+
+
+def _head_from_state(state: dict[str, Any] | None) -> Head | None:
+    if state is None:
+        return None
+    by_feature = state["by_feature"]
+    head = Head(tuple(state["classes"]), by_feature.T, np.asarray(state["intercept"]))
+    head.__dict__["by_feature"] = by_feature  # the cached transpose, as read
+    return head
+
+
+def _read_serving(path: Path, meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The serving file's contents if it is whole and belongs to ``meta``; else None."""
+    try:
+        with path.open("rb") as f:
+            state = pickle.load(f)
+    except Exception:  # missing, damaged or from older code: the joblib is read instead
+        return None
+    if not isinstance(state, dict) or state.get("meta") != meta:
+        return None
+    if not isinstance(state.get("vectorizer"), Vectorizer) or not isinstance(state.get("intent"), dict):
+        return None
+    return state
 
 
 def kb_training_material(kb: KnowledgeBase) -> tuple[dict[str, list[tuple[str, str]]], list[str], list[str]]:

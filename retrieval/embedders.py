@@ -78,6 +78,11 @@ class E5Embedder:
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, False)
 
+    def warm_up(self) -> None:
+        """One throwaway query: the engine's first call pages the model in and starts its threads
+        (run on a thread while the rest of a cold start loads; the GIL is released meanwhile)."""
+        self._encode(["warm-up"], True)
+
 
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model, by local path or (already cached) hub name."""

@@ -8,8 +8,12 @@ knowledge base itself and a hand-written lexicon (``data/az_words.txt``). Unknow
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import os
+import pickle
 import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +24,11 @@ from retrieval.normalize import az_lower, clean, fold
 LEXICON = Path(__file__).resolve().parent / "data" / "az_words.txt"
 AZ_SPECIAL = AZ_LOWER  # the lowercase letters: words are lowered before they are looked at
 _WORD = re.compile(r"[^\W\d_]+")
+# The code a restorer's vocabulary depends on besides this module: a change to either is a new cache.
+_FOLDING_CODE = (
+    Path(__file__).resolve().parent / "normalize.py",
+    Path(__file__).resolve().parents[1] / "knowledge" / "alphabet.py",
+)
 
 
 # On a Russian keyboard х is typed for both x and h, г for q and g, ж for j and c: a word
@@ -53,6 +62,41 @@ class AzRestorer:
                     counts[fold(word)][word] += 1
         forms = {folded: c.most_common(1)[0][0] for folded, c in counts.items()}
         return cls(forms, frozenset(known | set(forms)))
+
+    @classmethod
+    def cached(
+        cls, texts: Iterable[str], cache_file: Path | None, lexicon: Path | None = LEXICON
+    ) -> AzRestorer:
+        """:meth:`from_texts`, kept in ``cache_file`` under a hash of the texts, the lexicon and
+        the code that folds and counts them (a cold start skips folding every word of the
+        knowledge base); a missing, stale or damaged cache is built anew and rewritten."""
+        texts = list(texts)
+        if cache_file is None:
+            return cls.from_texts(texts, lexicon)
+        digest = hashlib.sha256()
+        for part in (Path(__file__), *_FOLDING_CODE, *([lexicon] if lexicon is not None else [])):
+            digest.update(part.read_bytes() if part.is_file() else b"-")
+            digest.update(b"\x1e")
+        for text in texts:
+            digest.update(text.encode("utf-8", "surrogatepass"))
+            digest.update(b"\x1f")
+        key = digest.hexdigest()
+        try:
+            with cache_file.open("rb") as f:
+                state = pickle.load(f)
+            if isinstance(state, dict) and state.get("key") == key:
+                return cls(state["forms"], state["known"])
+        except Exception:  # missing, damaged or from other code: built anew below
+            pass
+        restorer = cls.from_texts(texts, lexicon)
+        tmp = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            with tmp.open("wb") as out:
+                pickle.dump({"key": key, "forms": restorer.forms, "known": restorer.known}, out)
+            os.replace(tmp, cache_file)
+        except OSError:  # a read-only data folder: built on every start, as before
+            tmp.unlink(missing_ok=True)
+        return restorer
 
     def restore_keyboard(self, latin: str) -> str:
         """Azerbaijani typed in Russian letters, already transliterated: each word is folded and

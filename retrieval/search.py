@@ -10,6 +10,7 @@ too, for comparison (``fusion="rrf"``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -103,17 +104,25 @@ def is_folded_az(text: str, lang: str | None) -> bool:
 
 class HybridSearcher:
     def __init__(
-        self, kb: KnowledgeBase, index: SearchIndex, embedder: Embedder, config: FusionConfig | None = None
+        self,
+        kb: KnowledgeBase,
+        index: SearchIndex,
+        embedder: Embedder,
+        config: FusionConfig | None = None,
+        restorer_cache: Path | None = None,
     ) -> None:
         if index.meta.article_ids != doc_ids(kb):
             raise ValueError("the index was built for other articles: rebuild it")
         self.kb, self.index, self.embedder = kb, index, embedder
         self.entries = kb.directory.entries
         self.config = config or FusionConfig()
-        self.restorer = AzRestorer.from_texts(
-            part
-            for a in kb.articles
-            for part in [a.title["az"], a.sections["az"].body, *a.questions["az"], *a.keywords["az"]]
+        self.restorer = AzRestorer.cached(
+            (
+                part
+                for a in kb.articles
+                for part in [a.title["az"], a.sections["az"].body, *a.questions["az"], *a.keywords["az"]]
+            ),
+            restorer_cache,
         )
 
     def dense_text(self, text: str, lang: str | None) -> str:

@@ -4,9 +4,11 @@ N simulated citizens talk at once to the real `helpdesk serve` process (polling;
 real SQLite), through a Bot API server on 127.0.0.1 run by this script in its own process, as
 Telegram's servers would be. Each citizen sends its questions one after another, waiting
 for the reply (as people do). Reported per pass: messages/s, p50/p95 reply latency, lost and
-duplicated replies, the bot process's peak memory (VmHWM). Two passes, with the rate limit raised
-out of the way: "cold" (reply cache off: every message goes through the models) and "warm" (cache
-on: repeated questions, as a helpdesk's frequent questions are, skip the models).
+duplicated replies, the bot process's peak memory (VmHWM); and, measured in the same run right
+after the cold pass, the encoder alone over the same questions: its mean time and the bound it
+sets (1 / mean), with the cold pass's throughput as a share of that bound. Two passes, with the
+rate limit raised out of the way: "cold" (reply cache off: every message goes through the models)
+and "warm" (cache on: repeated questions, as a helpdesk's frequent questions are, skip the models).
 
 With --flood M, two more passes (issue 7) under the shipped default rate limit (bot/config.py: 20 a
 minute, burst 8; not a local .env's), reply cache off, each on a fresh `helpdesk serve`:
@@ -261,6 +263,24 @@ async def flood_passes(
 # The served bot (the README's figures) ---------------------------------------------------------
 
 
+def encoder_bound(helpdesk: Helpdesk, questions: list[str]) -> dict:
+    """The encoder alone over the benchmark's questions, one at a time: its mean time per question
+    and the messages per second a bot doing nothing else could answer (1 / mean)."""
+    embedder = helpdesk.searcher.embedder
+    embedder.encode_queries(["warm-up"])
+    times = []
+    for text in questions:
+        t0 = time.perf_counter()
+        embedder.encode_queries([text])
+        times.append(time.perf_counter() - t0)
+    mean = float(np.mean(times))
+    return {
+        "questions": len(times),
+        "mean_encode_ms": round(mean * 1000, 2),
+        "bound_messages_per_s": round(1 / mean, 1) if mean > 0 else float("inf"),
+    }
+
+
 async def benchmark_served(
     settings: Settings,
     questions: list[str],
@@ -273,7 +293,8 @@ async def benchmark_served(
     reply cache off (cold), one with it on (warm); with ``flood`` messages, the flood passes under
     the shipped default rate limit."""
     data_dir = settings.data_dir
-    expected_for = expectations(Helpdesk.from_settings(settings), questions)
+    helpdesk = Helpdesk.from_settings(settings)
+    expected_for = expectations(helpdesk, questions)
     report: dict = {"citizens": citizens, "messages_each": per_citizen}
     for name, cache_size, first_user in (("cold", 0, 10_000_000), ("warm", 4096, 20_000_000)):
         async with served_bot(data_dir, per_minute=100_000, burst=100_000, cache_size=cache_size) as (
@@ -286,6 +307,11 @@ async def benchmark_served(
                 fake, questions, citizens, per_citizen, first_user, timeout, expected_for
             )
             report[name]["bot_peak_memory_mb"] = peak_memory_mb()
+        if name == "cold":  # the bound, measured in the same run, the bot just stopped
+            report["encoder"] = encoder_bound(helpdesk, questions)
+            report["cold"]["vs_encoder_bound"] = round(
+                report["cold"]["messages_per_s"] / report["encoder"]["bound_messages_per_s"], 3
+            )
     if flood:
         report["flood"] = await flood_passes(
             lambda: served_bot(data_dir, per_minute=DEFAULT_PER_MINUTE, burst=DEFAULT_BURST, cache_size=0),

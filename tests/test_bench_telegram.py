@@ -70,3 +70,14 @@ async def test_webhook_workers_bench_side_by_side_loses_nothing(tiny_settings, t
             memory = runs[run]["worker_peak_memory_mb"]
             assert len(memory) == int(workers) and all(m and m > 0 for m in memory)
     assert report["speedup_cold"]["2"] > 0
+
+
+def test_the_encoder_bound_is_one_over_its_mean_time(tiny_settings, tiny_kb):
+    embedder = HashingEmbedder(64)
+    save_index(build_index(tiny_kb, embedder), tiny_settings.index_dir)
+    helpdesk = Helpdesk.from_settings(tiny_settings, embedder=embedder)
+    calls = embedder.calls
+    bound = bench_telegram.encoder_bound(helpdesk, ["vergi borcu", "Salam", "passport"])
+    assert embedder.calls == calls + 4  # a warm-up, then each question once
+    assert bound["questions"] == 3 and bound["mean_encode_ms"] >= 0
+    assert bound["bound_messages_per_s"] > 0

@@ -1,10 +1,13 @@
 import json
+import subprocess
+import sys
 
 import pytest
 import yaml
 
 from intents.classifier import (
     CLASSIFIER_VERSION,
+    SERVING_FILE,
     IntentClassifier,
     IntentModelError,
     kb_training_material,
@@ -95,8 +98,63 @@ def test_missing_and_damaged_models(tiny_data, tmp_path):
         IntentClassifier.load(tmp_path / "nothing")
     IntentClassifier().fit(load_training_data(tiny_data)).save(tmp_path / "model")
     (tmp_path / "model" / "intents.joblib").write_bytes(b"not a pickle")
+    (tmp_path / "model" / SERVING_FILE).write_bytes(b"not a pickle either")
     with pytest.raises(IntentModelError, match="damaged"):
         IntentClassifier.load(tmp_path / "model")
+
+
+TEXTS = [
+    "Salam",
+    "Спасибо большое!!",
+    "Where do I get a passport?",
+    "Şəxsiyyət   vəsiqəsi\tüçün sənədlər",
+    "sexsiyyet vesiqesi ucun",
+    "a",
+    "",
+    "🙂 ok",
+    "tell me a joke " * 30,
+]
+
+
+def test_the_fast_transform_is_scikit_learns_to_the_bit(tiny_data):
+    model = IntentClassifier().fit(load_training_data(tiny_data))
+    for text in TEXTS:
+        ours, theirs = model._vectorize(text), model.features.transform([text])
+        assert ours.shape == theirs.shape
+        assert ours.indices.tolist() == theirs.indices.tolist()
+        assert ours.data.tobytes() == theirs.data.tobytes()
+
+
+def test_serving_file_is_used_and_needs_no_scikit_learn(tiny_data, tmp_path):
+    model = IntentClassifier().fit(load_training_data(tiny_data))
+    model.save(tmp_path / "model")
+    (tmp_path / "model" / "intents.joblib").write_bytes(b"not read when the serving file fits")
+    loaded = IntentClassifier.load(tmp_path / "model")
+    for text in TEXTS:
+        assert loaded.analyze_all(text) == model.analyze_all(text)
+    script = (
+        "import sys; from pathlib import Path; from intents.classifier import IntentClassifier; "
+        f"m = IntentClassifier.load(Path({str(tmp_path / 'model')!r})); m.analyze_all('salam'); "
+        "print(sorted(k for k in sys.modules if k.split('.')[0] in ('sklearn', 'joblib')))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_stale_or_damaged_serving_file_is_rebuilt_from_the_joblib(tiny_data, tmp_path):
+    folder = tmp_path / "model"
+    old = IntentClassifier(c=2.0).fit(load_training_data(tiny_data))
+    old.save(folder)
+    stale = (folder / SERVING_FILE).read_bytes()
+    new = IntentClassifier(c=4.0).fit(load_training_data(tiny_data))
+    new.save(folder)
+    for broken in (stale, b"damaged"):  # another model's serving file, then a broken one
+        (folder / SERVING_FILE).write_bytes(broken)
+        loaded = IntentClassifier.load(folder)
+        assert loaded.c == 4.0 and loaded.features is not None  # read from the joblib
+        assert [loaded.analyze_all(t) for t in TEXTS] == [new.analyze_all(t) for t in TEXTS]
+        again = IntentClassifier.load(folder)  # ... which wrote the serving file anew
+        assert again.features is None and again.analyze_all("Salam") == new.analyze_all("Salam")
 
 
 def test_bad_training_files(tmp_path):

@@ -1,4 +1,6 @@
+import copy
 import json
+import threading
 
 import pytest
 from conftest import CONTRACT_KEYS
@@ -316,3 +318,121 @@ def test_draft_policy_setting_is_checked(tiny_settings):
 
     with pytest.raises(ValidationError):
         tiny_settings.model_validate({"draft_policy": "hide"})
+
+
+OVERLAP_QUESTIONS = [
+    "Как проверить налоговый долг?",
+    "vergi borcu",
+    "pasport",
+    "identity card",
+    "Salam",
+    "I want to talk to a human operator",
+    "unseen words here",
+    "🙂🙂🙂",
+]
+
+
+def test_encoding_ahead_gives_the_same_replies(tiny_helpdesk):
+    tiny_helpdesk.cache_size = 0
+    ahead = [tiny_helpdesk.reply(text) for text in OVERLAP_QUESTIONS]
+    tiny_helpdesk.encode_ahead = False
+    after = [tiny_helpdesk.reply(text) for text in OVERLAP_QUESTIONS]
+    for a, b in zip(ahead, after):
+        a.latency_ms = b.latency_ms = 0.0
+    assert ahead == after
+    for mode in ("hybrid", "bm25", "dense"):
+        tiny_helpdesk.encode_ahead = True
+        seen = tiny_helpdesk.observe("vergi borcu", mode=mode, always_search=True)
+        tiny_helpdesk.encode_ahead = False
+        assert tiny_helpdesk.observe("vergi borcu", mode=mode, always_search=True) == seen
+
+
+class _Handshake:
+    """An embedder and an intent model that each wait for the other to have started: they only
+    both finish when they run at the same time (sequentially, the first one's wait times out)."""
+
+    def __init__(self, embedder, intents) -> None:
+        self.embedder, self.intents = embedder, intents
+        self.name, self.dim = embedder.name, embedder.dim
+        self.encoding, self.reading = threading.Event(), threading.Event()
+        self.met: list[str] = []
+        self.threads: set[str] = set()
+
+    def encode_queries(self, texts):
+        self.threads.add(threading.current_thread().name)
+        self.encoding.set()
+        if self.reading.wait(10):
+            self.met.append("encoder saw the intents running")
+        return self.embedder.encode_queries(texts)
+
+    encode_passages = encode_queries
+
+    def read(self, text):
+        self.reading.set()
+        if self.encoding.wait(10):
+            self.met.append("intents saw the encoder running")
+        return self.intents.read(text)
+
+
+def test_the_query_is_encoded_while_the_intent_models_run(tiny_helpdesk):
+    expected = tiny_helpdesk.reply("vergi borcu")
+    helpdesk = tiny_helpdesk.sharing(None)
+    shake = _Handshake(helpdesk.searcher.embedder, helpdesk.intents)
+    helpdesk.searcher = copy.copy(helpdesk.searcher)
+    helpdesk.searcher.embedder, helpdesk.intents = shake, shake
+    reply = helpdesk.reply("vergi borcu")
+    assert sorted(shake.met) == ["encoder saw the intents running", "intents saw the encoder running"]
+    assert shake.threads and all(name.startswith("helpdesk-encode") for name in shake.threads)
+    reply.latency_ms = expected.latency_ms = 0.0
+    assert reply == expected
+
+
+def test_a_sure_smalltalk_intent_still_skips_the_search(tiny_helpdesk):
+    obs = tiny_helpdesk.observe("Salam")
+    assert obs.intent.intent == "greeting" and obs.scores is None
+
+
+def test_a_model_made_from_the_settings_is_warmed_up_on_the_pool(tiny_settings, tiny_kb, monkeypatch):
+    import bot.dialogue
+
+    class Warming(HashingEmbedder):
+        def __init__(self) -> None:
+            super().__init__(256)
+            self.warmed = threading.Event()
+            self.warmed_on = ""
+
+        def warm_up(self) -> None:
+            self.warmed_on = threading.current_thread().name
+            self.warmed.set()
+
+    embedder = Warming()
+    save_index(build_index(tiny_kb, embedder), tiny_settings.index_dir)
+    monkeypatch.setattr(bot.dialogue, "make_embedder", lambda spec: embedder)
+    helpdesk = Helpdesk.from_settings(tiny_settings)
+    assert embedder.warmed.wait(10) and embedder.warmed_on.startswith("helpdesk-encode")
+    assert helpdesk.reply("vergi borcu").topic == "tax-debt-check"
+    assert (tiny_settings.data_dir / "restorer_cache.pickle").is_file()
+
+
+def test_a_forked_child_starts_its_own_encoding_pool(tiny_helpdesk):
+    import os
+
+    import bot.dialogue
+
+    tiny_helpdesk.reply("vergi borcu")  # the parent's pool is running
+    parent_pool = bot.dialogue.encode_pool()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answering must not wait on the parent's threads
+        try:
+            tiny_helpdesk.cache_size = 0
+            ok = tiny_helpdesk.reply("vergi borcu").topic == "tax-debt-check"
+            os.write(write, b"1" if ok and bot.dialogue.encode_pool() is not parent_pool else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    import select
+
+    ready, _, _ = select.select([read], [], [], 60)  # a child stuck on the parent's pool fails here
+    assert ready and os.read(read, 1) == b"1"
+    os.waitpid(pid, 0)

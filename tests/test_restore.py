@@ -32,3 +32,30 @@ def test_russian_keyboard_words_take_the_reading_the_texts_know():
     assert restorer.restore_keyboard("birinji sinfe qebul uçun") == "birinci sinfə qəbul üçün"
     assert restorer.restore_keyboard("qaz karti") == "qaz kartı"
     assert restorer.restore_keyboard("zzz") == "zzz"  # unknown words stay as typed
+
+
+def test_the_cached_vocabulary_is_the_built_one_and_follows_the_texts(tmp_path, monkeypatch):
+    cache = tmp_path / "restorer_cache.pickle"
+    lexicon = tmp_path / "words.txt"
+    lexicon.write_text("görə\n", encoding="utf-8")
+    texts = ["Vergi borcunu necə yoxlayım?", "Şəxsiyyət vəsiqəsi"]
+    built = AzRestorer.from_texts(texts, lexicon)
+    first = AzRestorer.cached(texts, cache, lexicon)
+    assert cache.is_file() and (first.forms, first.known) == (built.forms, built.known)
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("built again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(AzRestorer, "from_texts", classmethod(no_build))
+        again = AzRestorer.cached(texts, cache, lexicon)  # read from the cache
+    assert (again.forms, again.known) == (built.forms, built.known)
+    assert again.restore("gore nece") == "görə necə"
+    changed = AzRestorer.cached([*texts, "üçün"], cache, lexicon)  # other texts: built anew
+    assert changed.restore("ucun") == "üçün"
+    lexicon.write_text("görə\nbəli\n", encoding="utf-8")
+    assert AzRestorer.cached([*texts, "üçün"], cache, lexicon).restore("beli") == "bəli"
+    rebuilt = AzRestorer.from_texts(texts, lexicon)
+    cache.write_bytes(b"damaged")
+    assert AzRestorer.cached(texts, cache, lexicon).forms == rebuilt.forms
+    assert AzRestorer.cached(texts, None, lexicon).forms == rebuilt.forms  # no cache at all

@@ -50,13 +50,16 @@ def eval_command(ctx: click.Context, file: Path | None, dialogues: Path | None, 
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--repeat", default=1, show_default=True, help="Passes over the questions.")
+@click.option("--no-build", is_flag=True, help="Skip timing a full index build (about a minute).")
 @click.pass_context
-def bench(ctx: click.Context, file: Path, repeat: int) -> None:
-    """Time `ask` over the questions of an evaluation file and the index build.
+def bench(ctx: click.Context, file: Path, repeat: int, no_build: bool) -> None:
+    """Time `ask` over the questions of an evaluation file and the index build; then, side by side
+    on the same questions, each stage (normalize, intents, encode, search, decide), the whole
+    `ask` with and without the encoding overlapped, and the encoder alone.
 
     Example: helpdesk bench ../shared/eval/dev.jsonl --repeat 3
     """
     from bot.tools.bench import run_benchmark
 
     settings = _settings(ctx)
-    click.echo(run_benchmark(settings, file, repeat))
+    click.echo(run_benchmark(settings, file, repeat, build=not no_build))
