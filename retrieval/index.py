@@ -23,7 +23,7 @@ from knowledge.loader import LANGS, Article, KnowledgeBase
 from retrieval.dense import DenseIndex
 from retrieval.embedders import Embedder
 from retrieval.lexical import BM25Index
-from retrieval.passage_cache import PassageCache
+from retrieval.passage_cache import BUILD_BATCH, PassageCache
 
 # 2: directory entries after the articles; 3: BM25 saved with its term counts; 4: each line of a
 # document folded on its own (BM25 terms of Russian lines beside Azerbaijani Cyrillic ones changed).
@@ -189,7 +189,7 @@ def _kept_graph(
 def build_index(
     kb: KnowledgeBase,
     embedder: Embedder,
-    batch_size: int = 32,
+    batch_size: int = BUILD_BATCH,
     progress: Callable[[int], None] | None = None,
     previous: SearchIndex | None = None,
     cache: PassageCache | None = None,

@@ -23,6 +23,11 @@ from retrieval.embedders import Embedder
 CACHE_FORMAT = 1
 _KEY_BYTES = 16
 
+# Passages per encoder call in a build. Measured on the bundled e5 (768 passages, 2 cores, CPU
+# seconds): 32 → 54–61, 64 → 44–49, 128 → 43, 256 → 38. Fewer, larger calls spread the engine's
+# per-call cost; 128 takes most of the gain while a batch of long body paragraphs stays small.
+BUILD_BATCH = 128
+
 
 class Encoded(NamedTuple):
     """Vectors in the order of the texts asked for, and how they were got."""
@@ -56,7 +61,7 @@ class PassageCache:
         self,
         texts: Sequence[str],
         embedder: Embedder,
-        batch_size: int = 32,
+        batch_size: int = BUILD_BATCH,
         progress: Callable[[int], None] | None = None,
     ) -> Encoded:
         """Vectors for ``texts``: each distinct text not in the cache is embedded once."""

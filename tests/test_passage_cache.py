@@ -107,3 +107,23 @@ def test_one_edited_paragraph_is_the_only_passage_embedded(tiny_kb_paths, tmp_pa
     # It now holds this build's passages only: the old paragraph is gone.
     kb = load_knowledge_base(articles, coverage)
     assert len(cache) == len({chunk for doc in kb_documents(kb) for chunk in doc.chunks})
+
+
+class BatchRecordingEmbedder(HashingEmbedder):
+    def __init__(self, dim: int = 16) -> None:
+        super().__init__(dim)
+        self.batches: list[int] = []
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        self.batches.append(len(texts))
+        return super().encode_passages(texts)
+
+
+def test_a_build_sends_the_measured_batch_size_to_the_encoder():
+    from retrieval.passage_cache import BUILD_BATCH
+
+    embedder = BatchRecordingEmbedder()
+    texts = [f"passage {n}" for n in range(BUILD_BATCH * 2 + 5)]
+    PassageCache(embedder.name, embedder.dim).encode(texts, embedder)
+    assert embedder.batches == [BUILD_BATCH, BUILD_BATCH, 5]
+    assert BUILD_BATCH >= 64  # smaller calls cost measurably more per passage (README "Speed")
