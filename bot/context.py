@@ -27,6 +27,8 @@ from bot.followups import (
     asked_part,
     content_words,
     is_repair,
+    opens_new_question,
+    refers_back,
     split_questions,
     typed_choice,
 )
@@ -181,9 +183,15 @@ class Read(NamedTuple):
 class ContextualReplies:
     """The helpdesk's reply to one message, read in the light of the chat's context."""
 
-    def __init__(self, helpdesk: Helpdesk, parts: PartReader | None = None) -> None:
+    def __init__(
+        self, helpdesk: Helpdesk, parts: PartReader | None = None, new_question_confidence: float = 0.45
+    ) -> None:
         self.helpdesk = helpdesk
         self.parts = parts or PartReader(default_part_model())
+        # A follow-up is taken for a question about another service only when the search is this
+        # sure of that service on its own (the answer threshold is 0.33): "where do I go, the
+        # military office?" finds the military-registration card weakly and stays a follow-up.
+        self.new_question_confidence = new_question_confidence
         self.generic = generic_stems(helpdesk.kb.articles)
 
     def reply(self, text: str, context: ChatContext | None, lang_hint: str | None = None) -> Read:
@@ -244,6 +252,9 @@ class ContextualReplies:
         return reply
 
     def _names_another_service(self, text: str, fresh: Reply, current: Article) -> bool:
+        """Whether a follow-up asks about the service the fresh search found instead: it names it
+        (a word of that service's name or keywords), the search is sure of it on its own, and the
+        message does not point back at the card ("do I need my passport for that?")."""
         if fresh.action == "answer" and fresh.topic and fresh.topic != current.topic:
             other = self.helpdesk.kb.by_topic[fresh.topic]
             naming = [*other.title.values(), *(k for ks in other.keywords.values() for k in ks)]
@@ -254,9 +265,21 @@ class ContextualReplies:
             naming = [*entry.name.values(), *(k for ks in entry.keywords.values() for k in ks)]
         else:
             return False
-        ours = _stems_of(current.search_text())
+        if (fresh.confidence or 0.0) < self.new_question_confidence:
+            return False
         theirs = _stems_of(" ".join(naming))
-        asked = _stems_of(" ".join(content_words(text))) - self.generic
+        words = _stems_of(" ".join(content_words(text)))
+        if opens_new_question(text):
+            # "bir də soruşum, doğum şəhadətnaməsini necə alaq?": a question of its own about a
+            # service that the card in context may mention (among its documents), but is not about.
+            ours_naming = _stems_of(
+                " ".join([*current.title.values(), *(k for ks in current.keywords.values() for k in ks)])
+            )
+            return any(stem in theirs and stem not in ours_naming for stem in words)
+        if refers_back(text):
+            return False
+        ours = _stems_of(current.search_text())
+        asked = words - self.generic
         return any(stem in theirs and stem not in ours for stem in asked)
 
     def _lang(self, text: str, lang_hint: str | None, context: ChatContext) -> str:
