@@ -227,8 +227,10 @@ class ContextualReplies:
         if context is not None and is_repair(text):
             return _timed(self._repair(text, context, lang_hint), started)
         part = self.parts.part(text) if context is not None else None
-        if context is not None and context.choices and part is None:
-            named = self._named_choice(text, context)
+        if context is not None and context.choices:
+            # A choice named by its subject ("şəxsiyyət vəsiqəsi", "про оплату налога") wins over a
+            # part its words happen to cue; "how much is it?" names no choice and asks the part.
+            named = self._named_choice(text, context, strict=part is not None)
             if named is not None:
                 return _timed(self._chosen(named, text, lang_hint, context), started)
         fresh = self.helpdesk.reply(text, lang_hint=lang_hint)
@@ -256,8 +258,7 @@ class ContextualReplies:
         (a word of that service's name or keywords), the search is sure of it on its own, and the
         message does not point back at the card ("do I need my passport for that?")."""
         if fresh.action == "answer" and fresh.topic and fresh.topic != current.topic:
-            other = self.helpdesk.kb.by_topic[fresh.topic]
-            naming = [*other.title.values(), *(k for ks in other.keywords.values() for k in ks)]
+            naming = _naming(self.helpdesk.kb.by_topic[fresh.topic])
         elif fresh.action == "refer" and fresh.service:
             entry = self.helpdesk.kb.directory.by_id.get(fresh.service)
             if entry is None:
@@ -272,9 +273,7 @@ class ContextualReplies:
         if opens_new_question(text):
             # "bir də soruşum, doğum şəhadətnaməsini necə alaq?": a question of its own about a
             # service that the card in context may mention (among its documents), but is not about.
-            ours_naming = _stems_of(
-                " ".join([*current.title.values(), *(k for ks in current.keywords.values() for k in ks)])
-            )
+            ours_naming = _stems_of(" ".join(_naming(current)))
             return any(stem in theirs and stem not in ours_naming for stem in words)
         if refers_back(text):
             return False
@@ -287,14 +286,20 @@ class ContextualReplies:
             return str(lang_hint)
         return self.helpdesk.reply(text).lang if len(text.split()) > 1 else context.lang
 
-    def _named_choice(self, text: str, context: ChatContext) -> str | None:
-        """A clarify answered with a few words ("про пенсию"): the offered topic they match best."""
+    def _named_choice(self, text: str, context: ChatContext, strict: bool = False) -> str | None:
+        """A clarify answered with a few words ("про пенсию"): the offered topic they match best.
+        ``strict``: only if a word of the message is in that topic's title or keywords."""
         if len(text.split()) > 5:
             return None
         reply = self.helpdesk.reply(text)
+        words = _stems_of(" ".join(content_words(text)))
         for candidate in reply.candidates:
-            if candidate["topic"] in context.choices and candidate["topic"] in self.helpdesk.kb.by_topic:
-                return str(candidate["topic"])
+            article = self.helpdesk.kb.by_topic.get(candidate["topic"])
+            if candidate["topic"] not in context.choices or article is None:
+                continue
+            if strict and not words & _stems_of(" ".join(_naming(article))):
+                return None
+            return str(candidate["topic"])
         return None
 
     def _repair(self, text: str, context: ChatContext, lang_hint: str | None) -> Reply:
@@ -352,6 +357,11 @@ def generic_stems(articles: list[Article], share: float = 0.15) -> frozenset[str
         _GENERIC.clear()  # one knowledge base served at a time
         _GENERIC[key] = frozenset(s for s, n in counts.items() if n > share * max(1, len(articles)))
     return _GENERIC[key]
+
+
+def _naming(article: Article) -> list[str]:
+    """What names an article's service: its titles and keywords in every language."""
+    return [*article.title.values(), *(k for ks in article.keywords.values() for k in ks)]
 
 
 def _stems_of(text: str, length: int = 5) -> set[str]:

@@ -206,3 +206,30 @@ def test_a_repair_in_other_words_then_a_choice_typed_in_russian(replies):
 def test_an_acknowledgement_then_a_new_question_is_one_reply(replies):
     read = replies.reply("ok, and also how do I get a passport?", on("id-card"))
     assert [r.topic for r in read.replies] == ["passport"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "şəxsiyyət vəsiqəsi",
+        "sexsiyyet vesiqesi haqqinda",
+        "шәхсијјәт вәсигәси",
+        "про удостоверение",
+        "the ID card one",
+    ],
+)
+def test_a_choice_named_by_its_subject_even_when_its_words_cue_a_part(replies, text):
+    # "sənəd"/"вәсигә" words cue the documents part; naming an offered topic picks it.
+    context = ChatContext(
+        "passport", ("passport", "id-card", "lost-documents"), ("id-card", "lost-documents")
+    )
+    [reply] = replies.reply(text, context).replies
+    assert (reply.topic, reply.reason) == ("id-card", "typed_choice")
+
+
+def test_a_part_asked_while_choices_wait_is_about_the_card_in_mind(replies):
+    context = ChatContext(
+        "passport", ("passport", "id-card", "lost-documents"), ("id-card", "lost-documents")
+    )
+    [reply] = replies.reply("neçəyə başa gəlir?", context).replies
+    assert (reply.topic, reply.part) == ("passport", "fee")
