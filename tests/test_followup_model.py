@@ -25,6 +25,7 @@ def test_the_bundled_examples_cover_every_label_in_every_language():
         ("в каком отделе?", "where"),
         ("is there an office near me?", "where"),
         ("it takes ages?", "duration"),
+        ("sənəd almaq istəyirəm", "none"),  # the thing wanted, not what to bring
     ],
 )
 def test_it_reads_what_the_cue_words_miss(text, label):
