@@ -27,6 +27,8 @@ from bot.followups import (
     asked_part,
     content_words,
     is_repair,
+    opens_new_question,
+    refers_back,
     split_questions,
     typed_choice,
 )
@@ -181,9 +183,15 @@ class Read(NamedTuple):
 class ContextualReplies:
     """The helpdesk's reply to one message, read in the light of the chat's context."""
 
-    def __init__(self, helpdesk: Helpdesk, parts: PartReader | None = None) -> None:
+    def __init__(
+        self, helpdesk: Helpdesk, parts: PartReader | None = None, new_question_confidence: float = 0.45
+    ) -> None:
         self.helpdesk = helpdesk
         self.parts = parts or PartReader(default_part_model())
+        # A follow-up is taken for a question about another service only when the search is this
+        # sure of that service on its own (the answer threshold is 0.33): "where do I go, the
+        # military office?" finds the military-registration card weakly and stays a follow-up.
+        self.new_question_confidence = new_question_confidence
         self.generic = generic_stems(helpdesk.kb.articles)
 
     def reply(self, text: str, context: ChatContext | None, lang_hint: str | None = None) -> Read:
@@ -219,8 +227,10 @@ class ContextualReplies:
         if context is not None and is_repair(text):
             return _timed(self._repair(text, context, lang_hint), started)
         part = self.parts.part(text) if context is not None else None
-        if context is not None and context.choices and part is None:
-            named = self._named_choice(text, context)
+        if context is not None and context.choices:
+            # A choice named by its subject ("şəxsiyyət vəsiqəsi", "про оплату налога") wins over a
+            # part its words happen to cue; "how much is it?" names no choice and asks the part.
+            named = self._named_choice(text, context, strict=part is not None)
             if named is not None:
                 return _timed(self._chosen(named, text, lang_hint, context), started)
         fresh = self.helpdesk.reply(text, lang_hint=lang_hint)
@@ -244,9 +254,11 @@ class ContextualReplies:
         return reply
 
     def _names_another_service(self, text: str, fresh: Reply, current: Article) -> bool:
+        """Whether a follow-up asks about the service the fresh search found instead: it names it
+        (a word of that service's name or keywords), the search is sure of it on its own, and the
+        message does not point back at the card ("do I need my passport for that?")."""
         if fresh.action == "answer" and fresh.topic and fresh.topic != current.topic:
-            other = self.helpdesk.kb.by_topic[fresh.topic]
-            naming = [*other.title.values(), *(k for ks in other.keywords.values() for k in ks)]
+            naming = _naming(self.helpdesk.kb.by_topic[fresh.topic])
         elif fresh.action == "refer" and fresh.service:
             entry = self.helpdesk.kb.directory.by_id.get(fresh.service)
             if entry is None:
@@ -254,9 +266,19 @@ class ContextualReplies:
             naming = [*entry.name.values(), *(k for ks in entry.keywords.values() for k in ks)]
         else:
             return False
-        ours = _stems_of(current.search_text())
+        if (fresh.confidence or 0.0) < self.new_question_confidence:
+            return False
         theirs = _stems_of(" ".join(naming))
-        asked = _stems_of(" ".join(content_words(text))) - self.generic
+        words = _stems_of(" ".join(content_words(text)))
+        if opens_new_question(text):
+            # "bir də soruşum, doğum şəhadətnaməsini necə alaq?": a question of its own about a
+            # service that the card in context may mention (among its documents), but is not about.
+            ours_naming = _stems_of(" ".join(_naming(current)))
+            return any(stem in theirs and stem not in ours_naming for stem in words)
+        if refers_back(text):
+            return False
+        ours = _stems_of(current.search_text())
+        asked = words - self.generic
         return any(stem in theirs and stem not in ours for stem in asked)
 
     def _lang(self, text: str, lang_hint: str | None, context: ChatContext) -> str:
@@ -264,14 +286,20 @@ class ContextualReplies:
             return str(lang_hint)
         return self.helpdesk.reply(text).lang if len(text.split()) > 1 else context.lang
 
-    def _named_choice(self, text: str, context: ChatContext) -> str | None:
-        """A clarify answered with a few words ("про пенсию"): the offered topic they match best."""
+    def _named_choice(self, text: str, context: ChatContext, strict: bool = False) -> str | None:
+        """A clarify answered with a few words ("про пенсию"): the offered topic they match best.
+        ``strict``: only if a word of the message is in that topic's title or keywords."""
         if len(text.split()) > 5:
             return None
         reply = self.helpdesk.reply(text)
+        words = _stems_of(" ".join(content_words(text)))
         for candidate in reply.candidates:
-            if candidate["topic"] in context.choices and candidate["topic"] in self.helpdesk.kb.by_topic:
-                return str(candidate["topic"])
+            article = self.helpdesk.kb.by_topic.get(candidate["topic"])
+            if candidate["topic"] not in context.choices or article is None:
+                continue
+            if strict and not words & _stems_of(" ".join(_naming(article))):
+                return None
+            return str(candidate["topic"])
         return None
 
     def _repair(self, text: str, context: ChatContext, lang_hint: str | None) -> Reply:
@@ -329,6 +357,11 @@ def generic_stems(articles: list[Article], share: float = 0.15) -> frozenset[str
         _GENERIC.clear()  # one knowledge base served at a time
         _GENERIC[key] = frozenset(s for s, n in counts.items() if n > share * max(1, len(articles)))
     return _GENERIC[key]
+
+
+def _naming(article: Article) -> list[str]:
+    """What names an article's service: its titles and keywords in every language."""
+    return [*article.title.values(), *(k for ks in article.keywords.values() for k in ks)]
 
 
 def _stems_of(text: str, length: int = 5) -> set[str]:

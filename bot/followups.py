@@ -31,7 +31,8 @@ PART_CUES: dict[Part, tuple[str, ...]] = {
         "rusum | haqq | basa gel | ucretsiz | havayi | komissiya | сколько стоит= | скольк стоит= | скока "
         "стоит= | скоко стоит= | сколько это стоит= | стоит= | стоимост | цен | пошлин | платн | бесплатн "
         "| сколько денег | сколько плат | комисси | how much | cost | price | fee= | fees= | free | fre= | "
-        "charge | duty | commission"
+        "charge | duty | commission | skolko stoit | skolko stoyit | stoit= | tsena | cena= | platno | "
+        "besplatno"
     ),
     "duration": stems(
         "nece gun | nece gune | nece vaxta | nece vaxt | nece saat | nece hefte | nece aya | nece il | ne "
@@ -41,7 +42,10 @@ PART_CUES: dict[Part, tuple[str, ...]] = {
         "сколько ждать | через сколько | на сколько | на скока | срок | когда будет | когда готов | когда "
         "назнач | когда дадут | как долго | как быстро | долго | действует | действителен | how long | how "
         "soon | when will | when is it | when can i | when do i get | by when | how many days | how fast | "
-        "how quickly | ready | take long | wait | delay | right away | valid= | expire"
+        "how quickly | ready | take long | wait | delay | right away | valid= | expire | deadline | "
+        "within what | what period | son tarix | son muddet | крайний срок | до какого числа | "
+        "skolko zhdat | "
+        "skolko dney | srok="
     ),
     "documents": stems(
         "senedler | senedleri | senedlerin | hansi sened | ne sened | sened lazim | sened teleb | sened "
@@ -49,7 +53,10 @@ PART_CUES: dict[Part, tuple[str, ...]] = {
         "gotur | ne aparim | ne apar | ne getir | lazim olan | ozumle | arayis lazim | документы | "
         "документов | докуметы | докумнты | какие док | бумаг | что нужно | что надо | что взять | что "
         "принести | что с собой | справки нужны | что требуется | docs= | documents | documnts | papers | "
-        "paperwork | bring | what do i need | what i need | need to have | what should i take | required"
+        "paperwork | bring | what do i need | what i need | need to have | what should i take | required | "
+        "need anything | anything i need | need any | do i need my | do i need a= | do i need an= | do i "
+        "need the | нужен ли | нужна ли | нужно ли что | надо ли что | dokumenty | dokumenti | "
+        "kakie dok"
     ),
     "where": stems(
         "hara | harda | harada | hansi qurum | hansi idare | hansi merkez | hansi orqan | hansi ofis | "
@@ -57,11 +64,11 @@ PART_CUES: dict[Part, tuple[str, ...]] = {
         "muraciet edek | куда | где | в какой | какой орган | какое ведомство | какая организация | онлайн "
         "| через интернет | асан= | адрес | лично | обращаться | идти= | where | were do | which office | "
         "which agency | which authority | what authority | who handles | online | in person | address | go "
-        "to | visit="
+        "to | visit= | kuda= | gde="
     ),
     "link": stems(
         "link | sayt | sayit | kecid | portal | ssilka | ссылк | сылк | сайт | портал | website | web "
-        "address | site | url | web page | webpage"
+        "address | site | url | web page | webpage | ssylk | sait= | саит"
     ),
     "eligibility": stems(
         "usaq | usag | korpe | azyasli | yetkinlik | pensiyaci | teqaudcu | yasli | xarici | acnebi | "
@@ -74,7 +81,11 @@ PART_CUES: dict[Part, tuple[str, ...]] = {
         "retiree | elderly | foreigner | foreign | disab | relative | spouse | husband | wife | mom= | mum= "
         "| mother | father | dad= | representative | on behalf | another person | someone else | for me | "
         "same for | too= | as well | power of attorney | parent | who can= | who is eligible | eligib | "
-        "self employed | self-employed | if i am | if im | if i'm"
+        "self employed | self-employed | if i am | if im | if i'm | telebe | студент | student | ev sahibi | "
+        "mulkiyyetci | sahibi= | хозяин | владел | собственник | owner | landlord | кто подает | кто "
+        "подаёт | кто оформляет | kim verir | kim edir | who "
+        "submits | who applies | who files | чуж | basqasinin | someone else's | other person's | за отца | "
+        "за мать | за маму | за сына | за дочь | for my father | for my mother"
     ),
 }
 # Words about paying that ask for the fee only when nothing else is asked ("where do I pay it?"
@@ -95,12 +106,15 @@ GROUP_STEMS: dict[str, tuple[str, ...]] = {
         "minor | under 18 | year-old | year old | yasinda"
     ),
     "pensioner": stems("pensiyaci | teqaudcu | yasli | пенсионер | pensioner | retiree | elderly"),
+    "student": stems("telebe | студент | student"),
+    "owner": stems("ev sahibi | mulkiyyetci | sahibi= | хозяин | владел | собственник | owner | landlord"),
+    "employer": stems("isegoturen | работодател | employer"),
     "foreigner": stems("xarici | acnebi | vetendasligi olmayan | иностран | foreign"),
     "disability": stems("elil | инвалид | disab"),
     "proxy": stems(
         "etibarname | menim yerime | qohum | valideyn | heyat yoldas | numayende | доверенност | за меня | "
         "родствен | родител | представител | power of attorney | on behalf | another person | someone else "
-        "| representative | relative | parent"
+        "| representative | relative | parent | за отца | за мать | за маму | for my father | for my mother"
     ),
 }
 REPAIR_CUES = stems(
@@ -110,14 +124,61 @@ REPAIR_CUES = stems(
     "этом | не об этом | вы не поняли | не понял | другое | не тот | не ответ | didn't help | did not help "
     "| didnt help | not helpful | not what i | wrong | not it | not this | something else | that's not | "
     "thats not | doesn't help | does not help | no use | not the right | does not answer | doesn't answer | "
-    "didn't answer | did not answer | not my question"
+    "didn't answer | did not answer | not my question | sorusdugum deyil | sorusdugum bu deyil | "
+    "sorusdugum sey deyil | istediyim deyil | axtardigim deyil | bunu sorusmu | bunu sorusmad | bunu "
+    "demedim | basqa sey sorusdum | yanlis cavab | я не это спрашивал | я не то спрашивал | не то спросил | "
+    "спрашивал другое | спрашивала другое | не о том | это не то | не тот ответ | ne to= | ne pomoglo | "
+    "wrong answer | i didn't ask | i did not ask | i asked something else | not what i asked | not that one"
+)
+# A message that opens a question of its own: "bir də soruşum", "а ещё", "one more question", or
+# how to get or do something ("necə alaq", "как получить", "how do I get"). With one of these, a
+# service the card in context only mentions ("a birth certificate" among a card's documents) is
+# being asked about, not mentioned in passing.
+NEW_QUESTION_CUES = stems(
+    "bir de sorus | bir sual | basqa sual | sorusurdum | sorusmaq isteyirem | sorusum= | necə ala | nece "
+    "ala | nece cixar | nece ed | nece resmiles | nece qeydiyyat | nece deyis | nece ver | nece muraciet | "
+    "nece yoxla | а ещё | а еще | ещё вопрос | еще вопрос | другой вопрос | я спрашивал | я спрашивала | "
+    "как получить | как оформить | как сделать | как подать | как поменять | как заменить | как "
+    "восстановить | как зарегистр | как проверить | one more question | another question | i was asking | "
+    "i meant | how do i get | how do i apply | how do i register | how do i obtain | how do i renew | how do "
+    "i replace | how do i submit | how do i check | how can i get | how to get | how to apply"
+)
+# Words that point back at the card in context ("do I need my passport for that?"): whatever else
+# the message names, it asks about the card.
+BACK_REFERENCE_CUES = stems(
+    "for that | for it= | for this | bunun ucun | onun ucun | bunun= | buna= | для этого | для него | для "
+    "нее | для неё | на это | для этой | под это"
 )
 # A clarify's choice typed by its place: word → index (-1: the last one).
 ORDINALS: dict[str, int] = {
-    **dict.fromkeys(stems("1 | birinci | birincisi | first | 1st | первый | первая | первое | первую"), 0),
-    **dict.fromkeys(stems("2 | ikinci | ikincisi | second | 2nd | второй | вторая | второе | вторую"), 1),
-    **dict.fromkeys(stems("3 | ucuncu | ucuncusu | third | 3rd | третий | третья | третье | третью"), 2),
-    **dict.fromkeys(stems("sonuncu | sonuncusu | last | последний | последняя | последнее"), -1),
+    **dict.fromkeys(
+        stems(
+            "1 | birinci | birincisi | birincini | birincisini | first | 1st | former | первый | первая | "
+            "первое | первую | первого | первому"
+        ),
+        0,
+    ),
+    **dict.fromkeys(
+        stems(
+            "2 | ikinci | ikincisi | ikincini | ikincisini | second | 2nd | two | второй | вторая | второе | "
+            "вторую | второго | второму"
+        ),
+        1,
+    ),
+    **dict.fromkeys(
+        stems(
+            "3 | ucuncu | ucuncusu | ucuncunu | ucuncusunu | third | 3rd | three | третий | третья | третье "
+            "| третью | третьего | третьему"
+        ),
+        2,
+    ),
+    **dict.fromkeys(
+        stems(
+            "sonuncu | sonuncusu | sonuncunu | axirinci | last | latter | последний | последняя | последнее "
+            "| последнюю"
+        ),
+        -1,
+    ),
 }
 # Words that carry no service: what is left after the cues and these is what names a service.
 FILLER = frozenset(
@@ -127,7 +188,8 @@ FILLER = frozenset(
     "пожалуйста спасибо он она они мой моя моё мои у в на по с к о об "
     "and or the a an is it its this that what how much for my me i do does can will be to of "
     "in on with about also too then so please thanks ok okay there any which take go get need want "
-    "know tell hansi hansı ucun gore sonra какой какая какие нужно надо можно".split()
+    "know tell hansi hansı ucun gore sonra какой какая какие нужно надо можно "
+    "yaxsi oldu aydin aydindir anladim хорошо ладно понятно ясно отлично great fine got alright".split()
 )
 # A second question in the same message: "…, and how much…", "… və neçəyə…", "…, а сколько…".
 _SECOND_QUESTION = re.compile(
@@ -155,6 +217,8 @@ PART_PATTERNS: dict[Part, re.Pattern[str]] = {part: cue(stems) for part, stems i
 GROUP_PATTERNS: dict[str, re.Pattern[str]] = {group: cue(stems) for group, stems in GROUP_STEMS.items()}
 SHORT_PATTERNS: dict[Part, re.Pattern[str]] = {part: cue(stems) for part, stems in SHORT_CUES.items()}
 REPAIR_PATTERN = cue(REPAIR_CUES)
+NEW_QUESTION_PATTERN = cue(NEW_QUESTION_CUES)
+BACK_REFERENCE_PATTERN = cue(BACK_REFERENCE_CUES)
 WEAK_FEE_PATTERN = cue(WEAK_FEE_CUES)
 ALSO_PATTERN = cue(stems("da= | de= | hem= | тоже | также | too= | also= | as well"))
 GROUP_ANY = cue([stem for group in GROUP_STEMS.values() for stem in group])
@@ -203,6 +267,17 @@ def is_repair(text: str) -> bool:
     return len(tokens(text)) <= 10 and REPAIR_PATTERN.search(fold(text)) is not None
 
 
+def opens_new_question(text: str) -> bool:
+    """ "bir də soruşum…", "а ещё как получить…", "how do I get…": the message asks a question of
+    its own, not for a part of the card in context."""
+    return NEW_QUESTION_PATTERN.search(fold(text)) is not None
+
+
+def refers_back(text: str) -> bool:
+    """ "…for that?", "bunun üçün…", "для этого…": the message is about the card in context."""
+    return BACK_REFERENCE_PATTERN.search(fold(text)) is not None
+
+
 def typed_choice(text: str, count: int) -> int | None:
     """Which of ``count`` offered choices a typed answer names by position ("ikincisi", "2")."""
     words = tokens(text)
@@ -227,6 +302,10 @@ def split_questions(text: str, most: int = 3) -> list[str]:
     one message with one question comes back whole."""
     parts = [p.strip(" ,;") for p in _SECOND_QUESTION.split(text)]
     parts = [p for p in parts if tokens(p)]
+    # "ok, and also how do I…": words before the "and" that ask nothing and name nothing ("ok",
+    # "yaxşı", "ладно") are no question of their own; they go with the one after them.
+    while len(parts) > 1 and not content_words(parts[0]) and asked_part(parts[0]) is None:
+        parts[:2] = [f"{parts[0]} {parts[1]}"]
     if len(parts) <= 1:
         return [text]
     return parts[: most - 1] + [" ".join(parts[most - 1 :])] if len(parts) > most else parts

@@ -262,6 +262,10 @@ async def test_after_the_context_expires_a_follow_up_is_a_new_question(bot_harne
         (5304, "How do I get a passport for travel abroad?", "that's not what I asked", "the second one"),
         (5314, "Xarici pasportu necə ala bilərəm?", "bu deyil", "ikincisi"),
         (5324, "Как получить загранпаспорт?", "не то", "второй"),
+        (5334, "xarici pasportu nece ala bilerem?", "bunu sorusmurdum", "ikinci variant"),  # no letters
+        (5344, "Как получить загранпаспорт?", "я не это спрашивал", "второй вариант"),
+        (5354, "How do I get a passport for travel abroad?", "wrong answer", "option 2"),
+        (5364, "Xarici pasportu necə ala bilərəm?", "yox, bu deyil", "икинҹиси"),  # Cyrillic az
     ],
 )
 async def test_repair_then_a_typed_choice(running_bot, user, question, repair, second):
@@ -277,6 +281,26 @@ async def test_repair_then_a_typed_choice(running_bot, user, question, repair, s
     sent = await fake.wait_sent(user, 3)
     chosen = running_bot.helpdesk.kb.by_topic[TopicChoice.unpack(offered[1]).topic]
     assert any(title in sent[-1].text for title in chosen.title.values())
+
+
+@pytest.mark.parametrize(
+    "user, lang, question, follow_up",
+    [
+        (5306, "en", "How do I renew my ID card?", "do I need my passport for that?"),
+        (5316, "ru", "Как заменить удостоверение личности?", "а для этого нужен паспорт?"),
+    ],
+)
+async def test_a_service_named_in_passing_keeps_the_card(running_bot, user, lang, question, follow_up):
+    fake = running_bot.fake
+    id_card = running_bot.helpdesk.kb.by_topic["id-card"]
+    await fake.send_text(user, question)
+    [card] = await fake.wait_sent(user)
+    assert id_card.title[lang] in card.text
+    await fake.send_text(user, follow_up)
+    sent = await fake.wait_sent(user, 2)
+    assert id_card.title[lang] in sent[-1].text  # the ID card's documents, not the passport card
+    rows = [r for r in running_bot.store.messages(user) if r["direction"] == "in"]
+    assert rows[-1]["topic"] == "id-card"
 
 
 async def test_cancel_forgets_the_card_in_context(running_bot):

@@ -156,3 +156,80 @@ def test_two_questions_in_one_message_are_answered_in_order(replies):
 def test_an_and_inside_one_question_does_not_split_it(replies):
     read = replies.reply("what's the SIMA signature and how do I get it?", None)
     assert len(read.replies) == 1 and read.replies[0].topic == "sima-signature"
+
+
+@pytest.mark.parametrize(
+    "topic, text, part",
+    [
+        ("id-card", "do I need my passport for that?", "documents"),  # named in passing, pointing back
+        ("id-card", "а для этого нужен паспорт?", "documents"),
+        ("military-deferment", "куда подавать, в военкомат?", "where"),  # a place the search finds weakly
+        ("veterans-benefits", "а за мать могу подать заявление?", "eligibility"),
+        ("water-account", "сколько ждать подключения воды?", "duration"),
+    ],
+)
+def test_a_follow_up_that_mentions_another_service_in_passing_stays_a_follow_up(replies, topic, text, part):
+    [reply] = replies.reply(text, on(topic)).replies
+    assert (reply.topic, reply.part) == (topic, part)
+
+
+@pytest.mark.parametrize(
+    "topic, text, new",
+    [
+        ("id-card", "and how do I get a passport?", "passport"),
+        ("id-card", "а как получить загранпаспорт?", "passport"),
+        # The kindergarten card lists a birth certificate among its documents; asked for, it is new.
+        (
+            "kindergarten-enrollment",
+            "bir də soruşum, uşağın doğum şəhadətnaməsini necə ala bilərəm?",
+            "birth-registration",
+        ),
+        (
+            "kindergarten-enrollment",
+            "bir de sorusum, usagin dogum sehadetnamesini nece ala bilerem?",
+            "birth-registration",
+        ),
+    ],
+)
+def test_a_question_of_its_own_about_another_service_is_a_new_question(replies, topic, text, new):
+    [reply] = replies.reply(text, on(topic)).replies
+    assert (reply.topic, reply.part) == (new, None)
+
+
+def test_a_repair_in_other_words_then_a_choice_typed_in_russian(replies):
+    read = replies.reply("это не то, я не это спрашивал", on("passport", "id-card", "lost-documents"))
+    assert read.replies[0].action == "clarify"
+    [chosen] = replies.reply("второй вариант", read.context).replies
+    assert (chosen.topic, chosen.reason) == ("lost-documents", "typed_choice")
+
+
+def test_an_acknowledgement_then_a_new_question_is_one_reply(replies):
+    read = replies.reply("ok, and also how do I get a passport?", on("id-card"))
+    assert [r.topic for r in read.replies] == ["passport"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "şəxsiyyət vəsiqəsi",
+        "sexsiyyet vesiqesi haqqinda",
+        "шәхсијјәт вәсигәси",
+        "про удостоверение",
+        "the ID card one",
+    ],
+)
+def test_a_choice_named_by_its_subject_even_when_its_words_cue_a_part(replies, text):
+    # "sənəd"/"вәсигә" words cue the documents part; naming an offered topic picks it.
+    context = ChatContext(
+        "passport", ("passport", "id-card", "lost-documents"), ("id-card", "lost-documents")
+    )
+    [reply] = replies.reply(text, context).replies
+    assert (reply.topic, reply.reason) == ("id-card", "typed_choice")
+
+
+def test_a_part_asked_while_choices_wait_is_about_the_card_in_mind(replies):
+    context = ChatContext(
+        "passport", ("passport", "id-card", "lost-documents"), ("id-card", "lost-documents")
+    )
+    [reply] = replies.reply("neçəyə başa gəlir?", context).replies
+    assert (reply.topic, reply.part) == ("passport", "fee")

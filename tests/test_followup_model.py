@@ -19,6 +19,13 @@ def test_the_bundled_examples_cover_every_label_in_every_language():
         ("is there a deadline for that?", "duration"),
         ("thanks, that's all", "none"),
         ("how do I register a car?", "none"),  # a new question, not a part
+        ("a eto platnaya usluga?", "fee"),  # Russian typed in Latin letters
+        ("kakie bumagi nujny?", "documents"),
+        ("копию нужно делать?", "documents"),
+        ("в каком отделе?", "where"),
+        ("is there an office near me?", "where"),
+        ("it takes ages?", "duration"),
+        ("sənəd almaq istəyirəm", "none"),  # the thing wanted, not what to bring
     ],
 )
 def test_it_reads_what_the_cue_words_miss(text, label):

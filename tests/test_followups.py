@@ -1,6 +1,15 @@
 import pytest
 
-from bot.followups import asked_group, asked_part, content_words, is_repair, split_questions, typed_choice
+from bot.followups import (
+    asked_group,
+    asked_part,
+    content_words,
+    is_repair,
+    opens_new_question,
+    refers_back,
+    split_questions,
+    typed_choice,
+)
 
 
 @pytest.mark.parametrize(
@@ -98,3 +107,78 @@ def test_a_bare_word_asks_for_a_part_only_as_a_short_message():
     assert asked_part("sənəd?") == "documents" and asked_part("документ?") == "documents"
     assert asked_part("sənəd almaq istəyirəm") is None  # the thing wanted, not what to bring
     assert asked_part("хочу получить документ") is None
+
+
+@pytest.mark.parametrize(
+    "text, part",
+    [
+        ("skolko stoit bu?", "fee"),  # Russian in Latin letters inside Azerbaijani
+        ("and the deadline?", "duration"),
+        ("kuda idti, ofis?", "where"),
+        ("ssylku daite", "link"),
+        ("do I need anything for it, like asan imza?", "documents"),  # not "where" for ASAN
+        ("do I need my passport for that?", "documents"),
+        ("а студентам дают?", "eligibility"),
+        ("хозяин квартиры может это сделать?", "eligibility"),
+        ("кто подаёт — работодатель или я сам?", "eligibility"),
+        ("hara, to my employer or DSMF?", "where"),  # an employer as the place, not a group
+    ],
+)
+def test_more_parts_in_more_phrasings(text, part):
+    assert asked_part(text) == part
+
+
+def test_whom_more_eligibility_questions_are_about():
+    assert asked_group("а студентам дают?") == "student"
+    assert asked_group("ev sahibi edə bilər?") == "owner"
+    assert asked_group("а за отца могу подать?") == "proxy"
+
+
+def test_a_message_that_opens_a_question_of_its_own():
+    assert opens_new_question("bir də soruşum, doğum şəhadətnaməsini necə alaq?")
+    assert opens_new_question("bir de sorusum, dogum sehadetnamesini nece alaq?")  # no letters
+    assert opens_new_question("а ещё как получить пособие?")
+    assert opens_new_question("and how do I get a passport?")
+    assert not opens_new_question("do I need my passport for that?")
+    assert not opens_new_question("neçəyə başa gəlir?")
+
+
+def test_a_message_that_points_back_at_the_card():
+    assert refers_back("do I need my passport for that?")
+    assert refers_back("bunun üçün pul ödəməliyik?")
+    assert refers_back("а для этого нужен паспорт?")
+    assert not refers_back("and how do I get a passport?")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bağışlayın, bu mənim soruşduğum deyildi.",
+        "yox ee, bunu sorusmurdum",
+        "yox, bu deyil",
+        "wrong answer",
+        "that's not what I asked",
+        "это не то, я не это спрашивал",
+        "ne to",
+    ],
+)
+def test_more_repairs(text):
+    assert is_repair(text)
+
+
+def test_typed_choices_in_more_forms():
+    assert typed_choice("ikinci variant", 3) == 1
+    assert typed_choice("икинҹиси", 3) == 1  # Azerbaijani in Cyrillic
+    assert typed_choice("ikincisini", 3) == 1  # the object form
+    assert typed_choice("üçüncüsü", 3) == 2 and typed_choice("ucuncusu", 3) == 2
+    assert typed_choice("второй вариант", 3) == 1 and typed_choice("последнюю", 3) == 2
+    assert typed_choice("option 2", 3) == 1 and typed_choice("the last one", 3) == 2
+    assert typed_choice("2-ci", 3) == 1
+    assert typed_choice("not that one", 3) is None  # "one" is no ordinal
+
+
+def test_an_acknowledgement_before_the_and_is_no_question_of_its_own():
+    assert split_questions("ok and also how do I submit a customs declaration?") == [
+        "ok and also how do I submit a customs declaration?"
+    ]
+    assert len(split_questions("yaxşı, və necə ödəyim?")) == 1
