@@ -207,6 +207,15 @@ async def test_served_bot_exposes_health_and_metrics(bot_harness):
 
 
 # a conversation: follow-ups from the card in context ------------------------------------------
+async def card_then_follow_up(fake, user: int, question: str, article, lang: str, follow_up: str) -> list:
+    """Ask ``question``, check that ``article``'s card came, send ``follow_up``; both replies."""
+    await fake.send_text(user, question)
+    [card] = await fake.wait_sent(user)
+    assert article.title[lang] in card.text
+    await fake.send_text(user, follow_up)
+    return await fake.wait_sent(user, 2)
+
+
 @pytest.mark.parametrize(
     "user, lang, question, follow_up",
     [
@@ -216,13 +225,8 @@ async def test_served_bot_exposes_health_and_metrics(bot_harness):
     ],
 )
 async def test_a_follow_up_is_answered_from_the_card_just_shown(running_bot, user, lang, question, follow_up):
-    fake = running_bot.fake
     passport = running_bot.helpdesk.kb.by_topic["passport"]
-    await fake.send_text(user, question)
-    [card] = await fake.wait_sent(user)
-    assert passport.title[lang] in card.text
-    await fake.send_text(user, follow_up)
-    sent = await fake.wait_sent(user, 2)
+    sent = await card_then_follow_up(running_bot.fake, user, question, passport, lang, follow_up)
     assert passport.fee[lang][:40] in sent[-1].text  # the card's own (sourced) fee, in that language
     assert "https://asan.gov.az" in [b.get("url") for b in sent[-1].buttons()]
     assert passport.sections[lang].body[:60] not in sent[-1].text  # the part, not the card again
@@ -291,13 +295,8 @@ async def test_repair_then_a_typed_choice(running_bot, user, question, repair, s
     ],
 )
 async def test_a_service_named_in_passing_keeps_the_card(running_bot, user, lang, question, follow_up):
-    fake = running_bot.fake
     id_card = running_bot.helpdesk.kb.by_topic["id-card"]
-    await fake.send_text(user, question)
-    [card] = await fake.wait_sent(user)
-    assert id_card.title[lang] in card.text
-    await fake.send_text(user, follow_up)
-    sent = await fake.wait_sent(user, 2)
+    sent = await card_then_follow_up(running_bot.fake, user, question, id_card, lang, follow_up)
     assert id_card.title[lang] in sent[-1].text  # the ID card's documents, not the passport card
     rows = [r for r in running_bot.store.messages(user) if r["direction"] == "in"]
     assert rows[-1]["topic"] == "id-card"
