@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     # is at least sure_answerable (chosen on dev_v2 and our tuning files; see README "Quality").
     weak_handoff_intent: float = Field(default=0.6, ge=0, le=1)
     sure_answerable: float = Field(default=0.9, ge=0, le=1)
+    # An article that outscores the best service answers without service_margin over it when the
+    # answerability check is this sure (chosen on our tuning files; see README "Quality").
+    margin_waiver: float = Field(default=0.5, ge=0, le=1)
     answerability_model: Path = DEFAULT_ANSWERABILITY_MODEL
     # What citizens see of articles no editor has reviewed: notice | refer | serve.
     draft_policy: Literal["notice", "refer", "serve"] = "notice"

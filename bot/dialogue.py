@@ -232,6 +232,7 @@ class Helpdesk:
             min_answerable=settings.min_answerable,
             weak_handoff_intent=settings.weak_handoff_intent,
             sure_answerable=settings.sure_answerable,
+            margin_waiver=settings.margin_waiver,
         )
         classifier = IntentClassifier.load(settings.intents_dir)
         return cls(

@@ -34,6 +34,10 @@ class PolicyConfig:
     # reads like a personal case to the intent model, but the card answers it.
     weak_handoff_intent: float = 0.0
     sure_answerable: float = 0.9
+    # An article that outscores the best service needs no service_margin over it when the
+    # answerability check is at least this sure of it ("195 vergi borcu": the tax-debt card, not
+    # the 195 call centre it names). 1.0: the margin always applies.
+    margin_waiver: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.clarify_threshold <= self.answer_threshold <= 1:
@@ -46,11 +50,12 @@ class PolicyConfig:
                 self.min_answerable,
                 self.weak_handoff_intent,
                 self.sure_answerable,
+                self.margin_waiver,
             )
         ):
             raise ValueError(
-                "refer_threshold, min_coverage, min_answerable, weak_handoff_intent and "
-                "sure_answerable must be within [0, 1]"
+                "refer_threshold, min_coverage, min_answerable, weak_handoff_intent, "
+                "sure_answerable and margin_waiver must be within [0, 1]"
             )
         if not -1 <= self.service_margin <= 1:
             raise ValueError("service_margin must be within [-1, 1]")
@@ -101,10 +106,13 @@ def decide(
     unanswerable = coverage < config.min_coverage or (
         answerable is not None and answerable < config.min_answerable
     )
+    margin = config.service_margin
+    if answerable is not None and answerable >= config.margin_waiver and article_score > service_score:
+        margin = 0.0
     service_wins = (
         service is not None
         and service_score >= config.refer_threshold
-        and (top is None or article_score < service_score + config.service_margin or unanswerable)
+        and (top is None or article_score < service_score + margin or unanswerable)
     )
     if service_wins and service is not None:  # (service_wins implies it; mypy cannot see that)
         return Decision("refer", "directory_service", (service.service,))

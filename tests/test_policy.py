@@ -72,6 +72,18 @@ def test_a_directory_service_that_beats_the_article_is_referred():
     assert decide(QUESTION, with_service(0.80, 0.63), cfg).action == "answer"
 
 
+def test_a_sure_article_that_outscores_the_service_needs_no_margin_over_it():
+    cfg = PolicyConfig(refer_threshold=0.4, service_margin=0.05, margin_waiver=0.5)
+    close = with_service(0.66, 0.63)
+    assert decide(QUESTION, close, cfg, answerable=0.7) == ("answer", "confident", ("topic-0",))
+    # less sure: the margin applies as before
+    assert decide(QUESTION, close, cfg, answerable=0.4).action == "refer"
+    # no model judged it: the margin applies
+    assert decide(QUESTION, close, cfg).action == "refer"
+    # a service that outscores the article is referred however sure the check is
+    assert decide(QUESTION, with_service(0.63, 0.66), cfg, answerable=0.99).action == "refer"
+
+
 def test_a_weak_service_is_never_referred():
     cfg = PolicyConfig(refer_threshold=0.5)
     assert decide(QUESTION, with_service(0.2, 0.45), cfg).action == "handoff"
