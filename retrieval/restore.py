@@ -35,6 +35,10 @@ _FOLDING_CODE = (
 # transliterated from one may need the other letter to be a word at all ("хара" → "xara" → "hara").
 _KEYBOARD_SWAPS = {"x": "xh", "q": "qg", "j": "jc"}
 _MAX_SWAPS = 5  # ambiguous letters tried per word (2**5 spellings at most)
+# Russian has no ə, ü or ö: after a consonant people type я, ю, ё ("вятяндаш", "гюн", "дёрд"),
+# which transliterate as ya, yu, yo; folded, the letters meant are e, u, o.
+_SOFT_VOWEL = re.compile(r"(?<=[bcdfghjklmnpqrstvxz])y([auo])")
+_SOFT_VOWEL_MEANT = {"a": "e", "u": "u", "o": "o"}
 
 
 class AzRestorer:
@@ -103,8 +107,7 @@ class AzRestorer:
         spelt with the first reading of its ambiguous letters that the texts know, then written
         with its letters ("ucun" → "üçün", "xara" → "hara", "birinji" → "birinci")."""
 
-        def swap(match: re.Match[str]) -> str:
-            word = fold(match.group(0))
+        def known_reading(word: str) -> str | None:
             slots = [i for i, ch in enumerate(word) if ch in _KEYBOARD_SWAPS][:_MAX_SWAPS]
             for letters in itertools.product(*(_KEYBOARD_SWAPS[word[i]] for i in slots)):
                 chars = list(word)
@@ -113,6 +116,17 @@ class AzRestorer:
                 spelling = "".join(chars)
                 if spelling in self.known:
                     return self.forms.get(spelling, spelling)
+            return None
+
+        def swap(match: re.Match[str]) -> str:
+            word = fold(match.group(0))
+            found = known_reading(word)
+            if found is None:
+                softened = _SOFT_VOWEL.sub(lambda m: _SOFT_VOWEL_MEANT[m.group(1)], word)
+                if softened != word:
+                    found = known_reading(softened)
+            if found is not None:
+                return found
             return self.forms.get(word, match.group(0))
 
         return _WORD.sub(swap, clean(latin))

@@ -34,6 +34,16 @@ def test_russian_keyboard_words_take_the_reading_the_texts_know():
     assert restorer.restore_keyboard("zzz") == "zzz"  # unknown words stay as typed
 
 
+def test_russian_soft_vowels_typed_for_az_vowels_are_read_as_them():
+    restorer = AzRestorer.from_texts(["Xarici vətəndaş 15 gündən çox qalsa", "dörd"], lexicon=None)
+    # я, ю, ё after a consonant (transliterated ya, yu, yo) stand for ə, ü, ö
+    assert restorer.restore_keyboard("vyatyandaş qyunden dyord") == "vətəndaş gündən dörd"
+    # at a word's start, or where the word is known as typed, they stay
+    assert restorer.restore_keyboard("yaxşı") == "yaxşı"
+    known = AzRestorer.from_texts(["Kənd qyasabası"], lexicon=None)
+    assert known.restore_keyboard("qyasabası") == "qyasabası"
+
+
 def test_the_cached_vocabulary_is_the_built_one_and_follows_the_texts(tmp_path, monkeypatch):
     cache = tmp_path / "restorer_cache.pickle"
     lexicon = tmp_path / "words.txt"
