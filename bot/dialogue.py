@@ -294,7 +294,7 @@ class Helpdesk:
             # Started before the intent models so the two overlap; a sure smalltalk intent then
             # leaves the vector unused (the search is skipped, as before).
             ahead = encode_pool().submit(self.searcher.encode, query, query_lang)
-        intent, sectors, topics = self.intents.read(query)
+        intent, sectors, topics = self.intents.read(self.searcher.reading_text(query, query_lang))
         skip = intent.intent in SMALLTALK and intent.confidence >= self.policy.intent_threshold
         if skip and not always_search:
             scores = None

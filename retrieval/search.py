@@ -137,6 +137,14 @@ class HybridSearcher:
             text = latin
         return self.restorer.restore(text)
 
+    def reading_text(self, text: str, lang: str | None) -> str:
+        """What the intent, sector and topic heads read: Azerbaijani typed in Russian letters as
+        the Latin words the knowledge base knows ("хара гедек" → "hara gedək"); the heads learnt
+        Azerbaijani from Latin text, and a plain transliteration ("xara qedek") is not it."""
+        if lang != "az" or not is_az_cyrillic(text) or any(ch in AZ_CYRILLIC_MARKERS for ch in text):
+            return text
+        return self.restorer.restore_keyboard(az_cyrillic_to_latin(text))
+
     def lexical_text(self, text: str) -> str:
         """What BM25 matches. Azerbaijani typed in Russian letters is ambiguous where Russian has no
         letter of its own (х for x or h, г for q or g, ж for j or c): the reading the knowledge

@@ -436,3 +436,32 @@ def test_a_forked_child_starts_its_own_encoding_pool(tiny_helpdesk):
     ready, _, _ = select.select([read], [], [], 60)  # a child stuck on the parent's pool fails here
     assert ready and os.read(read, 1) == b"1"
     os.waitpid(pid, 0)
+
+
+def test_the_heads_read_azerbaijani_typed_in_russian_letters_as_latin(tiny_helpdesk):
+    seen: list[str] = []
+    real = tiny_helpdesk.intents
+
+    class Recorder:
+        def read(self, text):
+            seen.append(text)
+            return real.read(text)
+
+    tiny_helpdesk.intents = Recorder()
+    tiny_helpdesk.observe("Верги борджуму недже йохламаг олар?")
+    tiny_helpdesk.observe("Как проверить налоговый долг?")
+    assert seen[0].split()[:2] == ["vergi", "borcumu"]
+    assert seen[1] == "Как проверить налоговый долг?"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("Эсгерлийе чагырылышдан мохлет алмаг учун хара мюраджиет едим?", "military-deferment"),
+        ("Хесте олмушам, хестелик верегеси учун хара гедим?", "sick-leave"),
+    ],
+)
+def test_the_topic_head_knows_azerbaijani_typed_in_russian_letters(bundled_helpdesk, text, topic):
+    topics = bundled_helpdesk.observe(text).topics
+    assert max(topics, key=topics.get) == topic

@@ -78,3 +78,13 @@ def test_searcher_refuses_index_of_other_articles(tiny_kb):
 def test_azerbaijani_queries_are_restored_for_the_dense_half(searcher):
     assert searcher.dense_text("sexsiyyet vesiqesi", "az") == "şəxsiyyət vəsiqəsi"
     assert searcher.dense_text("is card", "en") == "is card"  # English is left alone
+
+
+def test_azerbaijani_in_russian_letters_is_read_by_the_heads_as_latin(searcher):
+    # the intent, sector and topic heads learnt Azerbaijani from Latin text
+    reading = searcher.reading_text("Верги борджуму недже йохламаг олар?", "az")
+    assert reading.split()[:2] == ["vergi", "borcumu"]
+    russian = "Как проверить налоговый долг?"
+    assert searcher.reading_text(russian, "ru") == russian
+    # Azerbaijani Cyrillic proper (ә, ј …) is transliterated exactly by the folding itself
+    assert searcher.reading_text("Верҝи борҹуму нечә јохлајым?", "az") == "Верҝи борҹуму нечә јохлајым?"
