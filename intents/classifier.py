@@ -43,6 +43,7 @@ from intents.rules import INTENTS, IntentPrediction
 from knowledge.alphabet import AZ_FOLD
 from knowledge.loader import LANGS, KnowledgeBase
 from retrieval.normalize import az_lower, clean, fold
+from retrieval.restore import AzRestorer
 from retrieval.search import SERVICE_TOPIC
 
 CLASSIFIER_VERSION = 3  # 3: one shared vectorization, three heads (intent, sector, topic)
@@ -555,17 +556,30 @@ def _material(
     sector_labels: list[str] = []
     topic_texts: list[str] = []
     topic_labels: list[str] = []
+    # Served questions in Azerbaijani typed in Russian letters are read as their Latin words
+    # (HybridSearcher.reading_text); examples typed so are learnt in that reading too.
+    restorer = AzRestorer.from_texts(
+        part
+        for a in kb.articles
+        for part in [a.title["az"], a.sections["az"].body, *a.questions["az"], *a.keywords["az"]]
+    )
     for article in kb.articles:
         for lang in LANGS:
             for question in article.questions.get(lang, []):
                 questions[lang].append((question, article.sector))
+                reading = restorer.read_russian_letters(question) if lang == "az" else None
+                if reading is not None:
+                    questions[lang].append((reading, article.sector))
             for text in [
                 article.title[lang],
                 *article.questions.get(lang, []),
                 ", ".join(article.keywords.get(lang, [])),
             ]:
-                variants = [text] + (
-                    [strip_letters(text)] if lang == "az" and strip_letters(text) != text else []
+                reading = restorer.read_russian_letters(text) if lang == "az" else None
+                variants = (
+                    [text]
+                    + ([strip_letters(text)] if lang == "az" and strip_letters(text) != text else [])
+                    + ([reading] if reading is not None else [])
                 )
                 for variant in variants:
                     sector_texts.append(variant)

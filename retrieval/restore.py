@@ -19,7 +19,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from knowledge.alphabet import AZ_LOWER
-from retrieval.normalize import az_lower, clean, fold
+from retrieval.normalize import (
+    AZ_CYRILLIC_MARKERS,
+    az_cyrillic_to_latin,
+    az_lower,
+    clean,
+    fold,
+    is_az_cyrillic,
+)
 
 LEXICON = Path(__file__).resolve().parent / "data" / "az_words.txt"
 AZ_SPECIAL = AZ_LOWER  # the lowercase letters: words are lowered before they are looked at
@@ -130,6 +137,14 @@ class AzRestorer:
             return self.forms.get(word, match.group(0))
 
         return _WORD.sub(swap, clean(latin))
+
+    def read_russian_letters(self, text: str) -> str | None:
+        """Azerbaijani typed in Russian letters as the Latin words the texts know ("хара гедек" →
+        "hara gedək"); None for any other text (Azerbaijani Cyrillic proper is transliterated
+        exactly by the folding itself)."""
+        if not is_az_cyrillic(text) or any(ch in AZ_CYRILLIC_MARKERS for ch in text):
+            return None
+        return self.restore_keyboard(az_cyrillic_to_latin(text))
 
     def restore(self, text: str) -> str:
         """Words typed without letters get them back; words that have any are left alone."""

@@ -141,9 +141,8 @@ class HybridSearcher:
         """What the intent, sector and topic heads read: Azerbaijani typed in Russian letters as
         the Latin words the knowledge base knows ("хара гедек" → "hara gedək"); the heads learnt
         Azerbaijani from Latin text, and a plain transliteration ("xara qedek") is not it."""
-        if lang != "az" or not is_az_cyrillic(text) or any(ch in AZ_CYRILLIC_MARKERS for ch in text):
-            return text
-        return self.restorer.restore_keyboard(az_cyrillic_to_latin(text))
+        reading = self.restorer.read_russian_letters(text) if lang == "az" else None
+        return text if reading is None else reading
 
     def lexical_text(self, text: str) -> str:
         """What BM25 matches. Azerbaijani typed in Russian letters is ambiguous where Russian has no

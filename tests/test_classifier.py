@@ -10,6 +10,7 @@ from intents.classifier import (
     SERVING_FILE,
     IntentClassifier,
     IntentModelError,
+    kb_topic_material,
     kb_training_material,
     load_training_data,
     strip_letters,
@@ -204,3 +205,21 @@ def bundled_model(tmp_path_factory):
 )
 def test_bundled_model_on_tricky_messages(bundled_model, text, intent):
     assert bundled_model.predict(text).intent == intent
+
+
+def test_examples_in_russian_letters_are_also_learnt_in_their_latin_reading(tmp_path):
+    from conftest import TINY_ARTICLES, article_text, write_tiny_kb
+
+    from knowledge.loader import load_knowledge_base
+
+    articles, coverage = write_tiny_kb(tmp_path / "kb")
+    sector, langs = TINY_ARTICLES["tax-debt-check"]
+    typed = "Верги борджуну недже йохламаг олар?"  # Azerbaijani typed on a Russian keyboard
+    questions = "questions: {az: [" + f'"{langs["az"][0]}", "{typed}"' + "], ru: [x], en: [y]}"
+    (articles / sector / "tax-debt-check.md").write_text(
+        article_text("tax-debt-check", sector, langs, questions=questions), encoding="utf-8"
+    )
+    texts, labels = kb_topic_material(load_knowledge_base(articles, coverage))
+    readings = [t for t, label in zip(texts, labels) if label == "tax-debt-check" and t.startswith("vergi")]
+    assert any(t.startswith("vergi borcunu necə") for t in readings), readings
+    assert typed in texts  # the example as typed stays too
