@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from intents.classifier import IntentClassifier
-from intents.rules import IntentPrediction, KeywordIntents
+from intents.rules import IntentPrediction, KeywordIntents, asks_how_to_complain
+from retrieval.normalize import fold
 
 
 class IntentModel(Protocol):
@@ -44,7 +45,13 @@ class IntentReader:
         if self.classifier is None:
             return by_rule, {}, {}
         prediction, sectors, topics = self.classifier.analyze_all(text)
-        return (by_rule if by_rule.intent == "operator_request" else prediction), sectors, topics
+        if by_rule.intent == "operator_request":
+            return by_rule, sectors, topics
+        if prediction.intent == "complaint" and asks_how_to_complain(fold(text)):
+            # A question about the complaints procedure, which the intent's own definition
+            # counts as a question; the card carries "talk to a person" all the same.
+            prediction = IntentPrediction("question", prediction.confidence, prediction.sector)
+        return prediction, sectors, topics
 
     def predict(self, text: str) -> IntentPrediction:
         return self.analyze(text)[0]

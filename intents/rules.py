@@ -171,6 +171,24 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"^/?помощь$",
     ),
 }
+# Asking where or how to lodge a complaint is a question about the complaints procedure, which a
+# card answers (with "talk to a person" under it), even when the grievance is told first: "they
+# lost my papers three times; where can I officially complain?". Folded text: ş→s, ə→e.
+_WHERE = (
+    r"(?:hara|harada|haraya|kime|nece|hansi|куда|где|как|кому"
+    r"|where|how(?! many| much| long| often)|who|which)"
+)
+_COMPLAIN = r"(?:sikayet\w*|жалоб\w*|пожаловат\w*|обжалова\w*|complain\w*|appeal\w*)"
+_COMPLAINT_PROCEDURE = re.compile(
+    rf"\b{_WHERE}\b[^.!?]*\b{_COMPLAIN}|\b{_COMPLAIN}[^.!?]*\b{_WHERE}\b", re.IGNORECASE
+)
+
+
+def asks_how_to_complain(folded: str) -> bool:
+    """The message asks where or how to complain (in one sentence), not only complains."""
+    return bool(_COMPLAINT_PROCEDURE.search(folded))
+
+
 # A greeting or thanks inside a real question ("salam, vergi borcumu necə yoxlayım?") is a
 # question: smalltalk only when the message is short.
 _SMALLTALK_MAX_TOKENS = 7

@@ -1,6 +1,7 @@
 import pytest
 
-from intents.rules import KeywordIntents
+from intents.rules import KeywordIntents, asks_how_to_complain
+from retrieval.normalize import fold
 
 rules = KeywordIntents()
 
@@ -56,3 +57,19 @@ def test_empty_is_out_of_scope_and_questions_default():
 )
 def test_operator_word_asks_for_a_person_only_in_a_request(text, intent):
     assert KeywordIntents().predict(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text, asks",
+    [
+        ("rəsmi şikayəti hara verim?", True),
+        ("sikayet etmek isteyirem, kime muraciet edim", True),
+        ("куда пожаловаться на сотрудника", True),
+        ("Where can I officially complain about this?", True),
+        ("şikayət edirəm, biabırçılıqdır!", False),
+        ("How many times must I complain?", False),
+        ("The office lost my papers. I complain. Where is my passport?", False),
+    ],
+)
+def test_asks_how_to_complain(text, asks):
+    assert asks_how_to_complain(fold(text)) is asks
