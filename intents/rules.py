@@ -88,8 +88,8 @@ _ASKING = _rx(
     r"пожалуйста",
     r"переведите",
     r"please",
-    r"i want (?:a|an|to)",
-    r"i need (?:a|an|to)",
+    r"i want (?:a|an|to)\b",
+    r"i need (?:a|an|to)\b",
     r"give me",
     r"get me",
 )
@@ -103,6 +103,10 @@ _PERSON_NOT_ASKED = _rx(
     r"у оператора",
     r"mobile operator",
     r"as an? (?:e-?kassa )?operator",
+    # the operator of a phone line the citizen calls: "108-ə zəng etsəm, operator deyəcək …?"
+    r"zeng (?:etsem|edende|edib|edirem)",
+    r"(?:if|when) i (?:call|phone|ring)",
+    r"(?:если|когда) (?:я )?(?:позвоню|звоню)",
 )
 
 

@@ -46,6 +46,10 @@ def test_empty_is_out_of_scope_and_questions_default():
         ("asan imzali sim karti operatordan aldim, indi onu aktiv etmek ucun hara aparmaliyam?", "question"),
         ("how do i register as an e-kassa operator", "question"),
         ("if I call 108, will the operator tell me what documents I need", "question"),
+        # "I need and" is no "I need a(n)": the asking words end at a word boundary
+        ("will the operator tell me what documents I need and how much it is", "question"),
+        ("108-ə zəng etsəm operator deyəcək hansı sənədlər lazımdı?", "question"),
+        ("если позвоню на 108, оператор скажет, какие документы нужны?", "question"),
         ("Мобильный оператор не регистрирует мой IMEI", "question"),
         ("operator", "operator_request"),
         ("I need an operator", "operator_request"),
