@@ -6,7 +6,7 @@ and the staff console's preview, so a card reads the same everywhere.
 
 from __future__ import annotations
 
-from bot.followups import GROUP_PATTERNS, Part
+from bot.followups import Part, group_pattern
 from bot.texts import t
 from knowledge.directory import ServiceEntry
 from knowledge.loader import LANGS, Article
@@ -94,6 +94,6 @@ def _lines_about(article: Article, lang: str, group: str | None) -> list[str]:
     """The lines of the card's steps that name the group (a child, a pensioner …)."""
     if group is None:
         return []
-    pattern = GROUP_PATTERNS[group]
+    pattern = group_pattern(group)
     body = article.sections[lang].body
     return [line.strip() for line in body.splitlines() if line.strip() and pattern.search(fold(line))][:4]

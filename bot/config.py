@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     kb_max_age_days: int = Field(default=365, ge=1)
     kb_watch_seconds: float = Field(default=30, ge=0)  # 0 switches the file watch off
     embedder: str = "e5"
+    # e5 engines the bot encodes with at once, each on its share of the cores; 0: one per core, at
+    # most two (the encoding pool's threads). One-question commands (`ask`) load one.
+    encoder_copies: int = Field(default=0, ge=0, le=8)
 
     # Retrieval fusion (see retrieval/search.py); chosen with scripts/tune_thresholds.py.
     fusion: str = "score"

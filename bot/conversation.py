@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, Protocol, cast
 
 from bot.cases.tickets import Ticket, TicketError, TicketRequest, Tickets
-from bot.context import ChatMemory, ContextualReplies, after
-from bot.dialogue import Reply
+from bot.context import ChatContext, ChatMemory, ContextualReplies, Read, after
+from bot.dialogue import Helpdesk, Reply
 from bot.links import domain_is_official, find_domains
 from bot.redact import redact
 from bot.serving import HelpdeskRef
@@ -95,6 +95,11 @@ class ReplyMetrics(Protocol):
     def observe_reply(self, action: str, seconds: float) -> None: ...
 
 
+def _contextual_reply(helpdesk: Helpdesk, text: str, context: ChatContext | None, chosen: str | None) -> Read:
+    """One message's replies, on a worker thread (never the event loop)."""
+    return ContextualReplies(helpdesk).reply(text, context, chosen)
+
+
 class Conversation:
     def __init__(
         self,
@@ -162,8 +167,10 @@ class Conversation:
                 return Turn(links_lang, links, links_lang)
         helpdesk = self.helpdesk.current  # one helpdesk for the whole message, even across a reload
         context = self.memory.get(citizen.chat_id) if self.memory is not None else None
-        # In a thread: the replies are CPU-bound (encoding), and the loop keeps serving others.
-        read = await asyncio.to_thread(ContextualReplies(helpdesk).reply, text, context, chosen)
+        # In a thread: the replies are CPU-bound (encoding), and the loop keeps serving others. The
+        # ContextualReplies is made there too: making one reads the follow-up part model, which the
+        # first message of a process trained on the event loop (seconds every chat waited).
+        read = await asyncio.to_thread(_contextual_reply, helpdesk, text, context, chosen)
         first = read.replies[0]
         transcript.log(
             citizen.user_id,

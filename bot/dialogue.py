@@ -53,6 +53,15 @@ _encode_pool: ThreadPoolExecutor | None = None
 _encode_pool_lock = threading.Lock()
 
 
+def serving_encoder_copies(settings: Settings) -> int:
+    """How many e5 engines the bot encodes with at once: HELPDESK_ENCODER_COPIES, or one per core
+    up to the pool's threads (two single-threaded engines on 2 cores answer about twice the new
+    questions a second of one engine on both; retrieval/embedders.py)."""
+    if settings.encoder_copies:
+        return settings.encoder_copies
+    return max(1, min(ENCODE_THREADS, os.cpu_count() or 1))
+
+
 def encode_pool() -> ThreadPoolExecutor:
     """The process's persistent pool that encodes queries ahead of the intent models."""
     global _encode_pool
@@ -193,8 +202,11 @@ class Helpdesk:
         return hashlib.sha256(f"{self.served_version}\n{what}".encode()).hexdigest()
 
     @classmethod
-    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Helpdesk:
-        """Load the articles, the embedder and the saved index; each failure says what to run."""
+    def from_settings(
+        cls, settings: Settings, embedder: Embedder | None = None, encoder_copies: int = 1
+    ) -> Helpdesk:
+        """Load the articles, the embedder (``encoder_copies`` e5 engines, when it is made here) and
+        the saved index; each failure says what to run."""
         kb = load_knowledge_base(
             settings.articles_dir,
             settings.coverage_file,
@@ -202,7 +214,7 @@ class Helpdesk:
             cache_file=settings.parse_cache_file,
         )
         if embedder is None:
-            embedder = make_embedder(settings.embedder)
+            embedder = make_embedder(settings.embedder, copies=encoder_copies)
             warm_up = getattr(embedder, "warm_up", None)
             if warm_up is not None:  # the model's first call, on the pool while the rest loads
                 encode_pool().submit(warm_up)

@@ -9,9 +9,10 @@ short lists on purpose, kept beside the tests that pin them.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from retrieval.normalize import fold, tokens
 
@@ -213,41 +214,67 @@ def cue(stems: Iterable[str], tail: str = "") -> re.Pattern[str]:
     return re.compile(r"(?<![^\W\d_])(?:" + _alternation(stems) + ")" + tail)
 
 
-PART_PATTERNS: dict[Part, re.Pattern[str]] = {part: cue(stems) for part, stems in PART_CUES.items()}
-GROUP_PATTERNS: dict[str, re.Pattern[str]] = {group: cue(stems) for group, stems in GROUP_STEMS.items()}
-SHORT_PATTERNS: dict[Part, re.Pattern[str]] = {part: cue(stems) for part, stems in SHORT_CUES.items()}
-REPAIR_PATTERN = cue(REPAIR_CUES)
-NEW_QUESTION_PATTERN = cue(NEW_QUESTION_CUES)
-BACK_REFERENCE_PATTERN = cue(BACK_REFERENCE_CUES)
-WEAK_FEE_PATTERN = cue(WEAK_FEE_CUES)
-ALSO_PATTERN = cue(stems("da= | de= | hem= | тоже | также | too= | also= | as well"))
-GROUP_ANY = cue([stem for group in GROUP_STEMS.values() for stem in group])
-MAY_PATTERN = cue(
-    stems(
-        "can | may | could | is it possible | allowed | olar | biler | mumkun | icaze | можно | может | "
-        "могу | могут | вправе | разрешено"
+class _Patterns(NamedTuple):
+    part: dict[Part, re.Pattern[str]]
+    group: dict[str, re.Pattern[str]]
+    short: dict[Part, re.Pattern[str]]
+    repair: re.Pattern[str]
+    new_question: re.Pattern[str]
+    back_reference: re.Pattern[str]
+    weak_fee: re.Pattern[str]
+    also: re.Pattern[str]
+    group_any: re.Pattern[str]
+    may: re.Pattern[str]
+    any_cue: re.Pattern[str]
+
+
+@functools.cache
+def _patterns() -> _Patterns:
+    """The cue patterns, compiled on first use: compiling them all takes 40 ms, which every
+    ``helpdesk ask`` paid at import (``bot.cards`` imports this module) though a one-question
+    ask never reads a follow-up."""
+    return _Patterns(
+        part={part: cue(stems) for part, stems in PART_CUES.items()},
+        group={group: cue(stems) for group, stems in GROUP_STEMS.items()},
+        short={part: cue(stems) for part, stems in SHORT_CUES.items()},
+        repair=cue(REPAIR_CUES),
+        new_question=cue(NEW_QUESTION_CUES),
+        back_reference=cue(BACK_REFERENCE_CUES),
+        weak_fee=cue(WEAK_FEE_CUES),
+        also=cue(stems("da= | de= | hem= | тоже | также | too= | also= | as well")),
+        group_any=cue([stem for group in GROUP_STEMS.values() for stem in group]),
+        may=cue(
+            stems(
+                "can | may | could | is it possible | allowed | olar | biler | mumkun | icaze | можно | "
+                "может | могу | могут | вправе | разрешено"
+            )
+        ),
+        any_cue=cue(
+            [*REPAIR_CUES, *WEAK_FEE_CUES, *(s for stems in PART_CUES.values() for s in stems)], tail=r"\w*"
+        ),
     )
-)
-ANY_CUE = cue(
-    [*REPAIR_CUES, *WEAK_FEE_CUES, *(s for stems in PART_CUES.values() for s in stems)], tail=r"\w*"
-)
+
+
+def group_pattern(group: str) -> re.Pattern[str]:
+    """The pattern of a group's words (a child, a pensioner …); a KeyError for an unknown group."""
+    return _patterns().group[group]
 
 
 def asked_part(text: str) -> Part | None:
     """The part of a card the message asks about, or None. A link beats "where" ("which site")."""
-    folded = fold(text)
+    folded, patterns = fold(text), _patterns()
     # "Can my son apply himself?", "Can I pay on behalf of another person?": who may, before what.
-    if MAY_PATTERN.search(folded) and (GROUP_ANY.search(folded) or ALSO_PATTERN.search(folded)):
+    if patterns.may.search(folded) and (patterns.group_any.search(folded) or patterns.also.search(folded)):
         return "eligibility"
     # "How long till it's paid?" asks for a time: a duration cue wins over a word about money.
     order: tuple[Part, ...] = ("link", "duration", "fee", "documents", "eligibility", "where")
     for part in order:
-        if PART_PATTERNS[part].search(folded):
+        if patterns.part[part].search(folded):
             return part
-    if WEAK_FEE_PATTERN.search(folded):
+    if patterns.weak_fee.search(folded):
         return "fee"
     if len(tokens(text)) <= 2:
-        for part, pattern in SHORT_PATTERNS.items():
+        for part, pattern in patterns.short.items():
             if pattern.search(folded):
                 return part
     return None
@@ -256,7 +283,7 @@ def asked_part(text: str) -> Part | None:
 def asked_group(text: str) -> str | None:
     """Whom an eligibility follow-up is about (child, pensioner, foreigner, disability, proxy)."""
     folded = fold(text)
-    for group, pattern in GROUP_PATTERNS.items():
+    for group, pattern in _patterns().group.items():
         if pattern.search(folded):
             return group
     return None
@@ -264,18 +291,18 @@ def asked_group(text: str) -> str | None:
 
 def is_repair(text: str) -> bool:
     """ "That didn't help" / "не то" / "not what I asked": short, and saying the answer missed."""
-    return len(tokens(text)) <= 10 and REPAIR_PATTERN.search(fold(text)) is not None
+    return len(tokens(text)) <= 10 and _patterns().repair.search(fold(text)) is not None
 
 
 def opens_new_question(text: str) -> bool:
     """ "bir də soruşum…", "а ещё как получить…", "how do I get…": the message asks a question of
     its own, not for a part of the card in context."""
-    return NEW_QUESTION_PATTERN.search(fold(text)) is not None
+    return _patterns().new_question.search(fold(text)) is not None
 
 
 def refers_back(text: str) -> bool:
     """ "…for that?", "bunun üçün…", "для этого…": the message is about the card in context."""
-    return BACK_REFERENCE_PATTERN.search(fold(text)) is not None
+    return _patterns().back_reference.search(fold(text)) is not None
 
 
 def typed_choice(text: str, count: int) -> int | None:
@@ -293,7 +320,7 @@ def typed_choice(text: str, count: int) -> int | None:
 
 def content_words(text: str) -> list[str]:
     """The words of a message that could name a service: not cues, not filler."""
-    folded = ANY_CUE.sub(" ", fold(text))
+    folded = _patterns().any_cue.sub(" ", fold(text))
     return [w for w in tokens(folded) if w not in FILLER and not w.isdigit() and len(w) > 1]
 
 

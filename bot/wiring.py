@@ -60,7 +60,9 @@ def check_index(settings: Settings, kb: KnowledgeBase, embedder: Embedder) -> No
     check_fresh(read_meta(settings.index_dir), kb, embedder.name, embedder.dim)
 
 
-def build_helpdesk(settings: Settings, embedder: Embedder | None = None) -> Helpdesk:
-    from bot.dialogue import Helpdesk
+def build_helpdesk(settings: Settings, embedder: Embedder | None = None, serving: bool = False) -> Helpdesk:
+    """The helpdesk; ``serving``: for the bot, whose e5 encodes several messages at once."""
+    from bot.dialogue import Helpdesk, serving_encoder_copies
 
-    return Helpdesk.from_settings(settings, embedder=embedder)
+    copies = serving_encoder_copies(settings) if serving else 1
+    return Helpdesk.from_settings(settings, embedder=embedder, encoder_copies=copies)

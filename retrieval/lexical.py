@@ -4,6 +4,11 @@ Azerbaijani glues suffixes on ("borc", "borcu", "borcumu", "borcunuz"), so each 
 ``prefix_len`` also adds its prefix as an extra term: a cheap stemmer that also helps Russian
 endings. Scores are exact BM25 (Okapi, k1/b) over the expanded terms.
 
+Answering needs no scipy (importing scipy.sparse was about a sixth of a cold ``helpdesk ask``): the
+weights are kept as the three CSC arrays, and a query adds up its terms' columns in numpy, in the
+order and precision of scipy's ``weights[:, ids].sum(axis=1)`` (float32, column by column), so
+the scores are the same to the bit (tested against scipy).
+
 Saved as its matrices, so loading is a read: the BM25-weighted document × term matrix (what
 ``scores`` uses), and beside it each document's raw term frequencies (its length is their sum), so a build
 with a few changed documents tokenizes only those and recomputes idf, the average length and the
@@ -23,11 +28,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
 from retrieval.normalize import tokens
+
+if TYPE_CHECKING:  # scipy is imported only to hand the weights out as a matrix, never to answer
+    from scipy import sparse
 
 BM25_FORMAT = 4  # 4: each line folded on its own; 3: term frequencies and lengths saved beside the weights
 
@@ -64,7 +72,12 @@ class BM25Index:
             raise ValueError(f"prefix_len must be >= 0, got {prefix_len!r}")
         self.k1, self.b, self.prefix_len = k1, b, prefix_len
         self.vocab: dict[str, int] = {}
-        self.weights: sparse.csc_matrix | None = None
+        # The BM25-weighted document × term matrix as CSC arrays (column j's rows and weights are
+        # w_rows[w_ptr[j]:w_ptr[j + 1]] and w_data[...]); None until fitted or loaded.
+        self.shape = (0, 0)
+        self.w_ptr: np.ndarray | None = None
+        self.w_rows = np.zeros(0, dtype=np.int32)
+        self.w_data = np.zeros(0, dtype=np.float32)
         self.idf = np.zeros(0, dtype=np.float64)
         self.doc_ptr = np.zeros(1, dtype=np.int64)
         self.term_ids = np.zeros(0, dtype=np.int64)
@@ -72,7 +85,16 @@ class BM25Index:
 
     @property
     def size(self) -> int:
-        return 0 if self.weights is None else self.weights.shape[0]
+        return 0 if self.w_ptr is None else self.shape[0]
+
+    @property
+    def weights(self) -> sparse.csc_matrix | None:
+        """The weights as a scipy CSC matrix (for tests and tools; answering never builds it)."""
+        if self.w_ptr is None:
+            return None
+        from scipy import sparse
+
+        return sparse.csc_matrix((self.w_data, self.w_rows, self.w_ptr), shape=self.shape)
 
     def same_settings(self, other: BM25Index) -> bool:
         return (self.k1, self.b, self.prefix_len) == (other.k1, other.b, other.prefix_len)
@@ -135,17 +157,28 @@ class BM25Index:
         df = np.bincount(cols, minlength=n_terms)
         self.idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
         norm = self.k1 * (1 - self.b + self.b * lengths[rows] / avg_len)
-        data = self.idf[cols] * tfs * (self.k1 + 1) / (tfs + norm)
-        self.weights = sparse.csc_matrix((data.astype(np.float32), (rows, cols)), shape=(n_docs, n_terms))
+        data = (self.idf[cols] * tfs * (self.k1 + 1) / (tfs + norm)).astype(np.float32)
+        # CSC by hand, as scipy's COO -> CSC gives it here (each (document, term) pair occurs once,
+        # rows ascending within a column): columns in order, rows in order within each.
+        order = np.lexsort((rows, cols))
+        index_dtype = np.int32 if len(data) < np.iinfo(np.int32).max else np.int64  # scipy's choice
+        self.shape = (n_docs, n_terms)
+        per_column = np.bincount(cols, minlength=n_terms)
+        self.w_ptr = np.concatenate([[0], np.cumsum(per_column)]).astype(index_dtype)
+        self.w_rows = rows[order].astype(index_dtype)
+        self.w_data = data[order]
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for the query (zeros where nothing matches)."""
-        if self.weights is None:
+        if self.w_ptr is None:
             raise RuntimeError("BM25Index is empty: call fit() or load() first")
         ids = sorted({self.vocab[t] for t in expand_terms(query, self.prefix_len) if t in self.vocab})
-        if not ids:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self.weights[:, ids].sum(axis=1)).ravel().astype(np.float32)
+        out = np.zeros(self.size, dtype=np.float32)
+        ptr, rows, data = self.w_ptr, self.w_rows, self.w_data
+        for j in ids:  # ascending columns, float32 adds: scipy's order and precision
+            start, end = ptr[j], ptr[j + 1]
+            out[rows[start:end]] += data[start:end]  # a column has each row at most once
+        return out
 
     def search(self, query: str, k: int = 10) -> list[LexicalHit]:
         s = self.scores(query)
@@ -153,10 +186,18 @@ class BM25Index:
         return [LexicalHit(int(i), float(s[i])) for i in order if s[i] > 0]
 
     def save(self, directory: Path) -> None:
-        if self.weights is None:
+        if self.w_ptr is None:
             raise RuntimeError("BM25Index is empty: call fit() or load() first")
         directory.mkdir(parents=True, exist_ok=True)
-        sparse.save_npz(directory / "bm25_weights.npz", self.weights, compressed=False)
+        # scipy's own .npz layout (scipy.sparse.load_npz reads it), written without scipy
+        np.savez(
+            directory / "bm25_weights.npz",
+            indices=self.w_rows,
+            indptr=self.w_ptr,
+            format=np.array(b"csc"),
+            shape=np.array(self.shape),
+            data=self.w_data,
+        )
         np.savez(
             directory / "bm25_terms.npz",
             doc_ptr=self.doc_ptr,
@@ -186,11 +227,19 @@ class BM25Index:
             raise ValueError(f"BM25 index format {meta.get('format', 2)}, this version reads {BM25_FORMAT}")
         index = cls(k1=meta["k1"], b=meta["b"], prefix_len=meta["prefix_len"])
         index.vocab = {term: i for i, term in enumerate(meta["terms"])}
-        index.weights = sparse.load_npz(directory / "bm25_weights.npz").tocsc()
+        with np.load(directory / "bm25_weights.npz") as arrays:  # scipy's save_npz layout, read without it
+            if arrays["format"].item() != b"csc":
+                raise ValueError(f"the BM25 weights are {arrays['format'].item()!r}, not CSC")
+            n_docs, n_terms = (int(n) for n in arrays["shape"])
+            index.w_ptr, index.w_rows, index.w_data = arrays["indptr"], arrays["indices"], arrays["data"]
+        index.shape = (n_docs, n_terms)
         with np.load(directory / "bm25_terms.npz") as arrays:
             index.doc_ptr, index.term_ids = arrays["doc_ptr"], arrays["term_ids"]
             index.term_tfs, index.idf = arrays["term_tfs"], arrays["idf"]
-        n_docs, n_terms = index.weights.shape
         if len(index.doc_ptr) != n_docs + 1 or n_terms != len(index.vocab) or len(index.idf) != n_terms:
             raise ValueError("the BM25 matrices disagree in shape")
+        if len(index.w_ptr) != n_terms + 1 or not len(index.w_rows) == len(index.w_data) == index.w_ptr[-1]:
+            raise ValueError("the BM25 weights disagree in shape")
+        if index.w_data.dtype != np.float32:
+            raise ValueError(f"the BM25 weights are {index.w_data.dtype}, not float32")
         return index

@@ -83,3 +83,26 @@ async def test_webhook_refuses_wrong_secret_and_serves_the_right_one(tiny_settin
         await bot.session.close()
         store.close()
         await fake.stop()
+
+
+async def test_the_bots_session_keeps_the_response_types_it_has_read():
+    """pydantic holds aiogram's Response[...] generics weakly; collected, each was built anew on the
+    next Bot API call (1.5 ms of the event loop). The bot's session holds the ones it used."""
+    import gc
+
+    from aiogram.methods import SetMyCommands
+    from aiogram.methods.base import Response
+
+    from bot.telegram.app import PinnedResponseSession
+
+    bot = make_bot(Settings(_env_file=None, bot_token=GOOD_TOKEN))
+    try:
+        assert isinstance(bot.session, PinnedResponseSession)
+        method = SetMyCommands(commands=[])
+        answer = bot.session.check_response(bot, method, 200, '{"ok": true, "result": true}')
+        assert answer.result is True
+        pinned = PinnedResponseSession._pinned[method.__returning__]
+        gc.collect()
+        assert Response[method.__returning__] is pinned  # still built: no second build
+    finally:
+        await bot.session.close()

@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import yaml
 
@@ -10,6 +11,7 @@ from intents.classifier import (
     SERVING_FILE,
     IntentClassifier,
     IntentModelError,
+    TfidfPart,
     kb_topic_material,
     kb_training_material,
     load_training_data,
@@ -114,6 +116,8 @@ TEXTS = [
     "",
     "🙂 ok",
     "tell me a joke " * 30,
+    "salam\x00 vergi\x00",  # a NUL, which a numpy string would drop
+    "pasport" + "x" * 300,  # a word longer than every n-gram of the vocabulary
 ]
 
 
@@ -136,7 +140,7 @@ def test_serving_file_is_used_and_needs_no_scikit_learn(tiny_data, tmp_path):
     script = (
         "import sys; from pathlib import Path; from intents.classifier import IntentClassifier; "
         f"m = IntentClassifier.load(Path({str(tmp_path / 'model')!r})); m.analyze_all('salam'); "
-        "print(sorted(k for k in sys.modules if k.split('.')[0] in ('sklearn', 'joblib')))"
+        "print(sorted(k for k in sys.modules if k.split('.')[0] in ('sklearn', 'joblib', 'scipy')))"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -156,6 +160,46 @@ def test_a_stale_or_damaged_serving_file_is_rebuilt_from_the_joblib(tiny_data, t
         assert [loaded.analyze_all(t) for t in TEXTS] == [new.analyze_all(t) for t in TEXTS]
         again = IntentClassifier.load(folder)  # ... which wrote the serving file anew
         assert again.features is None and again.analyze_all("Salam") == new.analyze_all("Salam")
+
+
+def test_the_heads_score_as_scipy_does_to_the_bit(tiny_kb, tiny_data):
+    import numpy as np
+    from scipy import sparse
+
+    model = train_classifier(tiny_kb, tiny_data)
+    heads = [model.intent_head, model.sector_head, model.topic_head]
+    assert all(head is not None for head in heads)
+    for text in TEXTS + ["vergi borcumu haradan oyrenim", "как получить загранпаспорт"]:
+        x = model._vectorize(text)
+        row = sparse.csr_matrix((x.data, x.indices, np.array([0, len(x.data)])), shape=x.shape)
+        for head in heads:
+            theirs = (row @ head.coef.T.tocsr()).toarray().ravel()
+            assert head.weights_by_feature.scores(x).tobytes() == theirs.tobytes(), text
+
+
+def test_a_serving_file_of_the_older_layout_is_rebuilt(tiny_data, tmp_path):
+    """Format 1 held scipy matrices (so reading it imported scipy) and the heads at the top."""
+    import pickle
+
+    folder = tmp_path / "model"
+    model = IntentClassifier().fit(load_training_data(tiny_data))
+    model.save(folder)
+    older = {"meta": model.meta, "vectorizer": model.vectorizer, "intent": {}, "sector": None, "topic": None}
+    (folder / SERVING_FILE).write_bytes(pickle.dumps(older))
+    assert IntentClassifier.load(folder).features is not None  # read from the joblib ...
+    again = IntentClassifier.load(folder)  # ... which wrote the serving file anew, as format 2
+    assert again.features is None and again.analyze_all("Salam") == model.analyze_all("Salam")
+
+
+def test_the_vocabulary_lookup_is_the_dicts():
+    vocabulary = {"salam": 3, "vergi": 0, "вергi": 1, "a b": 2, "ə": 4}
+    terms, columns = TfidfPart.sorted_vocabulary(vocabulary)
+    part = TfidfPart("word", str, (1, 2), r"(?u)\b\w+\b", True, terms, columns, np.ones(5))
+    grams = ["vergi", "salam", "nope", "vergi", "a b", "ə", "", "salam\x00", "x" * 50, "вергi"]
+    assert part.lookup(grams).tolist() == [vocabulary[g] for g in grams if g in vocabulary]
+    assert part.vocabulary == vocabulary
+    with pytest.raises(ValueError, match="NUL"):
+        TfidfPart.sorted_vocabulary({"a\x00": 0})
 
 
 def test_bad_training_files(tmp_path):

@@ -50,6 +50,33 @@ def test_ask_text_argument_prints_card(tiny_settings):
     assert result.exit_code == 0 and "candidates: passport" in result.output
 
 
+# What a cold `helpdesk ask` must not import: the build-time libraries (scikit-learn, joblib, scipy,
+# PyYAML once the parse cache holds the articles) and the Telegram and web stacks.
+NOT_FOR_ASK = ("sklearn", "joblib", "scipy", "yaml", "aiogram", "aiohttp", "jinja2", "psycopg", "redis")
+
+
+def test_a_cold_ask_imports_only_what_answering_needs(tiny_settings):
+    import subprocess
+    import sys
+
+    assert run("kb", "build").exit_code == 0  # the index, and the parse cache an ask then reads
+    script = (
+        "import runpy, sys\n"
+        "sys.argv = ['helpdesk', 'ask', 'vergi borcu']\n"
+        "try:\n"
+        "    runpy.run_module('bot.cli', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "import bot.followups\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({NOT_FOR_ASK!r})))\n"
+        "print(bot.followups._patterns.cache_info().currsize)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    *answer, imported, patterns = out.stdout.strip().splitlines()
+    assert "tax-debt-check" in "\n".join(answer)  # it did answer
+    assert imported == "[]" and patterns == "0"
+
+
 def test_build_if_stale_skips_a_fresh_index(tiny_settings):
     assert "built" in run("kb", "build", "--if-stale").output
     assert "up to date" in run("kb", "build", "--if-stale").output

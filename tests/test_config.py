@@ -1,6 +1,6 @@
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 
 
 def test_defaults_and_secret_token(monkeypatch, tmp_path):
@@ -30,3 +30,14 @@ def test_dotenv_file_is_read_and_empty_values_ignored(monkeypatch, tmp_path):
     (tmp_path / ".env").write_text("HELPDESK_KB_MAX_AGE_DAYS=30\nHELPDESK_OPERATORS_CHAT_ID=\n")
     settings = load_settings()
     assert settings.kb_max_age_days == 30 and settings.operators_chat_id is None
+
+
+def test_the_bot_encodes_with_one_e5_engine_per_core_up_to_the_pool(monkeypatch):
+    import bot.dialogue
+    from bot.dialogue import ENCODE_THREADS, serving_encoder_copies
+
+    monkeypatch.setattr(bot.dialogue.os, "cpu_count", lambda: 8)
+    assert serving_encoder_copies(Settings(_env_file=None)) == ENCODE_THREADS
+    monkeypatch.setattr(bot.dialogue.os, "cpu_count", lambda: 1)
+    assert serving_encoder_copies(Settings(_env_file=None)) == 1
+    assert serving_encoder_copies(Settings(_env_file=None, encoder_copies=3)) == 3

@@ -198,3 +198,23 @@ def test_a_case_rated_reopened_ended_and_forgotten(conversation, store):
     assert store.messages(ALI.user_id) == [] and tickets.get(ticket_id) is None
     assert store.chat_context(ALI.chat_id) is None
     assert [a["action"] for a in store.audit_log()][-1] == "forget"
+
+
+async def test_the_replies_and_their_part_model_are_made_off_the_event_loop(conversation, store, monkeypatch):
+    """Making a ContextualReplies reads the follow-up part model, which a process's first message
+    once trained on the event loop while every other chat waited."""
+    import threading
+
+    import bot.context
+
+    made_on: list[threading.Thread] = []
+    real = bot.context.ContextualReplies.__init__
+
+    def spy(self, *args, **kwargs):
+        made_on.append(threading.current_thread())
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(bot.context.ContextualReplies, "__init__", spy)
+    turn = await conversation.ask(ALI, "vergi borcumu necə yoxlayım?", Transcript(store, 21))
+    assert turn.reply is not None and turn.reply.action == "answer"
+    assert made_on and threading.main_thread() not in made_on

@@ -407,7 +407,7 @@ def test_a_model_made_from_the_settings_is_warmed_up_on_the_pool(tiny_settings, 
 
     embedder = Warming()
     save_index(build_index(tiny_kb, embedder), tiny_settings.index_dir)
-    monkeypatch.setattr(bot.dialogue, "make_embedder", lambda spec: embedder)
+    monkeypatch.setattr(bot.dialogue, "make_embedder", lambda spec, copies=1: embedder)
     helpdesk = Helpdesk.from_settings(tiny_settings)
     assert embedder.warmed.wait(10) and embedder.warmed_on.startswith("helpdesk-encode")
     assert helpdesk.reply("vergi borcu").topic == "tax-debt-check"

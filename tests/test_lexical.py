@@ -146,3 +146,45 @@ def test_russian_question_finds_a_document_with_an_azerbaijani_cyrillic_line():
     index = BM25Index().fit([document, "Şəxsiyyət vəsiqəsi ASAN Xidmətdə verilir"])
     hits = index.search("налоговый долг")
     assert hits and hits[0].doc == 0 and hits[0].score > 0
+
+
+def test_scores_are_scipys_to_the_bit_and_need_no_scipy(tmp_path):
+    """Answering adds up the CSC columns in numpy; scipy's weights[:, ids].sum(axis=1) gives the same bits."""
+    import subprocess
+    import sys
+
+    import numpy as np
+    from scipy import sparse
+
+    docs = DOCS * 4 + ["vergi vergi vergi borcu", "", "kabinet " * 50, "Pensiya arayışı e-sosial.az saytında"]
+    index = BM25Index().fit(docs)
+    weights = index.weights
+    assert isinstance(weights, sparse.csc_matrix) and weights.has_sorted_indices
+    queries = QUERIES + ["kabinet vergi pensiya arayisi", "vergi " * 30, "", "nothing matches this"]
+    for query in queries:
+        ids = sorted({index.vocab[t] for t in expand_terms(query, index.prefix_len) if t in index.vocab})
+        theirs = np.asarray(weights[:, ids].sum(axis=1)).ravel().astype(np.float32)
+        assert index.scores(query).tobytes() == theirs.tobytes(), query
+    index.save(tmp_path)
+    assert (sparse.load_npz(tmp_path / "bm25_weights.npz") != weights).nnz == 0  # scipy's layout
+    script = (
+        "import sys; from pathlib import Path; from retrieval.lexical import BM25Index; "
+        f"i = BM25Index.load(Path({str(tmp_path)!r})); i.search('vergi borcu'); "
+        "print(sorted(k for k in sys.modules if k.split('.')[0] == 'scipy'))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_damaged_weights_are_refused(tmp_path):
+    import numpy as np
+
+    BM25Index().fit(DOCS).save(tmp_path)
+    with np.load(tmp_path / "bm25_weights.npz") as arrays:
+        saved = dict(arrays)
+    np.savez(tmp_path / "bm25_weights.npz", **{**saved, "indptr": saved["indptr"][:-1]})
+    with pytest.raises(ValueError, match="disagree"):
+        BM25Index.load(tmp_path)
+    np.savez(tmp_path / "bm25_weights.npz", **{**saved, "format": np.array(b"csr")})
+    with pytest.raises(ValueError, match="not CSC"):
+        BM25Index.load(tmp_path)
