@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, overload
 from urllib.parse import urlparse
 
-from knowledge.cache import ParseCache, cached_coverage, cached_directory, file_digest, open_cache
+from knowledge.cache import ParseCache, cached_coverage, cached_directory, file_digest, no_gc, open_cache
 from knowledge.common import (
     DEFAULT_COVERAGE,
     DEFAULT_OFFICIAL_DOMAINS,
@@ -269,6 +269,18 @@ def load_knowledge_base(
     With ``cache_file`` (see :mod:`knowledge.cache`), an article file whose bytes, coverage,
     domains and parser are unchanged is taken from the cache instead of being parsed again.
     """
+    with no_gc():  # nothing a load makes is garbage; the collector walking it cost 1 s at 10,000
+        return _load(articles_dir, coverage_path, domains, errors, directory_dir, cache_file)
+
+
+def _load(
+    articles_dir: Path,
+    coverage_path: Path,
+    domains: tuple[str, ...] | list[str],
+    errors: list[ArticleError] | None,
+    directory_dir: Path | None,
+    cache_file: Path | None,
+) -> KnowledgeBase:
     cache = open_cache(cache_file, coverage_path, domains)
     coverage = cached_coverage(coverage_path, cache)
     articles_dir = Path(articles_dir)

@@ -135,20 +135,42 @@ class SearchIndex:
 
 
 def _reusable(previous: SearchIndex | None, embedder: Embedder) -> dict[str, np.ndarray]:
-    """Vectors of the previous build per article id, when it used the same embedder."""
+    """Rows of the previous build's vectors per article id, when it used the same embedder.
+
+    Rows, not vectors: when the previous graph is kept (one changed article), the unchanged
+    articles' vectors are never needed, and reading all 90,000 back out of faiss and grouping
+    them was half of absorbing one change at 10,000 articles; :func:`_vectors` reads them when
+    they are needed.
+    """
     if previous is None or previous.meta.embedder != embedder.name or not previous.meta.article_hashes:
         return {}
     if previous.dense.index is None:  # (never: a loaded index has its faiss index)
         return {}
-    all_vectors = previous.dense.index.reconstruct_n(0, previous.dense.size)
-    live = previous.dense.chunk_doc >= 0  # (dead rows: passages of changed articles, in a kept graph)
-    chunk_doc, all_vectors = previous.dense.chunk_doc[live], all_vectors[live]
+    # (dead rows: passages of changed articles, in a kept graph)
+    live = np.flatnonzero(previous.dense.chunk_doc >= 0)
+    chunk_doc = previous.dense.chunk_doc[live]
     # Group the rows by article in one pass (a mask per article is quadratic: 2 s at 10,000);
     # a stable sort keeps each article's rows in their order.
     order = np.argsort(chunk_doc, kind="stable")
     counts = np.bincount(chunk_doc, minlength=len(previous.meta.article_ids))
-    groups = np.split(all_vectors[order], np.cumsum(counts)[:-1])
+    groups = np.split(live[order], np.cumsum(counts)[:-1])
     return dict(zip(previous.meta.article_ids, groups))
+
+
+def _vectors(
+    previous: SearchIndex | None, pieces: list[np.ndarray | None], rows: dict[int, np.ndarray]
+) -> list[np.ndarray]:
+    """``pieces`` (per article; None where its vectors are rows ``rows[number]`` of the previous
+    index) with every vector filled in, the previous index read once."""
+    if rows:
+        assert previous is not None and previous.dense.index is not None
+        all_vectors = previous.dense.index.reconstruct_n(0, previous.dense.size)
+        for number, at in rows.items():
+            pieces[number] = all_vectors[at]
+        rows.clear()
+    filled = [piece for piece in pieces if piece is not None]
+    assert len(filled) == len(pieces)
+    return filled
 
 
 def _lexical(docs: list[Document], previous: SearchIndex | None) -> BM25Index:
@@ -171,7 +193,7 @@ def _lexical(docs: list[Document], previous: SearchIndex | None) -> BM25Index:
 def _kept_graph(
     previous: SearchIndex,
     docs: list[Document],
-    pieces: list[np.ndarray],
+    pieces: list[np.ndarray | None],
     to_embed: list[tuple[int, list[str]]],
 ) -> DenseIndex | None:
     """The previous HNSW graph with the embedded articles' passages added and their old rows dead
@@ -179,7 +201,7 @@ def _kept_graph(
     embedded = {number for number, _ in to_embed}
     number_of = {doc.id: number for number, doc in enumerate(docs) if number not in embedded}
     remap = np.array([number_of.get(i, -1) for i in previous.meta.article_ids], dtype=np.int64)
-    added = [pieces[number] for number, _ in to_embed]
+    added = [piece for number, _ in to_embed if (piece := pieces[number]) is not None]
     dim = previous.dense.dim
     vectors = np.concatenate(added) if added else np.zeros((0, dim), dtype=np.float32)
     chunk_doc = [number for number, chunks in to_embed for _ in chunks]
@@ -202,7 +224,8 @@ def build_index(
     started = time.perf_counter()
     old_hashes = previous.meta.article_hashes if previous else {}
     reuse = _reusable(previous, embedder)
-    pieces: list[np.ndarray] = []
+    pieces: list[np.ndarray | None] = []  # vectors per article; None: rows[number] of the previous index
+    rows: dict[int, np.ndarray] = {}
     chunk_doc: list[int] = []
     to_embed: list[tuple[int, list[str]]] = []
     docs = kb_documents(kb)
@@ -213,7 +236,8 @@ def build_index(
             and doc.id in reuse
             and len(reuse[doc.id]) == len(chunks)
         ):
-            pieces.append(reuse[doc.id])
+            pieces.append(None)
+            rows[number] = reuse[doc.id]
             if progress:
                 progress(len(chunks))
         else:
@@ -228,11 +252,17 @@ def build_index(
     encoded = encoder.encode(texts, embedder, batch_size, progress)
     row = 0
     for number, chunks in to_embed:
-        pieces[number][:] = encoded.vectors[row : row + len(chunks)]
+        piece = pieces[number]
+        assert piece is not None
+        piece[:] = encoded.vectors[row : row + len(chunks)]
         row += len(chunks)
     dense = _kept_graph(previous, docs, pieces, to_embed) if previous is not None and reuse else None
     if dense is None:
-        vectors = np.concatenate(pieces) if pieces else np.zeros((0, embedder.dim), dtype=np.float32)
+        vectors = (
+            np.concatenate(_vectors(previous, pieces, rows))
+            if pieces
+            else np.zeros((0, embedder.dim), dtype=np.float32)
+        )
         dense = DenseIndex(embedder.dim).fit(vectors, chunk_doc)
     lexical = _lexical(docs, previous)
     ids = {doc.id for doc in docs}
@@ -247,7 +277,11 @@ def build_index(
         repeated_passages=encoded.repeated,
     )
     if cache is not None:
-        all_vectors = np.concatenate(pieces) if pieces else np.zeros((0, embedder.dim), dtype=np.float32)
+        all_vectors = (
+            np.concatenate(_vectors(previous, pieces, rows))
+            if pieces
+            else np.zeros((0, embedder.dim), dtype=np.float32)
+        )
         cache.keep_only([chunk for doc in docs for chunk in doc.chunks], all_vectors)
     meta = IndexMeta(
         embedder=embedder.name,

@@ -2,10 +2,12 @@
 
 For each size, in its own process (so that peak memory is its own): the first parse, the full
 build, the load a restart does (the parse through its cache, the saved index, the searcher and
-the term coverage), one changed article absorbed (parse, previous index, incremental build, save)
-and the peak RSS. Every figure names the embedder it was taken with: the default ``fake`` (the
-deterministic hashing embedder of the tests) measures the BM25, parse and index parts without the
-model's cost; ``--embedder e5`` adds the real encoder.
+the term coverage), one changed article absorbed (parse, previous index, incremental build,
+save), the answer latency (p50 and p95 of ``search`` over the same 300 questions; with the bundled
+KB in the run, each size's p95 as a multiple of the bundled one's) and the peak RSS. Every figure
+names the embedder it was taken with: the default ``fake`` (the deterministic hashing embedder of
+the tests) measures the BM25, parse and index parts without the model's cost; ``--embedder e5``
+adds the real encoder.
 
 Usage:  python scripts/bench_kb.py [--sizes 1000,10000] [--no-bundled] [--embedder fake|e5|...]
 """
@@ -35,6 +37,7 @@ from retrieval.embedders import Embedder, HashingEmbedder, make_embedder  # noqa
 from retrieval.index import build_index, load_index, load_previous, save_index  # noqa: E402
 from retrieval.search import HybridSearcher  # noqa: E402
 
+QUESTIONS = 300  # answered per knowledge base for the latency figures
 WORDS = {
     "az": "vergi borc pensiya arayış sənəd müraciət ödəniş qeydiyyat vəsiqə kabinet xidmət mərkəz".split(),
     "ru": "налог долг пенсия справка документ заявление оплата регистрация кабинет услуга центр".split(),
@@ -95,14 +98,16 @@ def measure(articles: Path, coverage: Path, embedder: Embedder, out_dir: Path) -
     kb, parse_s = _timed(lambda: load_knowledge_base(articles, coverage, cache_file=cache))
     index, full_s = _timed(lambda: save_index(build_index(kb, embedder), index_dir))
 
-    def restart() -> tuple[float, ...]:
+    def restart() -> tuple[HybridSearcher, tuple[float, ...]]:
         loaded_kb, kb_s = _timed(lambda: load_knowledge_base(articles, coverage, cache_file=cache))
         loaded, index_s = _timed(lambda: load_index(index_dir, loaded_kb, embedder))
-        _, searcher_s = _timed(lambda: HybridSearcher(loaded_kb, loaded, embedder))
+        searcher, searcher_s = _timed(lambda: HybridSearcher(loaded_kb, loaded, embedder))
         _, coverage_s = _timed(lambda: TermCoverage(loaded_kb))
-        return kb_s, index_s, searcher_s, coverage_s
+        return searcher, (kb_s, index_s, searcher_s, coverage_s)
 
-    (kb_s, index_s, searcher_s, coverage_s), load_s = _timed(restart)
+    (searcher, (kb_s, index_s, searcher_s, coverage_s)), load_s = _timed(restart)
+    answer_ms = answer_latencies(searcher)
+    del searcher  # (dropped as before the latencies were measured: the change step sees the same heap)
     # change one article, then absorb it as `helpdesk kb build` and the reloader do
     path = Path(kb.articles[len(kb.articles) // 2].path)
     path.write_text(
@@ -137,9 +142,34 @@ def measure(articles: Path, coverage: Path, embedder: Embedder, out_dir: Path) -
                 (round(t, 2) for t in change_parts),
             )
         ),
+        "answer_p50_ms": round(_percentile(answer_ms, 0.5), 2),
+        "answer_p95_ms": round(_percentile(answer_ms, 0.95), 2),
         "incremental_one_article_s": round(change_s, 2),  # (the name earlier reports used)
         "re_embedded_passages": second.report.embedded_passages,
     }
+
+
+def answer_latencies(searcher: HybridSearcher, count: int = QUESTIONS, seed: int = 11) -> list[float]:
+    """Milliseconds of ``searcher.search`` (encoding, BM25, faiss, fusion) for ``count`` questions
+    made of the synthetic words in every language: the same questions for every knowledge base."""
+    rng = random.Random(seed)
+    questions = [
+        (lang, " ".join(rng.sample(WORDS[lang], 3)) + "?")
+        for _ in range(count // len(LANGS))
+        for lang in LANGS
+    ]
+    searcher.search(questions[0][1], lang=questions[0][0])  # the first call's one-off costs are no answer's
+    times = []
+    for lang, question in questions:
+        started = time.perf_counter()
+        searcher.search(question, lang=lang)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def _peak_rss_mb() -> float:
@@ -186,9 +216,16 @@ def main() -> None:
         )
         runs.append(json.loads(child.stdout.strip().splitlines()[-1]))
     embedder = "fake:hashing-384 (deterministic, no model)" if args.embedder == "fake" else args.embedder
-    print(
-        json.dumps({"machine": machine(), "embedder": embedder, "runs": runs}, indent=1, ensure_ascii=False)
-    )
+    print(json.dumps(report(runs, machine(), embedder), indent=1, ensure_ascii=False))
+
+
+def report(runs: list[dict[str, Any]], machine_name: str, embedder: str) -> dict[str, Any]:
+    """The runs, and each synthetic size's answer p95 as a multiple of the bundled KB's."""
+    bundled = next((run for run in runs if run["kb"] == "bundled"), None)
+    if bundled is not None and bundled["answer_p95_ms"] > 0:
+        for run in runs:
+            run["answer_p95_vs_bundled"] = round(run["answer_p95_ms"] / bundled["answer_p95_ms"], 2)
+    return {"machine": machine_name, "embedder": embedder, "runs": runs}
 
 
 if __name__ == "__main__":

@@ -1,3 +1,4 @@
+import json
 import sys
 from pathlib import Path
 
@@ -30,3 +31,38 @@ def test_one_size_names_its_embedder_and_reports_load_change_and_memory():
     assert set(result["change_parts_s"]) == {"kb_parse_cached", "previous_index_read", "build", "save"}
     assert result["load_s"] >= 0 and result["one_article_change_s"] >= 0 and result["peak_rss_mb"] > 10
     assert 0 < result["re_embedded_passages"] <= result["passages"] // 20 + 1  # one article of 20
+
+
+def test_every_answer_and_memory_figure_is_reported(monkeypatch, capsys):
+    runs = {0: bench_kb.one_size(0, "fake"), 20: bench_kb.one_size(20, "fake")}
+
+    class Child:
+        def __init__(self, size):
+            self.stdout = json.dumps(runs[size]) + "\n"
+
+    monkeypatch.setattr(bench_kb.subprocess, "run", lambda cmd, **kw: Child(int(cmd[cmd.index("--one") + 1])))
+    monkeypatch.setattr(bench_kb, "machine", lambda: "test machine")
+    monkeypatch.setattr(sys, "argv", ["bench_kb.py", "--sizes", "20"])
+    bench_kb.main()
+    printed = json.loads(capsys.readouterr().out)
+    bundled, synthetic = printed["runs"]
+    for run in (bundled, synthetic):
+        assert 0 < run["answer_p50_ms"] <= run["answer_p95_ms"] and run["peak_rss_mb"] > 10
+    assert bundled["answer_p95_vs_bundled"] == 1.0
+    assert synthetic["answer_p95_vs_bundled"] == round(
+        synthetic["answer_p95_ms"] / bundled["answer_p95_ms"], 2
+    )
+
+
+def test_the_latencies_are_of_the_same_questions_every_time():
+    class Recorder:
+        def __init__(self):
+            self.calls = []
+
+        def search(self, text, lang=None):
+            self.calls.append((text, lang))
+
+    first, second = Recorder(), Recorder()
+    assert len(bench_kb.answer_latencies(first, count=30)) == 30
+    bench_kb.answer_latencies(second, count=30)
+    assert first.calls == second.calls and {lang for _, lang in first.calls} == {"az", "ru", "en"}

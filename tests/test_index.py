@@ -211,3 +211,46 @@ def test_a_large_graph_is_kept_with_the_changed_article_added_and_its_old_rows_d
     assert third.dense.dead == 0 and third.dense.size == third.meta.chunks
     # another embedder never shares a graph
     assert build_index(third_kb, HashingEmbedder(32), previous=loaded).dense.dead == 0
+
+
+def test_a_kept_graph_reads_no_vectors_back_and_a_rebuild_gets_the_previous_ones_exactly(
+    tiny_kb_paths, tmp_path, monkeypatch
+):
+    import numpy as np
+
+    from retrieval import dense as dense_module
+    from retrieval.index import load_previous
+    from retrieval.passage_cache import PassageCache
+
+    articles, coverage = tiny_kb_paths
+    embedder = HashingEmbedder(64)
+    save_index(build_index(load_knowledge_base(articles, coverage), embedder), tmp_path / "flat")
+    monkeypatch.setattr(dense_module, "HNSW_ABOVE", 10)
+    monkeypatch.setattr(dense_module, "MAX_DEAD_SHARE", 0.5)
+    save_index(build_index(load_knowledge_base(articles, coverage), embedder), tmp_path / "graph")
+    _edit_passport(articles)
+    kb = load_knowledge_base(articles, coverage)
+    reads = []
+
+    def counted(previous):  # (faiss wraps reconstruct_n per index class)
+        real = type(previous.dense.index).reconstruct_n
+        monkeypatch.setattr(
+            type(previous.dense.index), "reconstruct_n", lambda self, *a: reads.append(1) or real(self, *a)
+        )
+        return previous
+
+    kept = build_index(kb, embedder, previous=counted(load_previous(tmp_path / "graph", embedder)))
+    assert kept.dense.is_graph and kept.dense.dead > 0 and reads == []
+    full = build_index(kb, embedder)
+    full_vectors = full.dense.index.reconstruct_n(0, full.dense.size)
+    reads.clear()
+    # a flat previous index is built anew from its own vectors: the same as a full build's, bit for bit
+    monkeypatch.setattr(dense_module, "HNSW_ABOVE", 50_000)
+    rebuilt = build_index(kb, embedder, previous=counted(load_previous(tmp_path / "flat", embedder)))
+    assert reads == [1] and rebuilt.report.unchanged == 3
+    assert np.array_equal(rebuilt.dense.index.reconstruct_n(0, rebuilt.dense.size), full_vectors)
+    assert np.array_equal(rebuilt.dense.chunk_doc, full.dense.chunk_doc)
+    # a passage cache is given every vector of the build, the reused ones too
+    cache = PassageCache(embedder.name, embedder.dim)
+    build_index(kb, embedder, previous=load_previous(tmp_path / "graph", embedder), cache=cache)
+    assert len(cache) == len({chunk for article in kb.articles for chunk in article_chunks(article)})

@@ -2,12 +2,13 @@
 
 import dataclasses
 import pickle
+from pathlib import Path
 
 import pytest
 from conftest import TINY_ARTICLES, article_text
 
 from knowledge import loader
-from knowledge.cache import ParseCache
+from knowledge.cache import ParseCache, shard_of, shards_dir
 from knowledge.loader import ArticleError, load_knowledge_base
 
 
@@ -23,6 +24,23 @@ def parsed(monkeypatch):
 
     monkeypatch.setattr(loader, "parse_article", counting)
     return calls
+
+
+def _entries(cache):
+    """Every article entry in the shard files, path -> (digest, article)."""
+    entries = {}
+    for shard in sorted(shards_dir(cache).glob("*.pickle")):
+        entries.update(pickle.loads(shard.read_bytes())["articles"])
+    return entries
+
+
+def _rewrite_entries(cache, changes):
+    """Put ``changes`` (path -> entry) into the shard files that hold them, keeping their header."""
+    for path, entry in changes.items():
+        shard = shards_dir(cache) / f"{shard_of(path)}.pickle"
+        data = pickle.loads(shard.read_bytes())
+        data["articles"][path] = entry
+        shard.write_bytes(pickle.dumps(data))
 
 
 def _edit(articles, topic="passport", body="Renew it at an ASAN centre."):
@@ -66,19 +84,21 @@ def test_an_entry_that_does_not_match_its_file_is_not_trusted(tiny_kb_paths, tmp
     articles, coverage = tiny_kb_paths
     cache_file = tmp_path / "kb_parse_cache.pickle"
     load_knowledge_base(articles, coverage, cache_file=cache_file)
-    data = pickle.loads(cache_file.read_bytes())
-    digest, article = data["articles"][str(articles / "identity" / "passport.md")]
+    entries = _entries(cache_file)
+    passport, id_card = str(articles / "identity" / "passport.md"), str(articles / "identity" / "id-card.md")
+    tax = str(articles / "taxes" / "tax-debt-check.md")
+    digest, article = entries[passport]
     # right file digest, but an article of other content; and one that belongs to another file
     forged = dataclasses.replace(article, title={"az": "Saxta", "ru": "Фальшивка", "en": "Forged"})
-    data["articles"][str(articles / "identity" / "passport.md")] = (digest, forged, "extra")
     other = dataclasses.replace(forged, content_hash="0" * 16)
-    data["articles"][str(articles / "identity" / "id-card.md")] = (
-        data["articles"][str(articles / "identity" / "id-card.md")][0],
-        other,
+    _rewrite_entries(
+        cache_file,
+        {
+            passport: (digest, forged, "extra"),
+            id_card: (entries[id_card][0], other),
+            tax: (entries[tax][0], article),  # wrong path
+        },
     )
-    tax = data["articles"][str(articles / "taxes" / "tax-debt-check.md")]
-    data["articles"][str(articles / "taxes" / "tax-debt-check.md")] = (tax[0], article)  # wrong path
-    cache_file.write_bytes(pickle.dumps(data))
     parsed.clear()
     kb = load_knowledge_base(articles, coverage, cache_file=cache_file)
     assert sorted(parsed) == ["id-card", "passport", "tax-debt-check"]  # all three parsed anew
@@ -116,7 +136,7 @@ def test_removed_files_leave_the_cache(tiny_kb_paths, tmp_path):
     load_knowledge_base(articles, coverage, cache_file=cache)
     (articles / "taxes" / "tax-payment-online.md").unlink()
     load_knowledge_base(articles, coverage, cache_file=cache)
-    assert not any("tax-payment-online" in p for p in pickle.loads(cache.read_bytes())["articles"])
+    assert not any("tax-payment-online" in p for p in _entries(cache))
 
 
 def test_the_service_directory_is_cached_until_one_of_its_files_changes(tmp_path, monkeypatch):
@@ -152,3 +172,82 @@ def test_the_settings_put_the_cache_in_the_data_folder_unless_it_is_switched_off
     off = Settings(_env_file=None, **{**tiny_settings.model_dump(), "parse_cache": False})
     knowledge_base(off)
     assert off.parse_cache_file is None and not (tiny_settings.data_dir / "kb_parse_cache.pickle").exists()
+
+
+def _stamps(cache):
+    files = [cache, *sorted(shards_dir(cache).glob("*.pickle"))]
+    return {f.name: (f.stat().st_ino, f.stat().st_mtime_ns) for f in files}
+
+
+def test_an_unchanged_cache_is_not_rewritten(tiny_kb_paths, tmp_path, parsed):
+    articles, coverage = tiny_kb_paths
+    cache = tmp_path / "kb_parse_cache.pickle"
+    load_knowledge_base(articles, coverage, cache_file=cache)
+    before = _stamps(cache)
+    assert len(before) > 1  # the head and the article shards
+    load_knowledge_base(articles, coverage, cache_file=cache)
+    assert _stamps(cache) == before  # no file replaced, none touched
+    assert not list(shards_dir(cache).glob(".kb-cache-*")) and not list(tmp_path.glob(".kb-cache-*"))
+
+
+def test_one_changed_article_rewrites_only_its_shard_and_is_found_after_a_reload(
+    tiny_kb_paths, tmp_path, parsed
+):
+    articles, coverage = tiny_kb_paths
+    cache = tmp_path / "kb_parse_cache.pickle"
+    load_knowledge_base(articles, coverage, cache_file=cache)
+    before = _stamps(cache)
+    _edit(articles)
+    load_knowledge_base(articles, coverage, cache_file=cache)
+    after = _stamps(cache)
+    changed = {name for name in before if after.get(name) != before[name]}
+    assert changed == {f"{shard_of(str(articles / 'identity' / 'passport.md'))}.pickle"}
+    parsed.clear()
+    reloaded = load_knowledge_base(articles, coverage, cache_file=cache)
+    assert parsed == []  # the new entry is read back from its shard
+    assert reloaded.by_topic["passport"].sections["en"].body == "Renew it at an ASAN centre."
+    assert reloaded.articles == load_knowledge_base(articles, coverage).articles
+
+
+def test_a_torn_shard_is_ignored_and_only_its_articles_are_parsed_again(tiny_kb_paths, tmp_path, parsed):
+    articles, coverage = tiny_kb_paths
+    cache = tmp_path / "kb_parse_cache.pickle"
+    load_knowledge_base(articles, coverage, cache_file=cache)
+    passport = str(articles / "identity" / "passport.md")
+    shard = shards_dir(cache) / f"{shard_of(passport)}.pickle"
+    in_shard = sorted(Path(p).stem for p in pickle.loads(shard.read_bytes())["articles"])
+    shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2])  # a write cut short
+    parsed.clear()
+    kb = load_knowledge_base(articles, coverage, cache_file=cache)
+    assert sorted(parsed) == in_shard and "passport" in parsed
+    assert kb.articles == load_knowledge_base(articles, coverage).articles
+    parsed.clear()
+    load_knowledge_base(articles, coverage, cache_file=cache)
+    assert parsed == []  # the shard was written anew
+
+
+def test_a_shard_of_another_context_is_not_trusted_and_leaves(tiny_kb_paths, tmp_path, parsed):
+    articles, coverage = tiny_kb_paths
+    cache = tmp_path / "kb_parse_cache.pickle"
+    load_knowledge_base(articles, coverage, cache_file=cache)
+    (shards_dir(cache) / "zz.pickle").write_bytes(
+        pickle.dumps({"version": 2, "context": "x", "articles": {}})
+    )
+    load_knowledge_base(articles, coverage, ("e-gov.az", "gov.az"), cache_file=cache)  # another context
+    assert not (shards_dir(cache) / "zz.pickle").exists()
+    assert set(_entries(cache)) == {str(p) for p in articles.rglob("*.md")}
+
+
+def test_a_load_leaves_the_collector_as_it_found_it(tiny_kb_paths, tmp_path):
+    import gc
+
+    articles, coverage = tiny_kb_paths
+    assert gc.isenabled()
+    load_knowledge_base(articles, coverage, cache_file=tmp_path / "c.pickle")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_knowledge_base(articles, coverage, cache_file=tmp_path / "c.pickle")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
