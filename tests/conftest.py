@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -393,3 +396,10 @@ def store_backend(request, tmp_path):
     store = STORE_BACKENDS[request.param](request, tmp_path)
     yield store
     store.close()
+
+
+def modules_loaded_by(code: str, packages: tuple[str, ...]) -> list[str]:
+    """The modules of ``packages`` that running ``code`` in a fresh interpreter imports."""
+    script = f"import sys\n{code}\nprint(sorted(k for k in sys.modules if k.split('.')[0] in {packages!r}))"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return ast.literal_eval(out.stdout.strip().splitlines()[-1])

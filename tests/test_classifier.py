@@ -1,10 +1,9 @@
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import yaml
+from conftest import modules_loaded_by
 
 from intents.classifier import (
     CLASSIFIER_VERSION,
@@ -137,13 +136,11 @@ def test_serving_file_is_used_and_needs_no_scikit_learn(tiny_data, tmp_path):
     loaded = IntentClassifier.load(tmp_path / "model")
     for text in TEXTS:
         assert loaded.analyze_all(text) == model.analyze_all(text)
-    script = (
-        "import sys; from pathlib import Path; from intents.classifier import IntentClassifier; "
-        f"m = IntentClassifier.load(Path({str(tmp_path / 'model')!r})); m.analyze_all('salam'); "
-        "print(sorted(k for k in sys.modules if k.split('.')[0] in ('sklearn', 'joblib', 'scipy')))"
+    code = (
+        "from pathlib import Path; from intents.classifier import IntentClassifier; "
+        f"IntentClassifier.load(Path({str(tmp_path / 'model')!r})).analyze_all('salam')"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert modules_loaded_by(code, ("sklearn", "joblib", "scipy")) == []
 
 
 def test_a_stale_or_damaged_serving_file_is_rebuilt_from_the_joblib(tiny_data, tmp_path):
