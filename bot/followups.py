@@ -36,14 +36,17 @@ PART_CUES: dict[Part, tuple[str, ...]] = {
         "besplatno"
     ),
     "duration": stems(
-        "nece gun | nece gune | nece vaxta | nece vaxt | nece saat | nece hefte | nece aya | nece il | ne "
+        "nece gun | nece gune | tez-tez | nece ilden bir | nece ayda bir | nece vaxta | nece vaxt | "
+        "nece saat | nece hefte | nece aya | nece il | ne "
         "vaxt | ne zaman | muddet | hazir olar= | hazir olur | hazir olacaq | ne qeder vaxt | ne qeder "
         "gozle | ne qeder cek | cekir | gozlemek | gozleyim | tez olur= | etibarli | qüvvede | valid= | "
-        "сколько дней | сколько времени | сколько по времени | скольк ждать | скока ждать | скоко ждать | "
+        "сколько дней | сколько времени | скока времени | скоко времени | как часто | сколько по времени | "
+        "скольк ждать | скока ждать | скоко ждать | "
         "сколько ждать | через сколько | на сколько | на скока | срок | когда будет | когда готов | когда "
         "назнач | когда дадут | как долго | как быстро | долго | действует | действителен | how long | how "
         "soon | when will | when is it | when can i | when do i get | by when | how many days | how fast | "
-        "how quickly | ready | take long | wait | delay | right away | valid= | expire | deadline | "
+        "how quickly | how often | be ready | is ready | it ready | ready by | ready in | ready within | "
+        "take long | wait | delay | right away | valid= | expire | deadline | "
         "within what | what period | son tarix | son muddet | крайний срок | до какого числа | "
         "skolko zhdat | "
         "skolko dney | srok="
@@ -54,14 +57,17 @@ PART_CUES: dict[Part, tuple[str, ...]] = {
         "gotur | ne aparim | ne apar | ne getir | lazim olan | ozumle | arayis lazim | документы | "
         "документов | докуметы | докумнты | какие док | бумаг | что нужно | что надо | что взять | что "
         "принести | что с собой | справки нужны | что требуется | docs= | documents | documnts | papers | "
-        "paperwork | bring | what do i need | what i need | need to have | what should i take | required | "
+        "paperwork | bring | what do i need | what i need | have ready | prepare | which document | "
+        "what document | which sened | what sened | какой документ | какую справку | need to have | "
+        "what should i take | required | "
         "need anything | anything i need | need any | do i need my | do i need a= | do i need an= | do i "
         "need the | нужен ли | нужна ли | нужно ли что | надо ли что | dokumenty | dokumenti | "
         "kakie dok"
     ),
     "where": stems(
         "hara | harda | harada | hansi qurum | hansi idare | hansi merkez | hansi orqan | hansi ofis | "
-        "asan= | onlayn | internetden | internetle | evden | unvan | ofis | getmeliyem | muraciet edim | "
+        "asan= | onlayn | internetden | internetle | evden | unvan | ofis | getmeliyem | getmek lazim | "
+        "hara ged | hansi notarius | muraciet edim | "
         "muraciet edek | куда | где | в какой | какой орган | какое ведомство | какая организация | онлайн "
         "| через интернет | асан= | адрес | лично | обращаться | идти= | where | were do | which office | "
         "which agency | which authority | what authority | who handles | online | in person | address | go "
@@ -72,7 +78,9 @@ PART_CUES: dict[Part, tuple[str, ...]] = {
         "address | site | url | web page | webpage | ssylk | sait= | саит"
     ),
     "eligibility": stems(
-        "usaq | usag | korpe | azyasli | yetkinlik | pensiyaci | teqaudcu | yasli | xarici | acnebi | "
+        "usaq | usag | korpe | azyasli | yetkinlik | yasi tamam | atasi= | anasi= | yasim | yasinda | "
+        "yasi= | exempt | освобожд | льгот | guzest | azad olun | years old | year old | aged= | "
+        "pensiyaci | teqaudcu | yasli | xarici | acnebi | "
         "vetendasligi olmayan | elil | valideyn | anam= | atam= | qohum | heyat yoldas | numayende | ucun "
         "de | eynidir | menim yerime | etibarname | kim ala | kim muraciet | kimler | hansi uzvu | huququ | "
         "ребен | ребён | дети | детей | детям | детск | детя | малол | несовершеннолет | пенсионер | "
@@ -119,7 +127,8 @@ GROUP_STEMS: dict[str, tuple[str, ...]] = {
     ),
 }
 REPAIR_CUES = stems(
-    "komek etmedi | kome etmedi | bu deyil | bu olmadi | bu duz deyil | duz deyil | sehv | bunu sorusmadim "
+    "komek etmedi | melumat deyil | lazim olan deyil | не отвечает | не ответили | не ответил | "
+    "kome etmedi | bu deyil | bu olmadi | bu duz deyil | duz deyil | sehv | bunu sorusmadim "
     "| bunu sorusmuram | basqa sey | basa dusmedin | anlamadin | isime yaramadi | cavab vermedi | cavab "
     "vermir | uygun deyil | не то | не помогло | не это | не про то | неправильн | не подходит | я не об "
     "этом | не об этом | вы не поняли | не понял | другое | не тот | не ответ | didn't help | did not help "
@@ -136,13 +145,15 @@ REPAIR_CUES = stems(
 # service the card in context only mentions ("a birth certificate" among a card's documents) is
 # being asked about, not mentioned in passing.
 NEW_QUESTION_CUES = stems(
-    "bir de sorus | bir sual | basqa sual | sorusurdum | sorusmaq isteyirem | sorusum= | necə ala | nece "
+    "bir de= | bir sual | basqa sual | sorusurdum | sorusmaq isteyirem | sorusum= | necə ala | nece "
     "ala | nece cixar | nece ed | nece resmiles | nece qeydiyyat | nece deyis | nece ver | nece muraciet | "
     "nece yoxla | а ещё | а еще | ещё вопрос | еще вопрос | другой вопрос | я спрашивал | я спрашивала | "
     "как получить | как оформить | как сделать | как подать | как поменять | как заменить | как "
     "восстановить | как зарегистр | как проверить | one more question | another question | i was asking | "
     "i meant | how do i get | how do i apply | how do i register | how do i obtain | how do i renew | how do "
-    "i replace | how do i submit | how do i check | how can i get | how to get | how to apply"
+    "i replace | how do i submit | how do i check | how can i get | how to get | how to apply | "
+    "how do i pay | how can i pay | how to pay | как оплатить | как заплатить | nece odeyim | nece odeye | "
+    "nece odemek"
 )
 # Words that point back at the card in context ("do I need my passport for that?"): whatever else
 # the message names, it asks about the card.

@@ -39,6 +39,14 @@ from bot.followups import (
         ("May my 16-year-old son apply on his own?", "eligibility"),
         ("Can I pay the duty on behalf of another person?", "eligibility"),  # who may, not how much
         ("how much does it cost for a child?", "fee"),  # how much, for whom second
+        ("скока времени ждать после того как оплатил?", "duration"),  # colloquial, names paying too
+        ("how often do I have to renew it?", "duration"),
+        ("what should I have ready for the appointment?", "documents"),  # "ready" here is not a time
+        ("which sənəd do they want?", "documents"),  # code-switched
+        ("hansı notariusa getmək lazımdır?", "where"),
+        ("Are pensioners exempt?", "eligibility"),
+        ("oğlumun 17 yaşı var, olar?", "eligibility"),
+        ("anası gedə bilər?", "eligibility"),
     ],
 )
 def test_the_part_a_follow_up_asks_for(text, part):
@@ -61,7 +69,18 @@ def test_whom_an_eligibility_question_is_about():
     assert asked_group("how much is it?") is None
 
 
-@pytest.mark.parametrize("text", ["bu deyil", "kömək etmədi", "не то", "не помогло", "that didn't help"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bu deyil",
+        "kömək etmədi",
+        "не то",
+        "не помогло",
+        "that didn't help",
+        "bu mənə lazım olan məlumat deyil",
+        "это не отвечает на вопрос",
+    ],
+)
 def test_repairs(text):
     assert is_repair(text)
 
@@ -139,6 +158,9 @@ def test_a_message_that_opens_a_question_of_its_own():
     assert opens_new_question("bir de sorusum, dogum sehadetnamesini nece alaq?")  # no letters
     assert opens_new_question("а ещё как получить пособие?")
     assert opens_new_question("and how do I get a passport?")
+    assert opens_new_question("bir də sürücülük vəsiqəsi haqqında")  # "one more thing: …"
+    assert opens_new_question("and how do I pay the road tax?")
+    assert not opens_new_question("how much do I pay?")
     assert not opens_new_question("do I need my passport for that?")
     assert not opens_new_question("neçəyə başa gəlir?")
 
