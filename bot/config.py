@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     # An article that outscores the best service answers without service_margin over it when the
     # answerability check is this sure (chosen on our tuning files; see README "Quality").
     margin_waiver: float = Field(default=0.5, ge=0, le=1)
+    # A service scoring below the best article is referred only if its words hold this share of
+    # the question's content words (chosen on our tuning files; see README "Quality").
+    min_service_coverage: float = Field(default=0.2, ge=0, le=1)
     answerability_model: Path = DEFAULT_ANSWERABILITY_MODEL
     # What citizens see of articles no editor has reviewed: notice | refer | serve.
     draft_policy: Literal["notice", "refer", "serve"] = "notice"

@@ -245,6 +245,7 @@ class Helpdesk:
             weak_handoff_intent=settings.weak_handoff_intent,
             sure_answerable=settings.sure_answerable,
             margin_waiver=settings.margin_waiver,
+            min_service_coverage=settings.min_service_coverage,
         )
         classifier = IntentClassifier.load(settings.intents_dir)
         return cls(
@@ -353,7 +354,11 @@ class Helpdesk:
         # The model was fitted on the hybrid's scores; the halves alone (eval's comparison) skip it.
         judged = self.answerability is not None and result.top and obs.mode == "hybrid"
         answerable = self.answerability.probability(ev) if judged and self.answerability else None
-        decision = decide(intent, result, policy, coverage, answerable)
+        service = result.top_service
+        service_coverage = (
+            self.term_coverage.service_coverage(obs.query, service.service) if service is not None else 1.0
+        )
+        decision = decide(intent, result, policy, coverage, answerable, service_coverage)
         candidates = [{"topic": h.topic, "score": h.score} for h in result.hits]
         base = dict(
             text=text,

@@ -38,6 +38,11 @@ class PolicyConfig:
     # answerability check is at least this sure of it ("195 vergi borcu": the tax-debt card, not
     # the 195 call centre it names). 1.0: the margin always applies.
     margin_waiver: float = 1.0
+    # A service that scores below the best article (referred for the margin or because the article
+    # seems not to answer) must itself hold this share of the question's content words
+    # ("bülleten necə açılır": the sick-leave card scores higher but seems not to answer; the
+    # address-assignment service shares none of its words, so referring there is a wrong card).
+    min_service_coverage: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.clarify_threshold <= self.answer_threshold <= 1:
@@ -51,11 +56,12 @@ class PolicyConfig:
                 self.weak_handoff_intent,
                 self.sure_answerable,
                 self.margin_waiver,
+                self.min_service_coverage,
             )
         ):
             raise ValueError(
                 "refer_threshold, min_coverage, min_answerable, weak_handoff_intent, "
-                "sure_answerable and margin_waiver must be within [0, 1]"
+                "sure_answerable, margin_waiver and min_service_coverage must be within [0, 1]"
             )
         if not -1 <= self.service_margin <= 1:
             raise ValueError("service_margin must be within [-1, 1]")
@@ -75,10 +81,12 @@ def decide(
     config: PolicyConfig,
     coverage: float = 1.0,
     answerable: float | None = None,
+    service_coverage: float = 1.0,
 ) -> Decision:
     """``coverage``: the share of the question's content words found in the best article;
     ``answerable``: the answerability model's probability that the best article answers it
-    (None: no model judged it, so no threshold of it applies)."""
+    (None: no model judged it, so no threshold of it applies); ``service_coverage``: the same
+    share for the best directory service."""
     sure = intent.confidence >= config.intent_threshold
     if intent.intent in SMALLTALK and sure:
         return Decision("smalltalk", intent.intent)
@@ -93,7 +101,12 @@ def decide(
         if yields:
             # Only a card may take the place of the person; anything less still goes to one.
             as_question = decide(
-                IntentPrediction("question", intent.confidence), result, config, coverage, answerable
+                IntentPrediction("question", intent.confidence),
+                result,
+                config,
+                coverage,
+                answerable,
+                service_coverage,
             )
             if as_question.action == "answer":
                 return Decision("answer", f"answers_{intent.intent}", as_question.topics)
@@ -109,10 +122,13 @@ def decide(
     margin = config.service_margin
     if answerable is not None and answerable >= config.margin_waiver and article_score > service_score:
         margin = 0.0
+    # A service that scores below the article replaces it only if it holds the question's words.
+    below_article = top is not None and article_score > service_score
     service_wins = (
         service is not None
         and service_score >= config.refer_threshold
         and (top is None or article_score < service_score + margin or unanswerable)
+        and (not below_article or service_coverage >= config.min_service_coverage)
     )
     if service_wins and service is not None:  # (service_wins implies it; mypy cannot see that)
         return Decision("refer", "directory_service", (service.service,))

@@ -35,6 +35,7 @@ class TermCoverage:
     prefix_len: int = 5
     min_len: int = 3
     _terms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _service_terms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.prefix_len < 3 or self.min_len < 1:
@@ -65,6 +66,25 @@ class TermCoverage:
             for w in tokens(query)
             if len(w) >= self.min_len and not w.isdigit() and self._key(w) not in self._generic
         ]
+
+    def service_terms(self, service: str) -> frozenset[str] | None:
+        """The keys of every word of a directory entry (None: no such entry)."""
+        found = self._service_terms.get(service)
+        if found is None:
+            entry = self.kb.directory.by_id.get(service)
+            if entry is None:
+                return None
+            found = frozenset(self._key(w) for w in tokens(entry.search_text()))
+            self._service_terms[service] = found
+        return found
+
+    def service_coverage(self, query: str, service: str) -> float:
+        """Share of the question's content words in a directory entry (1.0 when it has none)."""
+        words = self.content_words(query)
+        terms = self.service_terms(service) if words else None
+        if terms is None:
+            return 1.0
+        return sum(w in terms for w in words) / len(words)
 
     def coverage(self, query: str, topic: str) -> float:
         """Share of the question's content words in the topic's article (1.0 when it has none)."""

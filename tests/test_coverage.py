@@ -27,3 +27,29 @@ def test_a_russian_question_is_covered_beside_an_azerbaijani_cyrillic_line(tiny_
     assert coverage.coverage("Верҝи борҹуму", "tax-debt-check") == 1.0
     russian = [w for w in tokens(article.search_text("ru")) if len(w) >= 5 and not w.isascii()][:2]
     assert russian and coverage.coverage(" ".join(russian), "tax-debt-check") == 1.0
+
+
+def test_service_coverage_is_the_share_of_content_words_a_directory_entry_has(tiny_kb_paths):
+    from knowledge.loader import load_knowledge_base
+
+    articles, coverage_file = tiny_kb_paths
+    (articles.parent / "directory").mkdir()
+    (articles.parent / "directory" / "a.yaml").write_text(
+        """services:
+  - id: hunting-licence
+    name: {az: "Ov bileti", ru: "Охотничий билет", en: "Hunting licence"}
+    agency: {az: "Ekologiya Nazirliyi", ru: "Министерство экологии", en: "Ministry of Ecology"}
+    url: https://eco.gov.az
+    channel: online
+    sector: taxes
+    keywords: {az: [ov bileti], ru: [охотничий билет], en: [hunting permit]}
+    source: https://eco.gov.az/az/xidmetler
+""",
+        encoding="utf-8",
+    )
+    coverage = TermCoverage(load_knowledge_base(articles, coverage_file))
+    assert coverage.service_coverage("ov bileti", "hunting-licence") == 1.0
+    assert coverage.service_coverage("ov bileti vergi", "hunting-licence") == 0.5  # "ov": too short to count
+    assert coverage.service_coverage("охотничьего билета", "hunting-licence") == 1.0  # endings folded
+    assert coverage.service_coverage("vergi borcu", "no-such-service") == 1.0
+    assert coverage.service_coverage("necə?", "hunting-licence") == 1.0  # no content words at all

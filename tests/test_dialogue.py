@@ -465,3 +465,11 @@ def test_the_heads_read_azerbaijani_typed_in_russian_letters_as_latin(tiny_helpd
 def test_the_topic_head_knows_azerbaijani_typed_in_russian_letters(bundled_helpdesk, text, topic):
     topics = bundled_helpdesk.observe(text).topics
     assert max(topics, key=topics.get) == topic
+
+
+def test_the_service_coverage_setting_reaches_the_policy(directory_helpdesk, tiny_settings):
+    assert directory_helpdesk.policy.min_service_coverage == tiny_settings.min_service_coverage == 0.2
+    strict = Helpdesk.from_settings(
+        tiny_settings.model_copy(update={"min_service_coverage": 0.9}), embedder=HashingEmbedder(256)
+    )
+    assert strict.policy.min_service_coverage == 0.9

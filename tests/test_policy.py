@@ -84,6 +84,20 @@ def test_a_sure_article_that_outscores_the_service_needs_no_margin_over_it():
     assert decide(QUESTION, with_service(0.63, 0.66), cfg, answerable=0.99).action == "refer"
 
 
+def test_a_service_below_the_article_is_referred_only_if_it_holds_the_questions_words():
+    cfg = PolicyConfig(refer_threshold=0.2, service_margin=0.05, min_answerable=0.2, min_service_coverage=0.2)
+    unanswered = with_service(0.36, 0.28)  # the article leads but seems not to answer
+    assert decide(QUESTION, unanswered, cfg, answerable=0.1, service_coverage=0.4).action == "refer"
+    assert decide(QUESTION, unanswered, cfg, answerable=0.1, service_coverage=0.0).action == "handoff"
+    within_margin = with_service(0.30, 0.28)
+    assert decide(QUESTION, within_margin, cfg, answerable=0.3, service_coverage=0.4).action == "refer"
+    assert decide(QUESTION, within_margin, cfg, answerable=0.3, service_coverage=0.1).action != "refer"
+    # a service that outscores the article needs no share of the words (meaning can carry it)
+    assert decide(QUESTION, with_service(0.28, 0.36), cfg, service_coverage=0.0).action == "refer"
+    with pytest.raises(ValueError):
+        PolicyConfig(min_service_coverage=1.5)
+
+
 def test_a_weak_service_is_never_referred():
     cfg = PolicyConfig(refer_threshold=0.5)
     assert decide(QUESTION, with_service(0.2, 0.45), cfg).action == "handoff"
