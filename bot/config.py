@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     dense_floor: float = 0.82
     dense_ceiling: float = 0.92
     bm25_half: float = Field(default=20.0, gt=0)
+    # A question word the knowledge base does not know is read as the known word one typo away.
+    correct_typos: bool = True
 
     # Policy thresholds (see bot/policy.py); chosen on the dev set with scripts/tune_thresholds.py.
     answer_threshold: float = Field(default=0.33, ge=0, le=1)

@@ -168,7 +168,7 @@ class Helpdesk:
         self.policy = policy or PolicyConfig()
         self.intents: IntentModel = intents or IntentReader()
         self.draft_policy = draft_policy
-        self.term_coverage = TermCoverage(kb)
+        self.term_coverage = TermCoverage(kb, correct=self.searcher.correct_typo)
         self.answerability = answerability
         self.services = kb.directory.by_id
         # Citizens ask the same questions again and again: remember recent replies (LRU) so a
@@ -219,6 +219,7 @@ class Helpdesk:
             if warm_up is not None:  # the model's first call, on the pool while the rest loads
                 encode_pool().submit(warm_up)
         index = load_index(settings.index_dir, kb, embedder)
+        index.lexical.correct_typos = settings.correct_typos
         # The restorer's vocabulary is kept beside the parse cache (and, like it, can be off).
         parse_cache = settings.parse_cache_file
         restorer_cache = parse_cache.with_name("restorer_cache.pickle") if parse_cache else None

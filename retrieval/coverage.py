@@ -9,6 +9,7 @@ Azerbaijani and Russian endings do not matter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from knowledge.loader import KnowledgeBase
@@ -34,6 +35,8 @@ class TermCoverage:
     kb: KnowledgeBase
     prefix_len: int = 5
     min_len: int = 3
+    # Reads a mistyped word as the known word it was meant to be (None: as typed); see retrieval.spelling.
+    correct: Callable[[str], str | None] | None = None
     _terms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _service_terms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
@@ -61,9 +64,12 @@ class TermCoverage:
         return word[: self.prefix_len]
 
     def content_words(self, query: str) -> list[str]:
+        words = tokens(query)
+        if self.correct is not None:
+            words = [self.correct(w) or w for w in words]
         return [
             self._key(w)
-            for w in tokens(query)
+            for w in words
             if len(w) >= self.min_len and not w.isdigit() and self._key(w) not in self._generic
         ]
 

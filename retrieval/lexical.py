@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from retrieval.normalize import tokens
+from retrieval.spelling import TypoCorrector
 
 if TYPE_CHECKING:  # scipy is imported only to hand the weights out as a matrix, never to answer
     from scipy import sparse
@@ -65,7 +66,9 @@ class BM25Index:
     order as a full fit and the scores agree bit for bit.
     """
 
-    def __init__(self, k1: float = 1.2, b: float = 0.75, prefix_len: int = 5) -> None:
+    def __init__(
+        self, k1: float = 1.2, b: float = 0.75, prefix_len: int = 5, correct_typos: bool = True
+    ) -> None:
         if k1 <= 0 or not 0 <= b <= 1:
             raise ValueError(f"BM25 needs k1 > 0 and 0 <= b <= 1, got k1={k1!r}, b={b!r}")
         if prefix_len < 0:
@@ -82,6 +85,23 @@ class BM25Index:
         self.doc_ptr = np.zeros(1, dtype=np.int64)
         self.term_ids = np.zeros(0, dtype=np.int64)
         self.term_tfs = np.zeros(0, dtype=np.int64)
+        # A query word unknown to the index is also searched as the known word one typo away.
+        self.correct_typos = correct_typos
+        self._typos: TypoCorrector | None = None
+
+    @property
+    def typos(self) -> TypoCorrector:
+        """Typo reading against this index's words (made anew when the words change)."""
+        if self._typos is None:
+            self._typos = TypoCorrector(self.vocab.__contains__, self.document_frequency, self.prefix_len)
+        return self._typos
+
+    def document_frequency(self, term: str) -> int:
+        """How many documents hold the term (0 for an unknown one)."""
+        j = self.vocab.get(term)
+        if j is None or self.w_ptr is None:
+            return 0
+        return int(self.w_ptr[j + 1] - self.w_ptr[j])
 
     @property
     def size(self) -> int:
@@ -143,6 +163,7 @@ class BM25Index:
         column[order] = np.arange(len(order), dtype=np.int64)
         self.term_ids = column[flat_ids]
         self.vocab = {names[t]: i for i, t in enumerate(order.tolist())}
+        self._typos = None
         self._weigh()
         return self
 
@@ -172,7 +193,11 @@ class BM25Index:
         """BM25 score of every document for the query (zeros where nothing matches)."""
         if self.w_ptr is None:
             raise RuntimeError("BM25Index is empty: call fit() or load() first")
-        ids = sorted({self.vocab[t] for t in expand_terms(query, self.prefix_len) if t in self.vocab})
+        terms = expand_terms(query, self.prefix_len)
+        if self.correct_typos:
+            fixed = [c for c in map(self.typos.correct, tokens(query)) if c is not None]
+            terms += expand_terms(" ".join(fixed), self.prefix_len)
+        ids = sorted({self.vocab[t] for t in terms if t in self.vocab})
         out = np.zeros(self.size, dtype=np.float32)
         ptr, rows, data = self.w_ptr, self.w_rows, self.w_data
         for j in ids:  # ascending columns, float32 adds: scipy's order and precision
@@ -227,6 +252,7 @@ class BM25Index:
             raise ValueError(f"BM25 index format {meta.get('format', 2)}, this version reads {BM25_FORMAT}")
         index = cls(k1=meta["k1"], b=meta["b"], prefix_len=meta["prefix_len"])
         index.vocab = {term: i for i, term in enumerate(meta["terms"])}
+        index._typos = None
         with np.load(directory / "bm25_weights.npz") as arrays:  # scipy's save_npz layout, read without it
             if arrays["format"].item() != b"csc":
                 raise ValueError(f"the BM25 weights are {arrays['format'].item()!r}, not CSC")

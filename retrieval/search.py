@@ -152,6 +152,11 @@ class HybridSearcher:
             return text
         return f"{text} {self.restorer.restore_keyboard(az_cyrillic_to_latin(text))}"
 
+    def correct_typo(self, token: str) -> str | None:
+        """The known word a folded query token was probably meant to be (None: as typed)."""
+        lexical = self.index.lexical
+        return lexical.typos.correct(token) if lexical.correct_typos else None
+
     def encode(self, text: str, lang: str | None = None) -> np.ndarray:
         vector: np.ndarray = self.embedder.encode_queries([self.dense_text(text, lang)])[0]
         return vector

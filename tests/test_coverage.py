@@ -53,3 +53,10 @@ def test_service_coverage_is_the_share_of_content_words_a_directory_entry_has(ti
     assert coverage.service_coverage("охотничьего билета", "hunting-licence") == 1.0  # endings folded
     assert coverage.service_coverage("vergi borcu", "no-such-service") == 1.0
     assert coverage.service_coverage("necə?", "hunting-licence") == 1.0  # no content words at all
+
+
+def test_a_mistyped_word_counts_as_the_word_it_was_meant_to_be(tiny_kb):
+    plain = TermCoverage(tiny_kb)
+    fixing = TermCoverage(tiny_kb, correct={"vergx": "vergi"}.get)
+    assert plain.coverage("vergx borcu", "tax-debt-check") == 0.5
+    assert fixing.coverage("vergx borcu", "tax-debt-check") == 1.0

@@ -473,3 +473,11 @@ def test_the_service_coverage_setting_reaches_the_policy(directory_helpdesk, tin
         tiny_settings.model_copy(update={"min_service_coverage": 0.9}), embedder=HashingEmbedder(256)
     )
     assert strict.policy.min_service_coverage == 0.9
+
+
+def test_typo_correction_reaches_the_word_coverage_and_can_be_turned_off(directory_helpdesk, tiny_settings):
+    assert directory_helpdesk.term_coverage.coverage("vetgi borcu", "tax-debt-check") == 1.0
+    plain = Helpdesk.from_settings(
+        tiny_settings.model_copy(update={"correct_typos": False}), embedder=HashingEmbedder(256)
+    )
+    assert plain.term_coverage.coverage("vetgi borcu", "tax-debt-check") == 0.5
