@@ -234,6 +234,11 @@ class ContextualReplies:
             if named is not None:
                 return _timed(self._chosen(named, text, lang_hint, context), started)
         fresh = self.helpdesk.reply(text, lang_hint=lang_hint)
+        if context is not None and context.choices and context.topic not in kb.by_topic:
+            if part is not None and fresh.action != "smalltalk" and not self._names_found(text, fresh):
+                # "who is eligible?" while a choice is still open: the choice again, not a person or
+                # a card the bare words happen to match; "pasport üçün hansı sənədlər" is its own question
+                return _timed(self._choose_first(text, fresh, context), started)
         if context is None or context.topic not in kb.by_topic or part is None:
             return fresh
         # A follow-up that names another service is a new question: it gets that card (or that
@@ -301,6 +306,36 @@ class ContextualReplies:
                 return None
             return str(candidate["topic"])
         return None
+
+    def _names_found(self, text: str, fresh: Reply) -> bool:
+        """Whether the message names what the fresh search found (a word of its title, name or
+        keywords that is not a word every card uses)."""
+        if fresh.action == "answer" and fresh.topic in self.helpdesk.kb.by_topic:
+            naming = _naming(self.helpdesk.kb.by_topic[fresh.topic])
+        elif fresh.action == "refer" and fresh.service in self.helpdesk.kb.directory.by_id:
+            entry = self.helpdesk.kb.directory.by_id[fresh.service]
+            naming = [*entry.name.values(), *(k for ks in entry.keywords.values() for k in ks)]
+        else:
+            return False
+        asked = _stems_of(" ".join(content_words(text))) - self.generic
+        return bool(asked & _stems_of(" ".join(naming)))
+
+    def _choose_first(self, text: str, fresh: Reply, context: ChatContext) -> Reply:
+        """A part asked before any of the offered services was chosen: offer them again."""
+        lang = fresh.lang if fresh.lang in LANGS else context.lang
+        choices = [c for c in context.choices if c in self.helpdesk.kb.by_topic]
+        return Reply(
+            text,
+            lang,
+            "clarify",
+            "question",
+            None,
+            0.0,
+            t("clarify_part", lang),
+            candidates=[{"topic": c, "score": 0.0} for c in choices],
+            choices=choices,
+            reason="part_needs_choice",
+        )
 
     def _repair(self, text: str, context: ChatContext, lang_hint: str | None) -> Reply:
         lang = lang_hint if lang_hint in LANGS else self.helpdesk.reply(text).lang

@@ -91,6 +91,27 @@ async def test_clarify_buttons_and_choosing_one(running_bot):
     assert running_bot.store.messages(user)[-1]["topic"] == topic
 
 
+async def test_a_part_asked_before_choosing_gets_the_choice_again(running_bot):
+    fake = running_bot.fake
+    user = 5202
+    helpdesk = running_bot.dp.workflow_data["helpdesk_ref"].current
+    saved = helpdesk.policy
+    try:
+        helpdesk.policy = type(saved)(answer_threshold=0.99, clarify_threshold=0.01)
+        await fake.send_text(user, "sənəd almaq istəyirəm")
+        [first] = await fake.wait_sent(user)
+        await fake.send_text(user, "who is eligible?")
+        sent = await fake.wait_sent(user, 2)
+    finally:
+        helpdesk.policy = saved
+
+    def offered(message):
+        return [b["callback_data"] for b in message.buttons() if b.get("callback_data", "").startswith("t:")]
+
+    assert len(offered(first)) >= 2 and offered(sent[-1]) == offered(first)  # not handed to a person
+    assert "Choose one of these" in sent[-1].text
+
+
 async def test_sticker_photo_voice_get_a_polite_reply(running_bot):
     fake = running_bot.fake
     user = 5301

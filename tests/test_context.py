@@ -147,6 +147,29 @@ def test_a_clarify_answered_with_words(replies):
     assert reply.topic == "pension-account-check"
 
 
+@pytest.mark.parametrize(
+    "text, lang",
+    [("who is eligible?", "en"), ("кто может подать?", "ru"), ("hansı sənədlər lazımdır?", "az")],
+)
+def test_a_part_asked_while_a_choice_is_open_offers_the_choice_again(replies, text, lang):
+    choices = ("mortgage", "state-duty-payment", "taxpayer-registration")
+    context = ChatContext(None, choices, choices, lang)
+    read = replies.reply(text, context)
+    [reply] = read.replies
+    assert (reply.action, reply.reason, reply.lang) == ("clarify", "part_needs_choice", lang)
+    assert reply.choices == list(choices) and read.context.choices == choices
+    read = replies.reply("birincisi", read.context)  # and then the choice works as before
+    assert (read.replies[0].topic, read.replies[0].reason) == ("mortgage", "typed_choice")
+
+
+def test_a_part_question_naming_a_service_while_a_choice_is_open_is_its_own_question(replies):
+    choices = ("mortgage", "state-duty-payment", "taxpayer-registration")
+    [reply] = replies.reply(
+        "pasport üçün hansı sənədlər lazımdır?", ChatContext(None, choices, choices, "az")
+    ).replies
+    assert (reply.action, reply.topic) == ("answer", "passport")
+
+
 def test_two_questions_in_one_message_are_answered_in_order(replies):
     read = replies.reply("how do I get a passport and how much does it cost for a child", None)
     assert [(r.topic, r.part) for r in read.replies] == [("passport", None), ("passport", "fee")]

@@ -37,6 +37,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "repair": "Bağışlayın, dəqiq cavab verə bilmədim. Bəlkə bunlardan biri lazımdır? Və ya "
         "əməkdaşla danışın.",
         "repair_none": "Bağışlayın, başqa uyğun bələdçi tapmadım. Sualı əməkdaşımıza ötürə bilərəm.",
+        "clarify_part": "Hansı xidmət haqqında soruşduğunuzu bilməliyəm: bunlardan birini seçin, "
+        "cavabı həmin xidmət üzrə verəcəyəm.",
         "channel_online": "onlayn",
         "channel_asan": "ASAN Xidmət mərkəzində",
         "channel_both": "onlayn və ya ASAN Xidmət mərkəzində",
@@ -92,6 +94,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "repair": "Извините, что не попал в точку. Может быть, вам нужно одно из этого? Или "
         "поговорите с сотрудником.",
         "repair_none": "Извините, другой подходящей инструкции я не нашёл. Могу передать вопрос сотруднику.",
+        "clarify_part": "Уточните, о какой услуге речь: выберите одну из этих, и я отвечу по ней.",
         "channel_online": "онлайн",
         "channel_asan": "в центре ASAN Xidmət",
         "channel_both": "онлайн или в центре ASAN Xidmət",
@@ -146,6 +149,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "part_eligibility": "separate rules for this case",
         "repair": "Sorry I missed. Is it one of these? Or talk to a member of staff.",
         "repair_none": "Sorry, I found no other guide that fits. I can pass your question to a member of staff.",
+        "clarify_part": "Which service is it about? Choose one of these and I will answer for it.",
         "channel_online": "online",
         "channel_asan": "at an ASAN Xidmət centre",
         "channel_both": "online or at an ASAN Xidmət centre",
