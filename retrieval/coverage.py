@@ -86,16 +86,15 @@ class TermCoverage:
 
     def service_coverage(self, query: str, service: str) -> float:
         """Share of the question's content words in a directory entry (1.0 when it has none)."""
-        words = self.content_words(query)
-        terms = self.service_terms(service) if words else None
-        if terms is None:
-            return 1.0
-        return sum(w in terms for w in words) / len(words)
+        return self._share(query, self.service_terms, service)
 
     def coverage(self, query: str, topic: str) -> float:
         """Share of the question's content words in the topic's article (1.0 when it has none)."""
+        return self._share(query, self.terms, topic)
+
+    def _share(self, query: str, terms_of: Callable[[str], frozenset[str] | None], name: str) -> float:
         words = self.content_words(query)
-        terms = self.terms(topic) if words else None
+        terms = terms_of(name) if words else None
         if terms is None:
             return 1.0
         return sum(w in terms for w in words) / len(words)
