@@ -288,7 +288,7 @@ def _load(
         raise ArticleError(articles_dir, 0, "knowledge base folder not found")
     articles: list[Article] = []
     seen: dict[str, str] = {}
-    paths = sorted(articles_dir.rglob("*.md"))
+    paths = sorted(articles_dir.rglob("*.md"), key=lambda p: p.parts)  # (Path order, without its cost)
     for path in paths:
         try:
             articles.append(_load_one(path, coverage, domains, seen, cache))
@@ -323,32 +323,36 @@ def _load_one(
     seen: dict[str, str],
     cache: ParseCache | None = None,
 ) -> Article:
-    data = path.read_bytes()
-    try:
-        # (read_text would also turn CRLF into LF: the parser and the content hash see the same)
-        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-    except UnicodeDecodeError as exc:
-        raise ArticleError(path, 1, f"not UTF-8 text ({exc.reason})") from exc
-    article, digest = None, ""
-    if cache is not None:
-        digest = file_digest(data)
-        content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-        article = cache.get(str(path), digest, content_hash)
+    # A settled file whose stat is the one recorded with its entry is not read (knowledge.cache).
+    stat = cache.settled_stat(path) if cache is not None else None
+    article = cache.get_unread(str(path), stat) if cache is not None else None
+    text = None
     if article is None:
-        article = parse_article(path, text, coverage, domains)
+        data = path.read_bytes()
+        text = _decoded(path, data)
         if cache is not None:
-            cache.put(str(path), digest, article)
-    if article.id in seen:
-        raise ArticleError(
-            path,
-            _line_of(text.splitlines(), "id", 1),
-            f"duplicate id '{article.id}' (also in {seen[article.id]})",
+            digest = file_digest(data)
+            content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+            article = cache.get(str(path), digest, content_hash, stat)
+        if article is None:
+            article = parse_article(path, text, coverage, domains)
+            if cache is not None:
+                cache.put(str(path), digest, article, stat)
+    if article.id in seen or article.id != path.stem:
+        text = _decoded(path, path.read_bytes()) if text is None else text
+        problem = (
+            f"duplicate id '{article.id}' (also in {seen[article.id]})"
+            if article.id in seen
+            else f"id '{article.id}' must match the file name '{path.stem}'"
         )
-    if article.id != path.stem:
-        raise ArticleError(
-            path,
-            _line_of(text.splitlines(), "id", 1),
-            f"id '{article.id}' must match the file name '{path.stem}'",
-        )
+        raise ArticleError(path, _line_of(text.splitlines(), "id", 1), problem)
     seen[article.id] = str(path)
     return article
+
+
+def _decoded(path: Path, data: bytes) -> str:
+    try:
+        # (read_text would also turn CRLF into LF: the parser and the content hash see the same)
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(path, 1, f"not UTF-8 text ({exc.reason})") from exc

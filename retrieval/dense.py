@@ -38,6 +38,10 @@ class DenseIndex:
         self.hnsw_above = HNSW_ABOVE if hnsw_above is None else hnsw_above
         self.index: faiss.Index | None = None
         self.chunk_doc = np.zeros(0, dtype=np.int64)  # chunk row -> article number
+        self._dead: tuple[np.ndarray, int] | None = None  # (the chunk_doc counted, its dead rows)
+        # True when nothing else reads this index (load_previous): updated() may then add to its
+        # faiss index in place instead of copying it (160 MB at 10,000 articles) for the readers.
+        self.private = False
 
     @property
     def size(self) -> int:
@@ -45,16 +49,20 @@ class DenseIndex:
 
     @property
     def dead(self) -> int:
-        """Rows of passages that are gone (kept in a graph until it is built anew)."""
-        return int(np.count_nonzero(self.chunk_doc < 0))
+        """Rows of passages that are gone (kept in a graph until it is built anew); counted once
+        per ``chunk_doc`` array (every search asks)."""
+        if self._dead is None or self._dead[0] is not self.chunk_doc:
+            self._dead = (self.chunk_doc, int(np.count_nonzero(self.chunk_doc < 0)))
+        return self._dead[1]
 
     @property
     def is_graph(self) -> bool:
         return isinstance(self.index, faiss.IndexHNSW)
 
     def updated(self, remap: np.ndarray, vectors: np.ndarray, chunk_doc: list[int]) -> DenseIndex | None:
-        """A copy of this graph whose rows of article ``a`` now belong to ``remap[a]`` (-1: dead), with
-        ``vectors`` of articles ``chunk_doc`` added; None when a graph built anew is due instead."""
+        """A copy of this graph (of a private one: the graph itself, handed on) whose rows of
+        article ``a`` now belong to ``remap[a]`` (-1: dead), with ``vectors`` of articles
+        ``chunk_doc`` added; None when a graph built anew is due instead."""
         if not self.is_graph or self.index is None:
             return None
         old = self.chunk_doc
@@ -63,7 +71,10 @@ class DenseIndex:
         dead = int(np.count_nonzero(mapped < 0))
         if total <= self.hnsw_above or dead > MAX_DEAD_SHARE * total:
             return None
-        index = faiss.clone_index(self.index)  # the previous index may still be serving
+        if self.private:  # its faiss index is handed on (it holds the added rows as well from now on)
+            index, self.private = self.index, False
+        else:
+            index = faiss.clone_index(self.index)  # the previous index may still be serving
         if len(vectors):
             index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         out = DenseIndex(self.dim, self.hnsw_above)
@@ -97,16 +108,18 @@ class DenseIndex:
         q = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, self.dim)
         n_chunks = min(self.size, max(k * fan_out, 64) + self.dead)
         scores, ids = self.index.search(q, n_chunks)
-        best: dict[int, DenseHit] = {}
-        for score, chunk in zip(scores[0], ids[0]):
-            if chunk < 0:
-                continue
-            doc = int(self.chunk_doc[chunk])
-            if doc < 0:  # a passage of an article changed or removed since the graph was built
-                continue
-            if doc not in best:  # results come best first
-                best[doc] = DenseHit(doc, float(score), int(chunk))
-        return sorted(best.values(), key=lambda h: -h.score)[:k]
+        scores, ids = scores[0], ids[0]
+        found = ids >= 0
+        scores, ids = scores[found], ids[found]
+        docs = self.chunk_doc[ids]
+        live = docs >= 0  # dead: a passage of an article changed or removed since the graph was built
+        scores, ids, docs = scores[live], ids[live], docs[live]
+        # Each article once, by its first (best: results come best first) passage, in that order;
+        # then best first, stable (as sorting a dict of the first hits would): 240 passages a
+        # search at depth 30, a Python loop over them was a third of a search at 10,000 articles.
+        first = np.sort(np.unique(docs, return_index=True)[1])
+        best = first[np.argsort(-scores[first].astype(np.float64), kind="stable")[:k]]
+        return [DenseHit(int(docs[i]), float(scores[i]), int(ids[i])) for i in best]
 
     def save(self, directory: Path) -> None:
         if self.index is None:  # faiss would write a null index that no load() can read

@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +86,9 @@ def article_chunks(article: Article) -> list[str]:
     """Short passages to embed: each title, example question, keyword list and body paragraph.
 
     Short chunks keep e5 fast (its cost grows with length) and let a question match the one
-    phrasing closest to it instead of an average of the whole article.
+    phrasing closest to it instead of an average of the whole article. A change here changes
+    every article's passages: bump INDEX_FORMAT (an incremental build trusts an index of its own
+    format to hold an unchanged article's passages).
     """
     chunks: list[str] = []
     for lang in LANGS:
@@ -103,21 +106,33 @@ def article_chunks(article: Article) -> list[str]:
 SERVICE_PREFIX = "service:"
 
 
-@dataclass(frozen=True)
 class Document:
-    """One retrievable unit: an article, or a service-directory entry (after the articles)."""
+    """One retrievable unit: an article, or a service-directory entry (after the articles).
 
-    id: str
-    content_hash: str
-    chunks: list[str]
-    text: str
+    Its passages and BM25 text are made when first asked for: a build that keeps the previous
+    graph never needs those of an unchanged article (making them for 10,000 articles was a
+    quarter of absorbing one change).
+    """
+
+    def __init__(
+        self, id: str, content_hash: str, chunks: Callable[[], list[str]], text: Callable[[], str]
+    ) -> None:
+        self.id, self.content_hash = id, content_hash
+        self._make_chunks, self._make_text = chunks, text
+
+    @cached_property
+    def chunks(self) -> list[str]:
+        return self._make_chunks()
+
+    @cached_property
+    def text(self) -> str:
+        return self._make_text()
 
 
 def kb_documents(kb: KnowledgeBase) -> list[Document]:
-    docs = [Document(a.id, a.content_hash, article_chunks(a), a.search_text()) for a in kb.articles]
+    docs = [Document(a.id, a.content_hash, partial(article_chunks, a), a.search_text) for a in kb.articles]
     docs += [
-        Document(SERVICE_PREFIX + e.id, e.content_hash, e.chunks(), e.search_text())
-        for e in kb.directory.entries
+        Document(SERVICE_PREFIX + e.id, e.content_hash, e.chunks, e.search_text) for e in kb.directory.entries
     ]
     return docs
 
@@ -229,21 +244,24 @@ def build_index(
     chunk_doc: list[int] = []
     to_embed: list[tuple[int, list[str]]] = []
     docs = kb_documents(kb)
+    # An unchanged article of an index of this format has the passages it had (the same content,
+    # the same article_chunks), so its rows are taken without making them again; of another
+    # format, its passages are made and counted first.
+    same_format = previous is not None and previous.meta.format == INDEX_FORMAT
     for number, doc in enumerate(docs):
-        chunks = doc.chunks
-        if (
-            old_hashes.get(doc.id) == doc.content_hash
-            and doc.id in reuse
-            and len(reuse[doc.id]) == len(chunks)
-        ):
+        kept = reuse.get(doc.id) if old_hashes.get(doc.id) == doc.content_hash else None
+        if kept is not None and (same_format or len(kept) == len(doc.chunks)):
             pieces.append(None)
-            rows[number] = reuse[doc.id]
+            rows[number] = kept
+            count = len(kept)
             if progress:
-                progress(len(chunks))
+                progress(count)
         else:
+            chunks = doc.chunks
             pieces.append(np.zeros((len(chunks), embedder.dim), dtype=np.float32))
             to_embed.append((number, chunks))
-        chunk_doc += [number] * len(chunks)
+            count = len(chunks)
+        chunk_doc += [number] * count
     if cache is not None and not cache.fits(embedder):
         cache = None  # another embedder's vectors: never mixed in
     texts = [chunk for _, chunks in to_embed for chunk in chunks]
@@ -306,6 +324,7 @@ def load_previous(directory: Path, embedder: Embedder) -> SearchIndex | None:
         dense = DenseIndex.load(directory)
     except (IndexMissingError, OSError, ValueError, KeyError, RuntimeError):
         return None
+    dense.private = True  # read for this build alone: a kept graph may grow in place, uncopied
     try:
         lexical = BM25Index.load(directory)
     except (OSError, ValueError, KeyError):  # an older format: its vectors still serve, BM25 is re-fitted

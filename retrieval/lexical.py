@@ -51,6 +51,19 @@ def expand_terms(text: str, prefix_len: int) -> list[str]:
     return out
 
 
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """The rows of ``np.argsort(-scores, kind="stable")[:k]`` (best first, ties by row), without
+    sorting every row: all rows at least as good as the k-th best are kept (ties at the boundary
+    too), and only those are sorted. A full sort of 10,000 scores was a fifth of a search there."""
+    if k <= 0:
+        return np.zeros(0, dtype=np.intp)
+    if len(scores) <= k:
+        return np.argsort(-scores, kind="stable")
+    threshold = np.partition(scores, len(scores) - k)[len(scores) - k]
+    candidates = np.flatnonzero(scores >= threshold)  # ascending rows: the stable sort's tie order
+    return candidates[np.argsort(-scores[candidates], kind="stable")][:k]
+
+
 @dataclass(frozen=True)
 class LexicalHit:
     doc: int
@@ -207,8 +220,7 @@ class BM25Index:
 
     def search(self, query: str, k: int = 10) -> list[LexicalHit]:
         s = self.scores(query)
-        order = np.argsort(-s, kind="stable")[:k]
-        return [LexicalHit(int(i), float(s[i])) for i in order if s[i] > 0]
+        return [LexicalHit(int(i), float(s[i])) for i in top_k(s, k) if s[i] > 0]
 
     def save(self, directory: Path) -> None:
         if self.w_ptr is None:

@@ -270,7 +270,8 @@ class HybridSearcher:
 
     def _dense_norm(self, cosine: float) -> float:
         cfg = self.config
-        return float(np.clip((cosine - cfg.dense_floor) / (cfg.dense_ceiling - cfg.dense_floor), 0, 1))
+        # (min/max, not np.clip: the same value, and np.clip on one float was a tenth of a search)
+        return min(max((cosine - cfg.dense_floor) / (cfg.dense_ceiling - cfg.dense_floor), 0.0), 1.0)
 
     def _lex_norm(self, score: float) -> float:
         return score / (score + self.config.bm25_half)

@@ -254,3 +254,30 @@ def test_a_kept_graph_reads_no_vectors_back_and_a_rebuild_gets_the_previous_ones
     cache = PassageCache(embedder.name, embedder.dim)
     build_index(kb, embedder, previous=load_previous(tmp_path / "graph", embedder), cache=cache)
     assert len(cache) == len({chunk for article in kb.articles for chunk in article_chunks(article)})
+
+
+def test_a_kept_graph_makes_the_passages_of_the_changed_article_only(tiny_kb_paths, tmp_path, monkeypatch):
+    from retrieval import dense as dense_module
+    from retrieval import index as index_module
+    from retrieval.index import load_previous
+
+    monkeypatch.setattr(dense_module, "HNSW_ABOVE", 10)
+    monkeypatch.setattr(dense_module, "MAX_DEAD_SHARE", 0.5)
+    articles, coverage = tiny_kb_paths
+    embedder = HashingEmbedder(64)
+    save_index(build_index(load_knowledge_base(articles, coverage), embedder), tmp_path / "index")
+    _edit_passport(articles)
+    kb = load_knowledge_base(articles, coverage)
+    made = []
+    real = index_module.article_chunks
+    monkeypatch.setattr(index_module, "article_chunks", lambda a: made.append(a.id) or real(a))
+    previous = load_previous(tmp_path / "index", embedder)
+    second = build_index(kb, embedder, previous=previous)
+    assert made == ["passport"] and second.report.changed == ["passport"]
+    assert second.meta.chunks == count_chunks(kb) == second.dense.size - second.dense.dead
+    # an index of another format: every reused article's passages are made and counted first
+    older = load_previous(tmp_path / "index", embedder)
+    older.meta = index_module.IndexMeta(**{**older.meta.__dict__, "format": index_module.INDEX_FORMAT - 1})
+    made.clear()
+    build_index(kb, embedder, previous=older)
+    assert sorted(made) == sorted(a.id for a in kb.articles)

@@ -185,3 +185,15 @@ def test_damaged_weights_are_refused(tmp_path):
     np.savez(tmp_path / "bm25_weights.npz", **{**saved, "format": np.array(b"csr")})
     with pytest.raises(ValueError, match="not CSC"):
         BM25Index.load(tmp_path)
+
+
+def test_top_k_is_the_stable_full_sort_even_with_ties_at_the_boundary():
+    import numpy as np
+
+    from retrieval.lexical import top_k
+
+    rng = np.random.default_rng(5)
+    for size in (0, 1, 5, 50, 1000):
+        scores = rng.integers(0, 6, size=size).astype(np.float32)  # many ties
+        for k in (0, 1, 3, 10, 30, 2000):
+            assert top_k(scores, k).tolist() == np.argsort(-scores, kind="stable")[:k].tolist()

@@ -251,3 +251,79 @@ def test_a_load_leaves_the_collector_as_it_found_it(tiny_kb_paths, tmp_path):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Loads as if they ran 10 s after now: every file of the tiny KB has settled."""
+    import time
+
+    from knowledge import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_now_ns", lambda: time.time_ns() + 10 * 10**9)
+
+
+@pytest.fixture
+def hashed(monkeypatch):
+    """The number of article files read and hashed by a load."""
+    calls = []
+    real = loader.file_digest
+    monkeypatch.setattr(loader, "file_digest", lambda data: calls.append(1) or real(data))
+    return calls
+
+
+def test_a_settled_unchanged_file_is_taken_by_its_stat_without_being_read(
+    tiny_kb_paths, tmp_path, parsed, hashed, later
+):
+    articles, coverage = tiny_kb_paths
+    cache = tmp_path / "kb_parse_cache.pickle"
+    first = load_knowledge_base(articles, coverage, cache_file=cache)
+    assert len(hashed) == 4
+    hashed.clear(), parsed.clear()
+    second = load_knowledge_base(articles, coverage, cache_file=cache)
+    assert hashed == [] and parsed == []
+    assert second.articles == first.articles and second.content_hash == first.content_hash
+
+
+def test_a_same_size_edit_of_a_settled_file_is_seen(tiny_kb_paths, tmp_path, parsed, hashed, later):
+    articles, coverage = tiny_kb_paths
+    cache = tmp_path / "kb_parse_cache.pickle"
+    load_knowledge_base(articles, coverage, cache_file=cache)
+    path = articles / "identity" / "passport.md"
+    text = path.read_text(encoding="utf-8")
+    assert "ASAN" in text
+    path.write_text(text.replace("ASAN", "ASAM"), encoding="utf-8")  # same size, new mtime and ctime
+    parsed.clear()
+    kb = load_knowledge_base(articles, coverage, cache_file=cache)
+    assert parsed == ["passport"]
+    assert kb.articles == load_knowledge_base(articles, coverage).articles
+
+
+def test_a_file_whose_stat_has_not_settled_is_hashed_even_if_its_stat_is_unchanged(
+    tiny_kb_paths, tmp_path, parsed, monkeypatch
+):
+    """A rewrite within one tick of a coarse filesystem clock keeps the whole stat: only the hash
+    sees it, so a stat is trusted only once the file's times are older than SETTLED_NS."""
+    import os
+    import time
+
+    articles, coverage = tiny_kb_paths
+    cache = tmp_path / "kb_parse_cache.pickle"
+    now, real_stat = time.time_ns(), os.stat
+
+    class Frozen:  # every file's stat as that filesystem gives it: the same before and after the edit
+        def __init__(self, path):
+            st = real_stat(path)
+            self.st_mtime_ns = self.st_ctime_ns = now
+            self.st_size, self.st_ino = st.st_size, st.st_ino
+
+    from knowledge import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_stat", Frozen)
+    load_knowledge_base(articles, coverage, cache_file=cache)
+    path = articles / "identity" / "passport.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("ASAN", "ASAM"), encoding="utf-8")
+    parsed.clear()
+    kb = load_knowledge_base(articles, coverage, cache_file=cache)
+    assert parsed == ["passport"]  # read and hashed: its frozen stat is younger than SETTLED_NS
+    assert kb.articles == load_knowledge_base(articles, coverage).articles
