@@ -75,7 +75,7 @@ async def test_webhook_refuses_wrong_secret_and_serves_the_right_one(tiny_settin
                 url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
             )
             assert right.status == 200
-        [sent] = await fake.wait_sent(77, timeout=10)
+        [sent] = await fake.wait_sent(77)
         assert "Salam" in sent.text
         assert len(fake.sent_to(77)) == 1  # refused requests had no effect
     finally:
