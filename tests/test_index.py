@@ -121,17 +121,22 @@ def _edit_passport(articles):
     (articles / sector / "passport.md").write_text(article_text("passport", sector, edited), encoding="utf-8")
 
 
+def _saved_then_passport_edited(tiny_kb_paths, index_dir, embedder):
+    """The tiny KB's index saved, then the passport article edited: the KB as it now reads."""
+    articles, coverage = tiny_kb_paths
+    save_index(build_index(load_knowledge_base(articles, coverage), embedder), index_dir)
+    _edit_passport(articles)
+    return load_knowledge_base(articles, coverage)
+
+
 def test_incremental_bm25_scores_as_a_full_fit_and_reuses_unchanged_rows(
     tiny_kb_paths, tmp_path, monkeypatch
 ):
     from retrieval import lexical
     from retrieval.index import load_previous
 
-    articles, coverage = tiny_kb_paths
     embedder = HashingEmbedder(64)
-    save_index(build_index(load_knowledge_base(articles, coverage), embedder), tmp_path / "index")
-    _edit_passport(articles)
-    kb = load_knowledge_base(articles, coverage)
+    kb = _saved_then_passport_edited(tiny_kb_paths, tmp_path / "index", embedder)
     tokenized = []
     real = lexical.expand_terms
     monkeypatch.setattr(lexical, "expand_terms", lambda text, n: tokenized.append(text) or real(text, n))
@@ -263,11 +268,8 @@ def test_a_kept_graph_makes_the_passages_of_the_changed_article_only(tiny_kb_pat
 
     monkeypatch.setattr(dense_module, "HNSW_ABOVE", 10)
     monkeypatch.setattr(dense_module, "MAX_DEAD_SHARE", 0.5)
-    articles, coverage = tiny_kb_paths
     embedder = HashingEmbedder(64)
-    save_index(build_index(load_knowledge_base(articles, coverage), embedder), tmp_path / "index")
-    _edit_passport(articles)
-    kb = load_knowledge_base(articles, coverage)
+    kb = _saved_then_passport_edited(tiny_kb_paths, tmp_path / "index", embedder)
     made = []
     real = index_module.article_chunks
     monkeypatch.setattr(index_module, "article_chunks", lambda a: made.append(a.id) or real(a))
