@@ -36,27 +36,35 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
     return re.compile(r"(?:^|\b)(?:" + "|".join(alternatives) + r")", re.IGNORECASE)
 
 
-# Asking for a person outright: always a request.
+# Asking for a person outright: always a request. Each pattern names the person *and* the asking,
+# so a question that only mentions people ("can a person with a disability …", "human rights",
+# "insanlara", "canlı heyvan", "соединение газа", "talk to a notary") stays a question.
 _PERSON_STRONG = _rx(
-    r"canli",
+    r"canli (?:operator|insan|adam|bir (?:adam|insan|operator)|emekdas|isci|biri|destek|danis|cat"
+    r"|cavab|yazis|qosul|elaqe)",
+    r"(?:kimse|cata) (?:\w+ )?canli",
     r"real (?:insan|adam|emekdas|isci)",
-    r"insanla",
+    r"insanla\b",
     r"insan lazim",
     r"adamla danis",
     r"живо\w* (?:человек|оператор)",
     r"с человеком",
-    r"human",
-    r"real person",
-    r"a person",
-    r"someone from",
+    # (folded text: "rights" reads "rigts")
+    r"humans?\b(?! rig?h?ts?\b| capital| resources?| trafficking| development)",
+    r"(?:real|live|actual) person",
+    r"(?:to|with|need|want|like|get|give me) (?:a|an) (?:real |live |actual )?(?:person|human)\b",
+    r"someone from (?:the |your )?(?:support|help ?desk|team|staff|operators?)",
     r"live agent",
     r"support team",
-    r"talk to (?:a|an|someone|somebody)",
-    r"speak (?:to|with) (?:a|an|someone)",
-    r"connect me",
+    r"(?:talk|speak|chat) (?:to|with) (?:someone|somebody|(?:a|an|the) (?:real |live |actual )?"
+    r"(?:person|human|operator|agent|employee|specialist|consultant|support|staff))",
+    r"connect me (?:to|with) (?:someone|somebody|(?:a|an|the) (?:real |live )?"
+    r"(?:person|human|operator|agent|consultant|specialist|employee|manager)"
+    r"|(?:the )?(?:support|staff))",
+    r"connect me\W*(?:please\W*)?$",
     r"put me through",
-    r"переключ",
-    r"соедин",
+    r"переключ\w* (?:меня|на (?:оператор|человек|сотрудник|специалист|менеджер|консультант|живо))",
+    r"соедин\w* (?:меня|с (?:оператор|человек|сотрудник|специалист|менеджер|консультант|живы))",
 )
 # Words that name a person but also other things ("the mobile operator", "e-kassa operator"):
 # a request only in a short message or next to a word that asks for one.
@@ -139,7 +147,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"до свидания",
         r"пока\b",
         r"до встречи",
-        r"bye",
+        r"bye\b",
         r"goodbye",
         r"see you",
         r"good night",
@@ -154,7 +162,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"добр\w* (?:утро|день|вечер)",
         r"hello",
         r"\bhi\b",
-        r"hey",
+        r"hey+\b",  # not "heyvan" (animal), "heyət" (staff)
         r"good (?:morning|afternoon|evening)",
         r"greetings",
     ),

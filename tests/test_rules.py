@@ -77,3 +77,51 @@ def test_operator_word_asks_for_a_person_only_in_a_request(text, intent):
 )
 def test_asks_how_to_complain(text, asks):
     assert asks_how_to_complain(fold(text)) is asks
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can a person with a disability get free medicines?",
+        "How does a person register a car bought abroad?",
+        "Where do I complain to the human rights commissioner?",
+        "Which national priority concerns innovation and human capital?",
+        "Is humanitarian aid for IDPs paid automatically?",
+        "Can someone from my family collect my passport?",
+        "How do I talk to a notary online?",
+        "Should I speak to a lawyer before signing?",
+        "Əlilliyi olan insanlara pulsuz dərman verilir?",
+        "canlı heyvanı xaricə aparmaq üçün sənəd",
+        "Как оплатить соединение газа?",
+        "Кто может переключить счётчик на другого владельца?",
+    ],
+)
+def test_a_question_that_only_mentions_people_is_no_request_for_one(text):
+    assert rules.predict(text).intent == "question"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "insanla danışmaq istəyirəm",
+        "Canlı çat açın",
+        "kimse canli cavab versin",
+        "canli bir adamla yazismaq isteyirem",
+        "Переключите меня на сотрудника",
+        "соедините с менеджером",
+        "Please put me through to someone from the support team.",
+        "Connect me with a consultant",
+        "connect me please",
+        "I want to chat with a live person",
+        "I'd like a person to handle this, not a chatbot",
+        "speak with an operator",
+        "talk to someone",
+    ],
+)
+def test_an_explicit_request_for_a_person_in_any_wording(text):
+    assert rules.predict(text).intent == "operator_request"
+
+
+@pytest.mark.parametrize("text", ["tibbi heyət arayışı", "Heyvan pasportu necə alınır?"])
+def test_words_that_begin_like_a_greeting_are_no_greeting(text):
+    assert rules.predict(text).intent == "question"
