@@ -253,6 +253,53 @@ def test_a_load_leaves_the_collector_as_it_found_it(tiny_kb_paths, tmp_path):
         gc.enable()
 
 
+def test_a_load_hands_what_it_made_to_the_oldest_generation_and_freezes_nothing(tiny_kb_paths, tmp_path):
+    import gc
+
+    articles, coverage = tiny_kb_paths
+    load_knowledge_base(articles, coverage, cache_file=tmp_path / "c.pickle")  # the cache written
+    for cached in (False, True):  # parsed, then through the cache
+        kb = load_knowledge_base(articles, coverage, cache_file=tmp_path / "c.pickle" if cached else None)
+        assert gc.get_freeze_count() == 0
+        old = {id(o) for o in gc.get_objects(generation=2)}
+        young = {id(o) for g in (0, 1) for o in gc.get_objects(generation=g)}
+        made = [kb, kb.articles, *kb.articles, *(a.sections for a in kb.articles)]
+        assert all(id(o) in old and id(o) not in young for o in made)
+
+
+def test_garbage_made_while_the_collector_is_paused_is_still_collected():
+    import gc
+    import weakref
+
+    from knowledge.cache import no_gc
+
+    class Node:
+        pass
+
+    with no_gc():
+        node = Node()
+        node.self = node  # a cycle: only the collector frees it
+        gone = weakref.ref(node)
+        del node
+    assert gone() is not None and gc.get_freeze_count() == 0
+    gc.collect()
+    assert gone() is None
+
+
+def test_a_load_leaves_objects_someone_else_froze_frozen(tiny_kb_paths, tmp_path):
+    import gc
+
+    articles, coverage = tiny_kb_paths
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        load_knowledge_base(articles, coverage, cache_file=tmp_path / "c.pickle")
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
 @pytest.fixture
 def later(monkeypatch):
     """Loads as if they ran 10 s after now: every file of the tiny KB has settled."""
