@@ -69,3 +69,47 @@ def test_the_cached_vocabulary_is_the_built_one_and_follows_the_texts(tmp_path, 
     cache.write_bytes(b"damaged")
     assert AzRestorer.cached(texts, cache, lexicon).forms == rebuilt.forms
     assert AzRestorer.cached(texts, None, lexicon).forms == rebuilt.forms  # no cache at all
+
+
+def _word_by_word(texts, lexicon):
+    """The restorer's vocabulary counted one word at a time (how from_texts once did it): the
+    oracle its counting over all the texts at once must equal, ties included."""
+    from collections import Counter, defaultdict
+
+    from retrieval.normalize import az_lower, clean, fold
+    from retrieval.restore import _WORD, AZ_SPECIAL
+
+    counts = defaultdict(Counter)
+    known = set()
+    for text in texts:
+        for word in _WORD.findall(az_lower(clean(text))):
+            known.add(fold(word))
+            if any(ch in AZ_SPECIAL for ch in word):
+                counts[fold(word)][word] += 1
+    for word in lexicon.read_text(encoding="utf-8").split() if lexicon else []:
+        word = az_lower(word.strip())
+        if any(ch in AZ_SPECIAL for ch in word):
+            counts[fold(word)][word] += 1
+    forms = {key: c.most_common(1)[0][0] for key, c in counts.items()}
+    return forms, frozenset(known | set(forms))
+
+
+def test_the_vocabulary_is_counted_as_word_by_word_on_the_bundled_kb_and_on_ties(tmp_path):
+    from knowledge.loader import load_knowledge_base
+    from retrieval.restore import LEXICON
+
+    kb = load_knowledge_base()
+    texts = [
+        part
+        for a in kb.articles
+        for part in [a.title["az"], a.sections["az"].body, *a.questions["az"], *a.keywords["az"]]
+    ]
+    built = AzRestorer.from_texts(texts, LEXICON)
+    assert (built.forms, built.known) == _word_by_word(texts, LEXICON)
+    # ties go to the form met first, across texts: "üçun" (2) before "üçün" (2) and the lexicon's "ucün" (1)
+    lexicon = tmp_path / "words.txt"
+    lexicon.write_text("ucün\n", encoding="utf-8")
+    ties = ["üçun", "Üçün ÜÇÜN", "üçun", "İldə ILDƏ ildə"]
+    tied = AzRestorer.from_texts(ties, lexicon)
+    assert (tied.forms, tied.known) == _word_by_word(ties, lexicon)
+    assert tied.restore("ucun") == "üçun" and tied.restore("ilde") == "ildə"
