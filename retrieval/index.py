@@ -179,7 +179,7 @@ def _vectors(
     index) with every vector filled in, the previous index read once."""
     if rows:
         assert previous is not None and previous.dense.index is not None
-        all_vectors = previous.dense.index.reconstruct_n(0, previous.dense.size)
+        all_vectors = previous.dense.vectors()
         for number, at in rows.items():
             pieces[number] = all_vectors[at]
         rows.clear()
@@ -324,7 +324,6 @@ def load_previous(directory: Path, embedder: Embedder) -> SearchIndex | None:
         dense = DenseIndex.load(directory)
     except (IndexMissingError, OSError, ValueError, KeyError, RuntimeError):
         return None
-    dense.private = True  # read for this build alone: a kept graph may grow in place, uncopied
     try:
         lexical = BM25Index.load(directory)
     except (OSError, ValueError, KeyError):  # an older format: its vectors still serve, BM25 is re-fitted

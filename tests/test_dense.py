@@ -78,21 +78,89 @@ def test_search_keeps_each_articles_best_passage_skips_dead_rows_and_breaks_ties
     assert index.dead == 0
 
 
-def test_a_serving_graph_is_copied_for_an_update_and_a_private_one_is_handed_on():
-    rng = np.random.default_rng(2)
-    vectors = rng.normal(size=(60, 8)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+def _unit_rows(rows, dim, seed):
+    vectors = np.random.default_rng(seed).normal(size=(rows, dim)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_an_update_shares_the_graph_unchanged_and_searches_the_added_rows_exactly():
+    vectors = _unit_rows(61, 8, 2)
     remap = np.arange(30)
     remap[0] = -1  # article 0 changed: its old rows die, its new passage is added
-    for private in (False, True):
-        index = DenseIndex(8, hnsw_above=10).fit(vectors, np.arange(60) // 2)
-        index.private = private
-        graph = index.index
-        updated = index.updated(remap, vectors[:1], [0])
-        assert updated is not None and updated.size == 61 and updated.dead == 2
-        assert updated.search(vectors[0], k=1)[0].chunk == 60  # the added row, not the dead one
-        if private:
-            assert updated.index is graph and not index.private  # no copy; handed on once
-        else:
-            assert updated.index is not graph and graph.ntotal == 60  # readers see it unchanged
-            assert index.search(vectors[0], k=1)[0].chunk == 0
+    index = DenseIndex(8, hnsw_above=10).fit(vectors[:60], np.arange(60) // 2)
+    graph = index.index
+    updated = index.updated(remap, vectors[60:], [0])
+    assert updated is not None and updated.size == 61 and updated.dead == 2
+    assert updated.index is graph and graph.ntotal == 60  # shared, never added to
+    assert updated.extra is not None and updated.extra.ntotal == 1 and index.extra is None
+    assert updated.search(vectors[60], k=1)[0].chunk == 60  # the added row
+    assert index.search(vectors[0], k=1)[0].chunk == 0  # the previous index reads as it did
+    assert np.array_equal(updated.vectors(), vectors)
+    # a second update copies the side index, never adds to the one the first update serves
+    again = updated.updated(np.arange(30), vectors[:1], [5])
+    assert again is not None and again.extra.ntotal == 2 and updated.extra.ntotal == 1
+
+
+def test_a_kept_graph_with_added_rows_finds_what_an_exact_index_of_the_same_rows_finds():
+    vectors = _unit_rows(200, 16, 4)
+    kept = DenseIndex(16, hnsw_above=50).fit(vectors[:180], np.arange(180) // 3)
+    remap = np.arange(60)
+    remap[[4, 17, 33]] = -1  # three articles changed
+    for step in (vectors[180:190], vectors[190:]):  # two updates, ten passages each
+        kept = kept.updated(remap, step, [4, 17, 33, 4, 17, 33, 4, 17, 33, 4])
+        assert kept is not None and kept.is_graph
+        remap = np.arange(60)
+        remap[4] = -1  # then article 4 again: its rows added by the first update die too
+    exact = DenseIndex(16).fit(vectors, kept.chunk_doc)  # flat: exact; the same rows and dead rows
+    assert not exact.is_graph and exact.dead == kept.dead == 9 + 4
+    for row in range(0, 200, 3):
+        for k in (1, 5, 20):
+            got, want = kept.search(vectors[row], k=k), exact.search(vectors[row], k=k)
+            assert [(h.doc, round(h.score, 5)) for h in got] == [(h.doc, round(h.score, 5)) for h in want]
+    # past the share of added rows the graph is built anew
+    assert kept.updated(np.arange(60), vectors[:5], [1, 2, 3, 4, 5]) is None
+
+
+def test_an_unchanged_graph_is_saved_as_a_link_to_the_file_it_was_read_from(tmp_path):
+    import os
+
+    vectors = _unit_rows(61, 8, 5)
+    DenseIndex(8, hnsw_above=10).fit(vectors[:60], np.arange(60) // 2).save(tmp_path / "a")
+    loaded = DenseIndex.load(tmp_path / "a")
+    loaded.hnsw_above = 10  # (a loaded index takes the default threshold)
+    remap = np.arange(30)
+    remap[3] = -1
+    updated = loaded.updated(remap, vectors[60:], [3])
+    updated.save(tmp_path / "b")
+    graph_a, graph_b = tmp_path / "a" / "dense.faiss", tmp_path / "b" / "dense.faiss"
+    assert os.stat(graph_a).st_ino == os.stat(graph_b).st_ino  # linked, not written again
+    back = DenseIndex.load(tmp_path / "b")
+    assert back.size == 61 and back.extra.ntotal == 1 and np.array_equal(back.vectors(), vectors)
+    assert np.array_equal(back.chunk_doc, updated.chunk_doc)
+    for row in range(0, 61, 4):
+        assert back.search(vectors[row], k=3) == updated.search(vectors[row], k=3)
+    # saved again over the link: the other folder's file is never written through
+    before = graph_a.read_bytes()
+    DenseIndex(8, hnsw_above=10).fit(vectors[:55], np.arange(55) // 2).save(tmp_path / "b")
+    assert graph_a.read_bytes() == before and DenseIndex.load(tmp_path / "b").size == 55
+    assert not (tmp_path / "b" / "dense_extra.faiss").exists()
+    # the file read was replaced since: the graph is written, not linked to the other one
+    DenseIndex(8, hnsw_above=10).fit(vectors[:50], np.arange(50) // 2).save(tmp_path / "a")
+    updated.save(tmp_path / "c")
+    graph_c = tmp_path / "c" / "dense.faiss"
+    assert os.stat(graph_c).st_ino != os.stat(graph_a).st_ino
+    assert DenseIndex.load(tmp_path / "c").search(vectors[7], k=3) == updated.search(vectors[7], k=3)
+
+
+def test_a_damaged_side_index_is_refused(tmp_path):
+    import faiss
+
+    vectors = _unit_rows(61, 8, 6)
+    loaded = DenseIndex(8, hnsw_above=10).fit(vectors[:60], np.arange(60) // 2)
+    loaded.updated(np.arange(30), vectors[60:], [1]).save(tmp_path)
+    faiss.write_index(faiss.IndexFlatIP(4), str(tmp_path / "dense_extra.faiss"))
+    with pytest.raises(ValueError, match="flat index"):
+        DenseIndex.load(tmp_path)
+    (tmp_path / "dense_extra.faiss").unlink()
+    with pytest.raises(ValueError, match="disagree"):
+        DenseIndex.load(tmp_path)

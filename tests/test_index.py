@@ -283,3 +283,44 @@ def test_a_kept_graph_makes_the_passages_of_the_changed_article_only(tiny_kb_pat
     made.clear()
     build_index(kb, embedder, previous=older)
     assert sorted(made) == sorted(a.id for a in kb.articles)
+
+
+def test_two_changes_absorbed_into_a_kept_graph_answer_as_a_full_rebuild_and_reuse_its_file(
+    tiny_kb_paths, tmp_path, monkeypatch
+):
+    import os
+
+    from retrieval import dense as dense_module
+    from retrieval.index import load_previous
+    from retrieval.search import HybridSearcher
+
+    monkeypatch.setattr(dense_module, "HNSW_ABOVE", 10)  # the tiny KB as if it were large
+    monkeypatch.setattr(dense_module, "MAX_DEAD_SHARE", 0.6)
+    articles, coverage = tiny_kb_paths
+    embedder = HashingEmbedder(64)
+    index_dir = tmp_path / "index"
+    save_index(build_index(load_knowledge_base(articles, coverage), embedder), index_dir)
+    graph_file = os.stat(index_dir / "dense.faiss").st_ino
+    sector, langs = TINY_ARTICLES["id-card"]
+    edits = [
+        lambda: _edit_passport(articles),
+        lambda: (articles / sector / "id-card.md").write_text(
+            article_text("id-card", sector, dict(langs, en=("ID card?", "id card", "At ASAN."))),
+            encoding="utf-8",
+        ),
+    ]
+    for edit in edits:
+        edit()
+        kb = load_knowledge_base(articles, coverage)
+        second = build_index(kb, embedder, previous=load_previous(index_dir, embedder))
+        assert second.report.embedded_passages > 0 and second.dense.extra is not None
+        save_index(second, index_dir)
+        assert os.stat(index_dir / "dense.faiss").st_ino == graph_file  # the graph not written again
+        loaded = HybridSearcher(kb, load_index(index_dir, kb, embedder), embedder)
+        full = HybridSearcher(kb, build_index(kb, embedder), embedder)
+        for query in QUERIES:
+            for lang in ("az", "ru", "en"):
+                got, want = loaded.search(query, lang=lang), full.search(query, lang=lang)
+                assert [(h.article_id, round(h.score, 5)) for h in got.hits] == [
+                    (h.article_id, round(h.score, 5)) for h in want.hits
+                ]
