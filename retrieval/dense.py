@@ -101,13 +101,16 @@ class DenseIndex:
         return out
 
     def vectors(self) -> np.ndarray:
-        """Every row's vector, in row order (the graph's, then the added ones)."""
+        """Every row's vector, in row order (the graph's, then the added ones), read once into
+        one array (reading each part and joining them copied 138 MB twice at 10,000 articles)."""
         if self.index is None:
             raise RuntimeError("DenseIndex is empty: call fit() or load() first")
-        parts = [self.index.reconstruct_n(0, self.index.ntotal)]
-        if self.extra is not None:
-            parts.append(self.extra.reconstruct_n(0, self.extra.ntotal))
-        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+        out = np.empty((self.size, self.dim), dtype=np.float32)
+        graph_rows = int(self.index.ntotal)
+        self.index.reconstruct_n(0, graph_rows, out[:graph_rows])
+        if self.extra is not None and self.extra.ntotal:
+            self.extra.reconstruct_n(0, int(self.extra.ntotal), out[graph_rows:])
+        return out
 
     def fit(self, vectors: np.ndarray, chunk_doc: list[int] | np.ndarray) -> DenseIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)

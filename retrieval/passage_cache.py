@@ -91,7 +91,7 @@ class PassageCache:
 
     def keep_only(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Hold exactly these passages (the build just made): old ones go, reused ones come in."""
-        self._rows = {passage_key(text): np.asarray(v, dtype=np.float32) for text, v in zip(texts, vectors)}
+        self._rows = dict(zip(map(passage_key, texts), np.asarray(vectors, dtype=np.float32)))
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)

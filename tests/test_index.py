@@ -259,6 +259,14 @@ def test_a_kept_graph_reads_no_vectors_back_and_a_rebuild_gets_the_previous_ones
     cache = PassageCache(embedder.name, embedder.dim)
     build_index(kb, embedder, previous=load_previous(tmp_path / "graph", embedder), cache=cache)
     assert len(cache) == len({chunk for article in kb.articles for chunk in article_chunks(article)})
+    # ... each the vector a full build gives that passage, bit for bit
+    from retrieval.index import kb_documents
+
+    texts = [chunk for doc in kb_documents(kb) for chunk in doc.chunks]
+    calls = embedder.calls
+    held = cache.encode(texts, embedder)
+    assert embedder.calls == calls and held.embedded == 0
+    assert np.array_equal(held.vectors, full_vectors)
 
 
 def test_a_kept_graph_makes_the_passages_of_the_changed_article_only(tiny_kb_paths, tmp_path, monkeypatch):
@@ -324,3 +332,25 @@ def test_two_changes_absorbed_into_a_kept_graph_answer_as_a_full_rebuild_and_reu
                 assert [(h.article_id, round(h.score, 5)) for h in got.hits] == [
                     (h.article_id, round(h.score, 5)) for h in want.hits
                 ]
+
+
+def test_every_vector_of_a_build_is_its_pieces_and_the_previous_rows_in_order():
+    import numpy as np
+
+    from retrieval.dense import DenseIndex
+    from retrieval.index import IndexMeta, SearchIndex, _all_vectors
+    from retrieval.lexical import BM25Index
+
+    rng = np.random.default_rng(9)
+    previous_vectors = rng.normal(size=(2000, 8)).astype(np.float32)
+    meta = IndexMeta("fake", 8, "h", [], [], 2000, 0.0, 0.0)
+    previous = SearchIndex(meta, BM25Index(), DenseIndex(8).fit(previous_vectors, np.zeros(2000)))
+    for shuffled in (False, True):  # long runs of consecutive rows (copied by slices), or scattered
+        rows_of = np.arange(2000) if not shuffled else rng.permutation(2000)
+        groups = np.split(rows_of, [700, 710, 1500, 1990])  # five articles, the second changed
+        pieces = [None, rng.normal(size=(4, 8)).astype(np.float32), None, None, None]
+        rows = {n: groups[n] for n in (0, 2, 3, 4)}
+        want = np.concatenate([previous_vectors[groups[n]] if p is None else p for n, p in enumerate(pieces)])
+        got = _all_vectors(previous, pieces, rows, 8)
+        assert got.dtype == np.float32 and np.array_equal(got, want)
+    assert _all_vectors(None, [], {}, 8).shape == (0, 8)
