@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.loader import LANGS, Article, KnowledgeBase
-from retrieval.dense import DenseIndex
+from retrieval.dense import DenseIndex, gather_vectors
 from retrieval.embedders import Embedder
 from retrieval.lexical import BM25Index
 from retrieval.passage_cache import BUILD_BATCH, PassageCache
@@ -154,8 +154,8 @@ def _reusable(previous: SearchIndex | None, embedder: Embedder) -> dict[str, np.
 
     Rows, not vectors: when the previous graph is kept (one changed article), the unchanged
     articles' vectors are never needed, and reading all 90,000 back out of faiss and grouping
-    them was half of absorbing one change at 10,000 articles; :func:`_all_vectors` reads them when
-    they are needed.
+    them was half of absorbing one change at 10,000 articles; :func:`retrieval.dense.gather_vectors`
+    reads them when they are needed.
     """
     if previous is None or previous.meta.embedder != embedder.name or not previous.meta.article_hashes:
         return {}
@@ -170,39 +170,6 @@ def _reusable(previous: SearchIndex | None, embedder: Embedder) -> dict[str, np.
     counts = np.bincount(chunk_doc, minlength=len(previous.meta.article_ids))
     groups = np.split(live[order], np.cumsum(counts)[:-1])
     return dict(zip(previous.meta.article_ids, groups))
-
-
-def _all_vectors(
-    previous: SearchIndex | None, pieces: list[np.ndarray | None], rows: dict[int, np.ndarray], dim: int
-) -> np.ndarray:
-    """Every vector of the build in row order: ``pieces`` per article, and where a piece is None,
-    rows ``rows[number]`` of the previous index (read once). Each vector is copied once, into
-    one array (a piece per article, then joined, was two copies of 138 MB at 10,000 articles)."""
-    counts = np.array([len(rows[n]) if p is None else len(p) for n, p in enumerate(pieces)], dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    out = np.empty((int(starts[-1]), dim), dtype=np.float32)
-    for number, piece in enumerate(pieces):
-        if piece is not None:
-            out[starts[number] : starts[number + 1]] = piece
-    if rows:
-        assert previous is not None and previous.dense.index is not None
-        kept = np.array(sorted(rows), dtype=np.int64)
-        taken = np.concatenate([rows[number] for number in kept.tolist()])
-        lengths = counts[kept]
-        # each kept article's rows of ``out``: its start, then one after another
-        shift = starts[kept] - np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        targets = np.repeat(shift, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
-        previous_vectors = previous.dense.vectors()
-        # Copied by runs of consecutive rows on both sides (one change: a few runs), else gathered.
-        breaks = np.flatnonzero((np.diff(taken) != 1) | (np.diff(targets) != 1)) + 1
-        bounds = np.concatenate([[0], breaks, [len(taken)]]).tolist()
-        if len(bounds) > 1 + len(taken) // 64:
-            out[targets] = previous_vectors[taken]
-        else:
-            for first, end in zip(bounds[:-1], bounds[1:]):
-                at, to = int(taken[first]), int(targets[first])
-                out[to : to + end - first] = previous_vectors[at : at + end - first]
-    return out
 
 
 def _lexical(docs: list[Document], previous: SearchIndex | None) -> BM25Index:
@@ -295,7 +262,7 @@ def build_index(
 
     def all_vectors() -> np.ndarray:
         if not every:
-            every.append(_all_vectors(previous, pieces, rows, embedder.dim))
+            every.append(gather_vectors(previous.dense if previous else None, pieces, rows, embedder.dim))
         return every[0]
 
     dense = _kept_graph(previous, docs, pieces, to_embed) if previous is not None and reuse else None

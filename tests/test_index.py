@@ -337,20 +337,17 @@ def test_two_changes_absorbed_into_a_kept_graph_answer_as_a_full_rebuild_and_reu
 def test_every_vector_of_a_build_is_its_pieces_and_the_previous_rows_in_order():
     import numpy as np
 
-    from retrieval.dense import DenseIndex
-    from retrieval.index import IndexMeta, SearchIndex, _all_vectors
-    from retrieval.lexical import BM25Index
+    from retrieval.dense import DenseIndex, gather_vectors
 
     rng = np.random.default_rng(9)
     previous_vectors = rng.normal(size=(2000, 8)).astype(np.float32)
-    meta = IndexMeta("fake", 8, "h", [], [], 2000, 0.0, 0.0)
-    previous = SearchIndex(meta, BM25Index(), DenseIndex(8).fit(previous_vectors, np.zeros(2000)))
+    previous = DenseIndex(8).fit(previous_vectors, np.zeros(2000))
     for shuffled in (False, True):  # long runs of consecutive rows (copied by slices), or scattered
         rows_of = np.arange(2000) if not shuffled else rng.permutation(2000)
         groups = np.split(rows_of, [700, 710, 1500, 1990])  # five articles, the second changed
         pieces = [None, rng.normal(size=(4, 8)).astype(np.float32), None, None, None]
         rows = {n: groups[n] for n in (0, 2, 3, 4)}
         want = np.concatenate([previous_vectors[groups[n]] if p is None else p for n, p in enumerate(pieces)])
-        got = _all_vectors(previous, pieces, rows, 8)
+        got = gather_vectors(previous, pieces, rows, 8)
         assert got.dtype == np.float32 and np.array_equal(got, want)
-    assert _all_vectors(None, [], {}, 8).shape == (0, 8)
+    assert gather_vectors(None, [], {}, 8).shape == (0, 8)
