@@ -188,7 +188,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 # lost my papers three times; where can I officially complain?". Folded text: ş→s, ə→e.
 _WHERE = (
     r"(?:hara|harada|haraya|kime|nece|hansi|куда|где|как|кому"
-    r"|where|how(?! many| much| long| often)|who|which)"
+    r"|where|how(?! many| much| long| often)|who|which"
+    # whether a body takes complaints, asked: "примет ли колл-центр жалобу", "qəbul edirmi"
+    r"|(?:примет|принимает|принимают|принимаются) ли|qebul (?:edir|edirler|edilir|olunur)mi)"
 )
 _COMPLAIN = r"(?:sikayet\w*|жалоб\w*|пожаловат\w*|обжалова\w*|complain\w*|appeal\w*)"
 _COMPLAINT_PROCEDURE = re.compile(

@@ -73,6 +73,9 @@ def test_operator_word_asks_for_a_person_only_in_a_request(text, intent):
         ("şikayət edirəm, biabırçılıqdır!", False),
         ("How many times must I complain?", False),
         ("The office lost my papers. I complain. Where is my passport?", False),
+        ("примет ли колл-центр 108 жалобу на отдел?", True),
+        ("108 şikayət qəbul edirmi?", True),
+        ("хочу пожаловаться, они не принимают мои документы", False),
     ],
 )
 def test_asks_how_to_complain(text, asks):
