@@ -45,13 +45,21 @@ def browser(world, tmp_path):
 
 
 def log_in(driver, url: str, name: str) -> None:
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(f"{url}/dashboard")
     assert driver.current_url.endswith("/login")  # logged out: sent to the login page
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(PASSWORDS[name])
     driver.find_element(By.ID, "login-button").click()
+    # The click returns before the POST and its redirect are done (the password hash alone takes a
+    # while on a loaded machine): wait for the page to leave /login, then let the caller check where.
+    try:
+        WebDriverWait(driver, 30).until(lambda d: not d.current_url.endswith("/login"))
+    except TimeoutException:
+        pass  # still on the login page: the caller's assertion says so
 
 
 def test_a_supervisor_sees_charts_and_opens_a_ticket(browser, shots):
