@@ -174,14 +174,22 @@ def test_an_index_of_the_older_format_is_stale_and_its_vectors_still_reused(tiny
     assert load_index(tmp_path / "index", tiny_kb, embedder).lexical.size == len(rebuilt.meta.article_ids)
 
 
+def _as_if_large(monkeypatch, max_dead_share: float) -> None:
+    """The tiny KB's dense index as if it were large: an HNSW graph, kept while its dead or added
+    rows stay under ``max_dead_share``."""
+    from retrieval import dense as dense_module
+
+    monkeypatch.setattr(dense_module, "HNSW_ABOVE", 10)
+    monkeypatch.setattr(dense_module, "MAX_DEAD_SHARE", max_dead_share)
+
+
 def test_a_large_graph_is_kept_with_the_changed_article_added_and_its_old_rows_dead(
     tiny_kb_paths, tmp_path, monkeypatch
 ):
     from retrieval import dense as dense_module
     from retrieval.index import load_previous
 
-    monkeypatch.setattr(dense_module, "HNSW_ABOVE", 10)  # the tiny KB as if it were large
-    monkeypatch.setattr(dense_module, "MAX_DEAD_SHARE", 0.5)
+    _as_if_large(monkeypatch, 0.5)
     articles, coverage = tiny_kb_paths
     embedder = HashingEmbedder(64)
     before = load_knowledge_base(articles, coverage)
@@ -270,12 +278,10 @@ def test_a_kept_graph_reads_no_vectors_back_and_a_rebuild_gets_the_previous_ones
 
 
 def test_a_kept_graph_makes_the_passages_of_the_changed_article_only(tiny_kb_paths, tmp_path, monkeypatch):
-    from retrieval import dense as dense_module
     from retrieval import index as index_module
     from retrieval.index import load_previous
 
-    monkeypatch.setattr(dense_module, "HNSW_ABOVE", 10)
-    monkeypatch.setattr(dense_module, "MAX_DEAD_SHARE", 0.5)
+    _as_if_large(monkeypatch, 0.5)
     embedder = HashingEmbedder(64)
     kb = _saved_then_passport_edited(tiny_kb_paths, tmp_path / "index", embedder)
     made = []
@@ -298,12 +304,10 @@ def test_two_changes_absorbed_into_a_kept_graph_answer_as_a_full_rebuild_and_reu
 ):
     import os
 
-    from retrieval import dense as dense_module
     from retrieval.index import load_previous
     from retrieval.search import HybridSearcher
 
-    monkeypatch.setattr(dense_module, "HNSW_ABOVE", 10)  # the tiny KB as if it were large
-    monkeypatch.setattr(dense_module, "MAX_DEAD_SHARE", 0.6)
+    _as_if_large(monkeypatch, 0.6)
     articles, coverage = tiny_kb_paths
     embedder = HashingEmbedder(64)
     index_dir = tmp_path / "index"
