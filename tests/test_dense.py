@@ -116,7 +116,9 @@ def test_a_kept_graph_with_added_rows_finds_what_an_exact_index_of_the_same_rows
     for row in range(0, 200, 3):
         for k in (1, 5, 20):
             got, want = kept.search(vectors[row], k=k), exact.search(vectors[row], k=k)
-            assert [(h.doc, round(h.score, 5)) for h in got] == [(h.doc, round(h.score, 5)) for h in want]
+            # (scores to 1e-5, not rounded: two sums of one product may round either side of a digit)
+            assert [h.doc for h in got] == [h.doc for h in want]
+            assert [h.score for h in got] == pytest.approx([h.score for h in want], abs=1e-5)
     # past the share of added rows the graph is built anew
     assert kept.updated(np.arange(60), vectors[:5], [1, 2, 3, 4, 5]) is None
 
