@@ -218,7 +218,8 @@ def build_index(
     """Embed the articles; with ``previous`` (same embedder), only new and changed ones.
 
     Each distinct passage text goes to the encoder once. With ``cache`` (same embedder), passages
-    it holds are not embedded again, and afterwards it holds exactly this build's passages.
+    it holds are not embedded again and the ones embedded are added to it; it is cut down to
+    exactly this build's passages when every vector is at hand or its journal has grown.
     """
     started = time.perf_counter()
     old_hashes = previous.meta.article_hashes if previous else {}
@@ -280,7 +281,10 @@ def build_index(
         cached_passages=encoded.cached,
         repeated_passages=encoded.repeated,
     )
-    if cache is not None:
+    # The cache took the embedded passages in encode(); it is rewritten to hold exactly this
+    # build's passages when every vector is at hand anyway, or once its journal has grown (making
+    # and hashing 90,000 passages for one change was most of absorbing it at 10,000 articles).
+    if cache is not None and (every or cache.wants_rewrite()):
         cache.keep_only([chunk for doc in docs for chunk in doc.chunks], all_vectors())
     meta = IndexMeta(
         embedder=embedder.name,
@@ -312,8 +316,18 @@ def load_previous(directory: Path, embedder: Embedder) -> SearchIndex | None:
     return SearchIndex(meta=meta, lexical=lexical, dense=dense)
 
 
-def count_chunks(kb: KnowledgeBase) -> int:
-    return sum(len(doc.chunks) for doc in kb_documents(kb))
+def count_chunks(kb: KnowledgeBase, previous: SearchIndex | None = None) -> int:
+    """Passages of ``kb``; an article unchanged since ``previous`` counts its rows there, unmade."""
+    rows: dict[str, int] = {}
+    if previous is not None and previous.meta.article_hashes and previous.meta.format == INDEX_FORMAT:
+        live = previous.dense.chunk_doc[previous.dense.chunk_doc >= 0]
+        counts = np.bincount(live, minlength=len(previous.meta.article_ids))
+        rows = dict(zip(previous.meta.article_ids, counts.tolist()))
+    hashes = previous.meta.article_hashes if previous is not None else {}
+    return sum(
+        rows[doc.id] if doc.id in rows and hashes.get(doc.id) == doc.content_hash else len(doc.chunks)
+        for doc in kb_documents(kb)
+    )
 
 
 def save_index(index: SearchIndex, directory: Path) -> None:

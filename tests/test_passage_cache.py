@@ -56,7 +56,8 @@ def test_another_embedder_or_a_damaged_cache_starts_empty(tmp_path):
     cache.save(tmp_path / "cache")
     assert len(PassageCache.load(tmp_path / "cache", HashingEmbedder(32))) == 0
     assert len(PassageCache.load(tmp_path / "nothing", embedder)) == 0
-    (tmp_path / "cache" / "vectors.npy").write_bytes(b"not numpy")
+    for saved in (tmp_path / "cache").glob("vectors.*.npy"):  # the current generation's base
+        saved.write_bytes(b"not numpy")
     assert len(PassageCache.load(tmp_path / "cache", embedder)) == 0
     with pytest.raises(ValueError, match="holds fake:hashing-64"):
         cache.encode(["a"], HashingEmbedder(32))
@@ -127,3 +128,124 @@ def test_a_build_sends_the_measured_batch_size_to_the_encoder():
     PassageCache(embedder.name, embedder.dim).encode(texts, embedder)
     assert embedder.batches == [BUILD_BATCH, BUILD_BATCH, 5]
     assert BUILD_BATCH >= 64  # smaller calls cost measurably more per passage (README "Speed")
+
+
+def _files(directory):
+    return {path.name: path.read_bytes() for path in directory.iterdir()}
+
+
+def test_new_passages_are_appended_to_the_journal_and_the_base_is_left_alone(tmp_path):
+    embedder = HashingEmbedder(16)
+    cache = PassageCache(embedder.name, embedder.dim)
+    base_texts = [f"passage {n}" for n in range(40)]
+    cache.encode(base_texts, embedder)
+    cache.save(tmp_path / "cache")  # no base yet: written whole
+    before = _files(tmp_path / "cache")
+    loaded = PassageCache.load(tmp_path / "cache", embedder)
+    assert loaded.journal_rows == 0 and not loaded.wants_rewrite()
+    loaded.encode(["new one", "passage 3", "new two"], embedder)
+    assert loaded.journal_rows == 2
+    loaded.save(tmp_path / "cache")
+    after = _files(tmp_path / "cache")
+    bases = [name for name in before if name.endswith(".npy")]
+    assert bases and all(after[name] == before[name] for name in bases)
+    journal = next(name for name in after if name.startswith("journal_vectors"))
+    assert len(after[journal]) == 2 * 16 * 4
+    counting = CountingEmbedder(16)
+    again = PassageCache.load(tmp_path / "cache", counting)
+    got = again.encode(["new two", "passage 0", "new one"], counting)
+    assert counting.seen == [] and got.cached == 3
+    np.testing.assert_array_equal(got.vectors, embedder.encode_passages(["new two", "passage 0", "new one"]))
+
+
+def test_a_second_append_after_reload_keeps_both_journal_parts(tmp_path):
+    embedder = HashingEmbedder(16)
+    cache = PassageCache(embedder.name, embedder.dim)
+    cache.encode([f"p {n}" for n in range(50)], embedder)
+    cache.save(tmp_path / "cache")
+    for text in ("first", "second"):
+        loaded = PassageCache.load(tmp_path / "cache", embedder)
+        loaded.encode([text], embedder)
+        loaded.save(tmp_path / "cache")
+    counting = CountingEmbedder(16)
+    final = PassageCache.load(tmp_path / "cache", counting)
+    assert len(final) == 52 and final.journal_rows == 2
+    assert final.encode(["first", "second"], counting).cached == 2 and counting.seen == []
+
+
+def test_bytes_past_the_meta_count_are_ignored_and_then_overwritten(tmp_path):
+    """A build killed after appending rows but before renaming the meta leaves them uncounted."""
+    embedder = HashingEmbedder(16)
+    cache = PassageCache(embedder.name, embedder.dim)
+    cache.encode([f"p {n}" for n in range(30)], embedder)
+    cache.save(tmp_path / "cache")
+    for kind, size in (("keys", 16), ("vectors", 64)):
+        (journal,) = (tmp_path / "cache").glob(f"journal_{kind}.*.bin")
+        journal.write_bytes(b"\x07" * size * 3)  # three rows' worth of a half-done append
+    loaded = PassageCache.load(tmp_path / "cache", embedder)
+    assert len(loaded) == 30 and loaded.journal_rows == 0
+    loaded.encode(["late"], embedder)
+    loaded.save(tmp_path / "cache")
+    (journal,) = (tmp_path / "cache").glob("journal_vectors.*.bin")
+    assert journal.stat().st_size == 64  # the stale bytes were cut off
+    counting = CountingEmbedder(16)
+    got = PassageCache.load(tmp_path / "cache", counting).encode(["late", "p 1"], counting)
+    assert counting.seen == []
+    np.testing.assert_array_equal(got.vectors, embedder.encode_passages(["late", "p 1"]))
+
+
+def test_a_journal_shorter_than_its_meta_gives_an_empty_cache(tmp_path):
+    embedder = HashingEmbedder(16)
+    cache = PassageCache(embedder.name, embedder.dim)
+    cache.encode([f"p {n}" for n in range(30)], embedder)
+    cache.save(tmp_path / "cache")
+    loaded = PassageCache.load(tmp_path / "cache", embedder)
+    loaded.encode(["x", "y"], embedder)
+    loaded.save(tmp_path / "cache")
+    (journal,) = (tmp_path / "cache").glob("journal_vectors.*.bin")
+    journal.write_bytes(journal.read_bytes()[:64])  # one of two rows lost
+    assert len(PassageCache.load(tmp_path / "cache", embedder)) == 0
+
+
+def test_a_journal_past_a_tenth_of_the_base_asks_for_a_rewrite(tmp_path):
+    from retrieval.passage_cache import COMPACT_SHARE
+
+    embedder = HashingEmbedder(16)
+    cache = PassageCache(embedder.name, embedder.dim)
+    cache.encode([f"p {n}" for n in range(100)], embedder)
+    cache.save(tmp_path / "cache")
+    loaded = PassageCache.load(tmp_path / "cache", embedder)
+    limit = int(COMPACT_SHARE * 100)
+    loaded.encode([f"new {n}" for n in range(limit)], embedder)
+    assert not loaded.wants_rewrite()
+    loaded.encode(["one more"], embedder)
+    assert loaded.wants_rewrite()
+    loaded.keep_only(["p 1", "one more"], loaded.encode(["p 1", "one more"], embedder).vectors)
+    loaded.save(tmp_path / "cache")
+    names = {path.name for path in (tmp_path / "cache").iterdir()}
+    generations = {name.split(".")[-2] for name in names if name.endswith((".npy", ".bin"))}
+    assert len(generations) == 1  # the earlier generation's files are gone
+    reread = PassageCache.load(tmp_path / "cache", embedder)
+    assert len(reread) == 2 and reread.journal_rows == 0
+
+
+def test_a_cache_of_the_first_format_is_read_and_then_rewritten(tmp_path):
+    import json
+
+    from retrieval.passage_cache import passage_key
+
+    embedder = HashingEmbedder(16)
+    texts = ["vergi", "pensiya"]
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    keys = np.frombuffer(b"".join(map(passage_key, texts)), dtype=np.uint8).reshape(-1, 16)
+    np.save(folder / "keys.npy", keys)
+    np.save(folder / "vectors.npy", embedder.encode_passages(texts).astype(np.float32))
+    (folder / "meta.json").write_text(json.dumps({"format": 1, "embedder": embedder.name, "dim": 16}))
+    counting = CountingEmbedder(16)
+    loaded = PassageCache.load(folder, counting)
+    assert loaded.encode(texts + ["new"], counting).cached == 2 and counting.seen == ["new"]
+    loaded.save(folder)
+    assert not (folder / "vectors.npy").exists()
+    assert json.loads((folder / "meta.json").read_text())["format"] == 2
+    assert len(PassageCache.load(folder, embedder)) == 3

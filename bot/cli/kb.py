@@ -158,7 +158,7 @@ def kb_build(ctx: click.Context, if_stale: bool, full: bool, no_cache: bool) -> 
             click.echo(f"rebuilding: {exc}")
     previous = None if full else load_previous(settings.index_dir, embedder)
     cache = None if no_cache else PassageCache.load(settings.passage_cache_dir, embedder)
-    total = count_chunks(knowledge)
+    total = count_chunks(knowledge, previous)
     with click.progressbar(length=total, label=f"indexing {total} passages", file=sys.stderr) as bar:
         index = build_index(knowledge, embedder, progress=bar.update, previous=previous, cache=cache)
     save_index(index, settings.index_dir)
