@@ -167,9 +167,10 @@ def test_max_attempts_is_checked():
         Inbox(None, max_attempts=0)
 
 
-def _claim_all(path: str, owner: str, ids: list[int], go, out) -> None:
+def _claim_all(path: str, owner: str, ids: list[int], ready, go, out) -> None:
     """In a child process: its own connection to the file, racing the others for every update."""
     own = Store(path)
+    ready.put(owner)
     go.wait()
     won = []
     for update_id in ids:
@@ -187,13 +188,16 @@ def test_worker_processes_on_one_file_claim_each_update_exactly_once(store):
     for update_id in ids:
         store.record_update(update_id, {"update_id": update_id})
     context = multiprocessing.get_context("fork")
-    results, go = context.Queue(), context.Event()
+    results, ready, go = context.Queue(), context.Queue(), context.Event()
     workers = [
-        context.Process(target=_claim_all, args=(store.path, f"w{n}", ids, go, results)) for n in range(3)
+        context.Process(target=_claim_all, args=(store.path, f"w{n}", ids, ready, go, results))
+        for n in range(3)
     ]
     for worker in workers:
         worker.start()
-    time.sleep(0.5)  # each has opened the file
+    # Every worker has opened the file before any claims (on a loaded machine a fixed sleep let
+    # one worker take all 200 before another had started).
+    assert sorted(ready.get(timeout=60) for _ in workers) == ["w0", "w1", "w2"]
     go.set()
     won = [results.get(timeout=60) for _ in workers]
     for worker in workers:
