@@ -130,6 +130,15 @@ def test_a_build_sends_the_measured_batch_size_to_the_encoder():
     assert BUILD_BATCH >= 64  # smaller calls cost measurably more per passage (README "Speed")
 
 
+def _saved_then_loaded(folder, rows):
+    """A cache of ``rows`` passages saved to ``folder`` (its base), read back."""
+    embedder = HashingEmbedder(16)
+    cache = PassageCache(embedder.name, embedder.dim)
+    cache.encode([f"p {n}" for n in range(rows)], embedder)
+    cache.save(folder)
+    return embedder, PassageCache.load(folder, embedder)
+
+
 def _files(directory):
     return {path.name: path.read_bytes() for path in directory.iterdir()}
 
@@ -159,10 +168,7 @@ def test_new_passages_are_appended_to_the_journal_and_the_base_is_left_alone(tmp
 
 
 def test_a_second_append_after_reload_keeps_both_journal_parts(tmp_path):
-    embedder = HashingEmbedder(16)
-    cache = PassageCache(embedder.name, embedder.dim)
-    cache.encode([f"p {n}" for n in range(50)], embedder)
-    cache.save(tmp_path / "cache")
+    embedder, _ = _saved_then_loaded(tmp_path / "cache", 50)
     for text in ("first", "second"):
         loaded = PassageCache.load(tmp_path / "cache", embedder)
         loaded.encode([text], embedder)
@@ -195,11 +201,7 @@ def test_bytes_past_the_meta_count_are_ignored_and_then_overwritten(tmp_path):
 
 
 def test_a_journal_shorter_than_its_meta_gives_an_empty_cache(tmp_path):
-    embedder = HashingEmbedder(16)
-    cache = PassageCache(embedder.name, embedder.dim)
-    cache.encode([f"p {n}" for n in range(30)], embedder)
-    cache.save(tmp_path / "cache")
-    loaded = PassageCache.load(tmp_path / "cache", embedder)
+    embedder, loaded = _saved_then_loaded(tmp_path / "cache", 30)
     loaded.encode(["x", "y"], embedder)
     loaded.save(tmp_path / "cache")
     (journal,) = (tmp_path / "cache").glob("journal_vectors.*.bin")
@@ -210,11 +212,7 @@ def test_a_journal_shorter_than_its_meta_gives_an_empty_cache(tmp_path):
 def test_a_journal_past_a_tenth_of_the_base_asks_for_a_rewrite(tmp_path):
     from retrieval.passage_cache import COMPACT_SHARE
 
-    embedder = HashingEmbedder(16)
-    cache = PassageCache(embedder.name, embedder.dim)
-    cache.encode([f"p {n}" for n in range(100)], embedder)
-    cache.save(tmp_path / "cache")
-    loaded = PassageCache.load(tmp_path / "cache", embedder)
+    embedder, loaded = _saved_then_loaded(tmp_path / "cache", 100)
     limit = int(COMPACT_SHARE * 100)
     loaded.encode([f"new {n}" for n in range(limit)], embedder)
     assert not loaded.wants_rewrite()
